@@ -1,0 +1,69 @@
+using System.Collections.Immutable;
+
+namespace ImidCare.Rules;
+
+/// <summary>What a rule decided. <see cref="Hold"/> means "not now, and here is what clears it".</summary>
+public enum Outcome
+{
+    Allowed,
+    Denied,
+    Hold,
+}
+
+/// <summary>
+/// Where a rule comes from: the program document or label section, and the evidence tag the
+/// shared fact sheets give it (REMS facts: S, S2, T, I; clinical rules: L-V, L-S, L-OLD, K, T).
+/// A rule that rests on a third-party paraphrase, an inference, recalled knowledge or a text
+/// marked "still unconfirmed" is <see cref="Unverified"/>, and that flag travels with every answer.
+/// </summary>
+public sealed record RuleSource(string Document, string Evidence, bool Unverified)
+{
+    public static RuleSource Verified(string document, string evidence) => new(document, evidence, false);
+
+    public static RuleSource UnverifiedRule(string document, string evidence) => new(document, evidence, true);
+
+    public override string ToString() => Unverified ? $"{Document} [{Evidence}, unverified]" : $"{Document} [{Evidence}]";
+}
+
+/// <summary>One reason behind a decision: a stable code for machines, a sentence for people, and its source.</summary>
+public sealed record Reason(string Code, string Message, RuleSource Source)
+{
+    public bool Unverified => Source.Unverified;
+}
+
+/// <summary>
+/// A rule's answer. The same value goes to the API, the audit trail, the UI, CDS Hooks cards and
+/// NCPDP reason codes: one decision, many renderings. For an allowed decision the reasons are the
+/// rules that were checked and held; for a denial or hold they are the rules that failed.
+/// </summary>
+public sealed record Decision(Outcome Outcome, ImmutableArray<Reason> Reasons)
+{
+    public bool IsAllowed => Outcome == Outcome.Allowed;
+
+    /// <summary>True when any rule behind this answer is not confirmed by a primary text.</summary>
+    public bool UsesUnverifiedRules => Reasons.Any(r => r.Unverified);
+
+    public static Decision Allow(params Reason[] checkedRules) => new(Outcome.Allowed, [.. checkedRules]);
+
+    public static Decision Deny(params Reason[] failures) => new(Outcome.Denied, [.. failures]);
+
+    public static Decision HoldFor(params Reason[] failures) => new(Outcome.Hold, [.. failures]);
+
+    /// <summary>
+    /// Combines independent checks: any denial denies, else any hold holds, else allowed. The
+    /// reasons kept are the failing ones when something failed, so a refusal lists everything
+    /// that is missing at once rather than one thing per attempt.
+    /// </summary>
+    public static Decision Combine(IEnumerable<Decision> decisions)
+    {
+        var all = decisions.ToList();
+        var failed = all.Where(d => d.Outcome != Outcome.Allowed).ToList();
+        if (failed.Count == 0)
+        {
+            return new Decision(Outcome.Allowed, [.. all.SelectMany(d => d.Reasons)]);
+        }
+
+        var outcome = failed.Any(d => d.Outcome == Outcome.Denied) ? Outcome.Denied : Outcome.Hold;
+        return new Decision(outcome, [.. failed.SelectMany(d => d.Reasons)]);
+    }
+}

@@ -1,0 +1,39 @@
+using ImidCare.Rules;
+using Shouldly;
+
+namespace ImidCare.Rules.Tests;
+
+public class DecisionTests
+{
+    private static readonly RuleSource Src = RuleSource.Verified("test", "S");
+
+    [Fact]
+    public void Combine_AnyDenialDenies_AndKeepsOnlyFailingReasons()
+    {
+        var ok = Decision.Allow(new Reason("A", "fine", Src));
+        var hold = Decision.HoldFor(new Reason("B", "hold", Src));
+        var deny = Decision.Deny(new Reason("C", "no", RuleSource.UnverifiedRule("t", "T")));
+
+        var d = Decision.Combine([ok, hold, deny]);
+
+        d.Outcome.ShouldBe(Outcome.Denied);
+        d.Reasons.Select(r => r.Code).ShouldBe(["B", "C"]);
+        d.UsesUnverifiedRules.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Combine_HoldWithoutDenial_Holds()
+    {
+        var d = Decision.Combine([Decision.Allow(), Decision.HoldFor(new Reason("B", "hold", Src))]);
+        d.Outcome.ShouldBe(Outcome.Hold);
+    }
+
+    [Fact]
+    public void Combine_AllAllowed_KeepsCheckedRules()
+    {
+        var d = Decision.Combine([Decision.Allow(new Reason("A", "a", Src)), Decision.Allow(new Reason("B", "b", Src))]);
+        d.IsAllowed.ShouldBeTrue();
+        d.Reasons.Length.ShouldBe(2);
+        d.UsesUnverifiedRules.ShouldBeFalse();
+    }
+}
