@@ -1,0 +1,165 @@
+using ImidCare.Rules.Programs;
+using NodaTime;
+
+namespace ImidCare.Rules.Rems;
+
+public enum CertificationStatus
+{
+    Pending,
+    Certified,
+    Suspended,
+    Revoked,
+}
+
+public enum EnrollmentStatus
+{
+    Enrolled,
+    Inactive,
+    Disenrolled,
+}
+
+/// <summary>A patient's open hold as the rules see it.</summary>
+public sealed record OpenHold(string Code, string Why, IReadOnlyList<HoldClearance> ClearedBy);
+
+/// <summary>A window the patient missed: an authorization that expired undispensed, and the test that opened it.</summary>
+public sealed record MissedWindow(LocalDate OpenedByTestOn);
+
+/// <summary>Everything the prescriber survey decides on, loaded by the caller.</summary>
+public sealed record AuthorizationFacts(
+    ProgramRules Program,
+    Instant Now,
+    string Drug,
+    CertificationStatus? PrescriberCertification,
+    EnrollmentStatus? Enrollment,
+    RiskCategory Category,
+    bool AgreementSigned,
+    IReadOnlyList<OpenHold> Holds,
+    IReadOnlyList<PregnancyTest> Tests,
+    bool FirstPrescription,
+    LocalDate? LastPatientSurvey,
+    int DaysSupply,
+    int Refills,
+    bool CounselingAttested,
+    IReadOnlyList<MissedWindow> MissedWindows);
+
+/// <summary>The answer to a prescriber survey: the decision and, when allowed, the validity window.</summary>
+public sealed record AuthorizationDecision(Decision Decision, DateInterval? ValidOn, Instant? ExpiresAt, PregnancyTest? AnchorTest);
+
+public static class AuthorizationRules
+{
+    private static readonly RuleSource Certified = RuleSource.Verified("REMS: only certified prescribers may prescribe (facts §2.1)", "S");
+
+    private static readonly RuleSource Enrolled = RuleSource.Verified("REMS: the patient is enrolled with a signed Patient-Physician Agreement (facts §2.3)", "S");
+
+    private static readonly RuleSource Counseling = RuleSource.Verified("REMS prescriber agreement: contraception and emergency-contraception counseling with each new prescription (facts §2.1)", "S");
+
+    private static readonly RuleSource VerifyTests = RuleSource.Verified("REMS prescriber agreement: verify negative pregnancy tests before writing each new prescription (facts §2.1)", "S");
+
+    private static readonly RuleSource Holds = RuleSource.UnverifiedRule("Inference: a patient on hold gets no authorization until the hold is cleared (facts §6.1, Q2)", "I");
+
+    public static AuthorizationDecision Evaluate(AuthorizationFacts f)
+    {
+        var p = f.Program;
+        var zone = p.Zone;
+        var today = ProgramTime.Today(f.Now, zone);
+        var checks = new List<Decision>
+        {
+            Check(p.Covers(f.Drug), "REMS.DRUG_NOT_IN_PROGRAM", $"{f.Drug} is not covered by the {p.Name}.", "REMS.DRUG_IN_PROGRAM", $"{f.Drug} is covered by the {p.Name}.", p.Categories.Source),
+            Check(f.PrescriberCertification == CertificationStatus.Certified, "REMS.PRESCRIBER_NOT_CERTIFIED",
+                $"The prescriber is not certified in the {p.Name} ({f.PrescriberCertification?.ToString().ToLowerInvariant() ?? "never enrolled"}).",
+                "REMS.PRESCRIBER_CERTIFIED", "The prescriber is certified.", Certified),
+            Check(f.Enrollment == EnrollmentStatus.Enrolled && f.AgreementSigned, "REMS.PATIENT_NOT_ENROLLED",
+                f.Enrollment == EnrollmentStatus.Enrolled ? "The Patient-Physician Agreement is not signed." : "The patient is not enrolled in this program.",
+                "REMS.PATIENT_ENROLLED", "The patient is enrolled with a signed agreement.", Enrolled),
+            Check(f.DaysSupply >= 1 && f.DaysSupply <= p.MaxDaysSupply.Value, "REMS.DAYS_SUPPLY_OUT_OF_RANGE",
+                $"Days supply must be 1 to {p.MaxDaysSupply.Value}; {f.DaysSupply} was asked.",
+                "REMS.DAYS_SUPPLY_OK", $"{f.DaysSupply} days supply.", p.MaxDaysSupply.Source),
+            Check(f.Refills <= p.MaxRefills.Value, "REMS.REFILLS_NOT_ALLOWED", "No refills may be prescribed; every fill needs a new authorization.",
+                "REMS.NO_REFILLS", "No refills.", p.MaxRefills.Source),
+            Check(f.CounselingAttested, "REMS.COUNSELING_NOT_ATTESTED", "The prescriber must attest to counseling for this prescription.",
+                "REMS.COUNSELING_ATTESTED", "Counseling attested.", Counseling),
+            f.Holds.Count == 0
+                ? Decision.Allow(new Reason("REMS.NO_HOLD", "The patient is not on hold.", Holds))
+                : Decision.HoldFor([.. f.Holds.Select(h => new Reason($"REMS.HOLD_{h.Code}", $"{h.Why} Cleared by: {SurveyRules.Describe(h.ClearedBy)}.", Holds))]),
+            SurveyRules.PatientSurveyCurrent(p, f.Category, f.FirstPrescription, f.LastPatientSurvey, today),
+        };
+
+        PregnancyTest? anchor = null;
+        if (f.Category.CanGetPregnant())
+        {
+            var (testDecision, test) = TestsForPrescription(f, today);
+            checks.Add(testDecision);
+            anchor = test;
+        }
+
+        var decision = Decision.Combine(checks);
+        if (!decision.IsAllowed)
+        {
+            return new(decision, null, null, null);
+        }
+
+        var (window, dayOne) = anchor is null
+            ? (p.AuthorizationFromIssue, today)
+            : (p.AuthorizationFromLastTest, anchor.SpecimenAt.InZone(zone).Date);
+        var validOn = new DateInterval(today, window.Value.LastDay(dayOne));
+        var validity = new Reason(
+            "REMS.AUTHORIZATION_VALIDITY",
+            anchor is null
+                ? $"Valid {window.Value.Days} days from issue: through {validOn.End:yyyy-MM-dd} ({zone.Id})."
+                : $"Valid {window.Value.Days} days from the last negative test ({dayOne:yyyy-MM-dd} is day 1): through {validOn.End:yyyy-MM-dd} ({zone.Id}).",
+            window.Source);
+        return new(decision with { Reasons = decision.Reasons.Add(validity) }, validOn, window.Value.ClosesAt(dayOne, zone), anchor);
+    }
+
+    private static (Decision, PregnancyTest?) TestsForPrescription(AuthorizationFacts f, LocalDate today)
+    {
+        var p = f.Program;
+        var zone = p.Zone;
+        var eligible = f.Tests.AsEnumerable();
+        if (p.Lockout.Enabled && f.MissedWindows.Count > 0)
+        {
+            var lockedUntil = f.MissedWindows.Max(m => m.OpenedByTestOn).PlusDays(p.Lockout.AtLeastDaysAfterMissedTest);
+            eligible = eligible.Where(t => t.SpecimenAt.InZone(zone).Date >= lockedUntil);
+            if (ProgramTime.Today(f.Now, zone) < lockedUntil || !eligible.Any(t => PregnancyTestRules.Qualifies(t, p).IsAllowed))
+            {
+                return (Decision.Deny(new Reason("REMS.LOCKOUT", $"A window was missed: the next pregnancy test must be taken on or after {lockedUntil:yyyy-MM-dd}.", p.Lockout.Source)), null);
+            }
+        }
+
+        var tests = eligible.ToList();
+        var latest = f.Tests.Where(t => t.SpecimenAt <= f.Now).MaxBy(t => t.SpecimenAt);
+        if (latest is { Result: TestResult.Positive })
+        {
+            return (Decision.Deny(new Reason("REMS.PREGNANCY_TEST_POSITIVE", "The most recent pregnancy test is positive: the drug must not be prescribed.", VerifyTests)), null);
+        }
+
+        if (f.FirstPrescription)
+        {
+            var preStart = PregnancyTestRules.PreStart(tests, p, f.Now);
+            if (!preStart.IsAllowed)
+            {
+                return (preStart, null);
+            }
+        }
+
+        var last = PregnancyTestRules.LastQualifying(tests, p, f.Now);
+        if (last is null)
+        {
+            return (Decision.Deny(new Reason("REMS.PREGNANCY_TEST_MISSING", "No negative pregnancy test is on file.", VerifyTests)), null);
+        }
+
+        var lastDay = p.AuthorizationFromLastTest.Value.LastDay(last.SpecimenAt.InZone(zone).Date);
+        if (today > lastDay)
+        {
+            return (Decision.Deny(new Reason(
+                "REMS.PREGNANCY_TEST_STALE",
+                $"The last negative test ({last.SpecimenAt.InZone(zone).Date:yyyy-MM-dd}) is too old: an authorization must fall within {p.AuthorizationFromLastTest.Value.Days} days of it (day 1 = specimen date).",
+                p.AuthorizationFromLastTest.Source)), null);
+        }
+
+        return (Decision.Allow(new Reason("REMS.PREGNANCY_TEST_CURRENT", $"Negative test on {last.SpecimenAt.InZone(zone).Date:yyyy-MM-dd}.", VerifyTests)), last);
+    }
+
+    internal static Decision Check(bool ok, string failCode, string failMessage, string okCode, string okMessage, RuleSource source) =>
+        ok ? Decision.Allow(new Reason(okCode, okMessage, source)) : Decision.Deny(new Reason(failCode, failMessage, source));
+}

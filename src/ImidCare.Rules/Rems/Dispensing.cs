@@ -1,0 +1,196 @@
+using ImidCare.Rules.Programs;
+using NodaTime;
+
+namespace ImidCare.Rules.Rems;
+
+public enum AuthorizationState
+{
+    Active,
+    Confirmed,
+    Dispensed,
+    Revoked,
+}
+
+/// <summary>A previous dispense, for the early-fill rule.</summary>
+public sealed record PreviousDispense(LocalDate DispensedOn, int DaysSupply);
+
+/// <summary>What the pharmacy's confirmation request is decided on.</summary>
+public sealed record ConfirmationFacts(
+    ProgramRules Program,
+    Instant Now,
+    CertificationStatus? PharmacyCertification,
+    AuthorizationState AuthorizationState,
+    Instant AuthorizationExpiresAt,
+    CertificationStatus? PrescriberCertification,
+    EnrollmentStatus? Enrollment,
+    RiskCategory Category,
+    IReadOnlyList<OpenHold> Holds,
+    bool FirstPrescription,
+    LocalDate? LastPatientSurvey,
+    PreviousDispense? LastDispense);
+
+public sealed record ConfirmationDecision(Decision Decision, Instant? ExpiresAt);
+
+/// <summary>The Education and Counseling Checklist the pharmacist completes (REVLIMID checklist fields, facts §2.2).</summary>
+public sealed record CounselingChecklist(
+    string CounselorName,
+    string WorkPhone,
+    bool MedicationGuideGiven,
+    bool SideEffectsDiscussed,
+    bool NoSharingDiscussed,
+    bool NoBloodDonationDiscussed,
+    bool DoNotBreakChewOpenDiscussed,
+    bool DoseInstructionsGiven,
+    bool ContraceptionDiscussed,
+    bool GuardianPresentForChild);
+
+public sealed record DispenseFacts(
+    ProgramRules Program,
+    Instant Now,
+    bool ConfirmationActive,
+    Instant ConfirmationExpiresAt,
+    bool SamePharmacy,
+    int AuthorizedDaysSupply,
+    int DaysSupply,
+    int Quantity,
+    RiskCategory Category,
+    CounselingChecklist Checklist);
+
+public static class DispensingRules
+{
+    private static readonly RuleSource PharmacyCertified = RuleSource.Verified("REMS: the pharmacy must be certified and obtain a confirmation number before dispensing (facts §2.2)", "S");
+
+    private static readonly RuleSource OneUse = RuleSource.Verified("REMS: every fill needs a new prescription and a new authorization (facts §7.2)", "S");
+
+    private static readonly RuleSource PrescriberStill = RuleSource.UnverifiedRule("Facts §7.3 step 2: check the prescriber and patient are still active at dispense", "I");
+
+    private static readonly RuleSource Checklist = RuleSource.Verified("REVLIMID REMS Education and Counseling Checklist for Pharmacies (facts §2.2)", "S");
+
+    private static readonly RuleSource Holds = RuleSource.UnverifiedRule("Inference: a patient on hold may not be dispensed to (facts §6.1, Q2)", "I");
+
+    private static readonly RuleSource SurveyFirst = RuleSource.UnverifiedRule("Facts §7.3 step 4: if the patient survey is due, it must be complete before confirmation", "I");
+
+    public static ConfirmationDecision Confirm(ConfirmationFacts f)
+    {
+        var p = f.Program;
+        var today = ProgramTime.Today(f.Now, p.Zone);
+        var checks = new List<Decision>
+        {
+            AuthorizationRules.Check(f.PharmacyCertification == CertificationStatus.Certified, "REMS.PHARMACY_NOT_CERTIFIED",
+                $"This pharmacy is not certified in the {p.Name} ({f.PharmacyCertification?.ToString().ToLowerInvariant() ?? "never certified"}).",
+                "REMS.PHARMACY_CERTIFIED", "The pharmacy is certified.", PharmacyCertified),
+            f.AuthorizationState switch
+            {
+                AuthorizationState.Active => Decision.Allow(new Reason("REMS.AUTHORIZATION_ACTIVE", "The authorization is unused.", OneUse)),
+                AuthorizationState.Confirmed => Decision.Deny(new Reason("REMS.AUTHORIZATION_ALREADY_CONFIRMED", "The authorization already has a confirmation; reverse it first if it was not dispensed.", OneUse)),
+                AuthorizationState.Dispensed => Decision.Deny(new Reason("REMS.AUTHORIZATION_ALREADY_DISPENSED", "The authorization has been dispensed; a new prescription and authorization are needed.", OneUse)),
+                _ => Decision.Deny(new Reason("REMS.AUTHORIZATION_REVOKED", "The authorization was revoked.", OneUse)),
+            },
+            AuthorizationRules.Check(f.Now < f.AuthorizationExpiresAt, "REMS.AUTHORIZATION_EXPIRED",
+                $"The authorization expired at {f.AuthorizationExpiresAt.InZone(p.Zone):yyyy-MM-dd HH:mm} ({p.Zone.Id}).",
+                "REMS.AUTHORIZATION_IN_WINDOW", "The authorization is within its validity window.",
+                f.Category.CanGetPregnant() ? p.AuthorizationFromLastTest.Source : p.AuthorizationFromIssue.Source),
+            AuthorizationRules.Check(f.PrescriberCertification == CertificationStatus.Certified, "REMS.PRESCRIBER_NOT_CERTIFIED",
+                "The prescriber's certification is no longer active.", "REMS.PRESCRIBER_CERTIFIED", "The prescriber is certified.", PrescriberStill),
+            AuthorizationRules.Check(f.Enrollment == EnrollmentStatus.Enrolled, "REMS.PATIENT_NOT_ENROLLED",
+                "The patient is no longer enrolled.", "REMS.PATIENT_ENROLLED", "The patient is enrolled.", PrescriberStill),
+            f.Holds.Count == 0
+                ? Decision.Allow(new Reason("REMS.NO_HOLD", "The patient is not on hold.", Holds))
+                : Decision.HoldFor([.. f.Holds.Select(h => new Reason($"REMS.HOLD_{h.Code}", $"{h.Why} Cleared by: {SurveyRules.Describe(h.ClearedBy)}.", Holds))]),
+            WithSource(SurveyRules.PatientSurveyCurrent(p, f.Category, f.FirstPrescription, f.LastPatientSurvey, today), SurveyFirst),
+            EarlyFill(p, f.LastDispense, today),
+        };
+        var decision = Decision.Combine(checks);
+        if (!decision.IsAllowed)
+        {
+            return new(decision, null);
+        }
+
+        var expires = f.Now + p.ConfirmationValidity.Value;
+        var validity = new Reason("REMS.CONFIRMATION_VALIDITY",
+            $"Confirmation valid {p.ConfirmationValidity.Value.TotalHours:0} hours, until {expires.InZone(p.Zone):yyyy-MM-dd HH:mm} ({p.Zone.Id}).",
+            p.ConfirmationValidity.Source);
+        return new(decision with { Reasons = decision.Reasons.Add(validity) }, expires);
+    }
+
+    /// <summary>
+    /// A later fill only when at most N days of therapy remain on the last one. Days remaining =
+    /// the last dispense date plus its days supply, minus today (the dispense date is day 1).
+    /// </summary>
+    public static Decision EarlyFill(ProgramRules p, PreviousDispense? last, LocalDate today)
+    {
+        if (last is null)
+        {
+            return Decision.Allow(new Reason("REMS.FIRST_FILL", "No earlier fill on record.", p.NextFillWhenDaysRemainAtMost.Source));
+        }
+
+        var remaining = Period.Between(today, last.DispensedOn.PlusDays(last.DaysSupply), PeriodUnits.Days).Days;
+        var limit = p.NextFillWhenDaysRemainAtMost.Value;
+        return remaining <= limit
+            ? Decision.Allow(new Reason("REMS.REFILL_WINDOW_OPEN", $"{Math.Max(remaining, 0)} days of therapy remain (at most {limit} allowed).", p.NextFillWhenDaysRemainAtMost.Source))
+            : Decision.Deny(new Reason("REMS.TOO_EARLY_TO_FILL",
+                $"{remaining} days of therapy remain from the fill of {last.DispensedOn:yyyy-MM-dd}; the next fill may be confirmed from {last.DispensedOn.PlusDays(last.DaysSupply - limit):yyyy-MM-dd}.",
+                p.NextFillWhenDaysRemainAtMost.Source));
+    }
+
+    public static Decision Dispense(DispenseFacts f)
+    {
+        var p = f.Program;
+        var c = f.Checklist;
+        var missing = new List<string>();
+        if (string.IsNullOrWhiteSpace(c.CounselorName))
+        {
+            missing.Add("counselor name");
+        }
+
+        if (string.IsNullOrWhiteSpace(c.WorkPhone))
+        {
+            missing.Add("work phone");
+        }
+
+        void Need(bool done, string item)
+        {
+            if (!done)
+            {
+                missing.Add(item);
+            }
+        }
+
+        Need(c.MedicationGuideGiven, "Medication Guide given");
+        Need(c.SideEffectsDiscussed, "side effects discussed");
+        Need(c.NoSharingDiscussed, "no sharing of capsules");
+        Need(c.NoBloodDonationDiscussed, "no blood donation");
+        Need(c.DoNotBreakChewOpenDiscussed, "do not break, chew or open capsules");
+        Need(c.DoseInstructionsGiven, "dose instructions");
+        if (f.Category.CanGetPregnant() || f.Category.IsMale())
+        {
+            Need(c.ContraceptionDiscussed, "contraception");
+        }
+
+        if (f.Category.IsChild())
+        {
+            Need(c.GuardianPresentForChild, "parent or guardian counseled");
+        }
+
+        var checks = new List<Decision>
+        {
+            AuthorizationRules.Check(f.ConfirmationActive, "REMS.CONFIRMATION_NOT_ACTIVE", "The confirmation was already used or reversed.",
+                "REMS.CONFIRMATION_ACTIVE", "The confirmation is unused.", OneUse),
+            AuthorizationRules.Check(f.Now < f.ConfirmationExpiresAt, "REMS.CONFIRMATION_EXPIRED",
+                $"The confirmation expired at {f.ConfirmationExpiresAt.InZone(p.Zone):yyyy-MM-dd HH:mm} ({p.Zone.Id}); obtain a new one.",
+                "REMS.CONFIRMATION_IN_WINDOW", "The confirmation is within its validity.", p.ConfirmationValidity.Source),
+            AuthorizationRules.Check(f.SamePharmacy, "REMS.CONFIRMATION_OTHER_PHARMACY", "This confirmation belongs to another pharmacy.",
+                "REMS.CONFIRMATION_OWN_PHARMACY", "The confirmation is this pharmacy's.", PharmacyCertified),
+            AuthorizationRules.Check(f.DaysSupply >= 1 && f.DaysSupply <= Math.Min(f.AuthorizedDaysSupply, p.MaxDaysSupply.Value), "REMS.DAYS_SUPPLY_OUT_OF_RANGE",
+                $"Days supply must be 1 to {Math.Min(f.AuthorizedDaysSupply, p.MaxDaysSupply.Value)} (as authorized); {f.DaysSupply} was given.",
+                "REMS.DAYS_SUPPLY_OK", $"{f.DaysSupply} days supply.", p.MaxDaysSupply.Source),
+            AuthorizationRules.Check(f.Quantity >= 1, "REMS.QUANTITY_INVALID", "Quantity must be at least 1.", "REMS.QUANTITY_OK", $"{f.Quantity} capsules.", p.MaxDaysSupply.Source),
+            AuthorizationRules.Check(missing.Count == 0, "REMS.COUNSELING_INCOMPLETE", $"The counseling checklist is incomplete: {string.Join(", ", missing)}.",
+                "REMS.COUNSELING_COMPLETE", "Counseling checklist complete.", Checklist),
+        };
+        return Decision.Combine(checks);
+    }
+
+    private static Decision WithSource(Decision d, RuleSource extra) =>
+        d.IsAllowed ? d : d with { Reasons = d.Reasons.Add(new Reason("REMS.SURVEY_BEFORE_CONFIRMATION", "The survey must be done before the pharmacy confirms.", extra)) };
+}
