@@ -1,0 +1,87 @@
+using ImidCare.Server.Admin;
+using ImidCare.Server.Infrastructure;
+using ImidCare.Server.Rems;
+using ImidCare.Server.Security;
+using ImidCare.Store;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace ImidCare.Server.Hosting;
+
+/// <summary>Builds the web application: storage, authentication, JSON rules, endpoints.</summary>
+public static class ServerApp
+{
+    public static StorageOptions Storage(IConfiguration config)
+    {
+        var provider = config["ImidCare:Storage:Provider"] ?? "Sqlite";
+        var connection = config.GetConnectionString("ImidCare");
+        return provider.Equals("postgres", StringComparison.OrdinalIgnoreCase) || provider.Equals("postgresql", StringComparison.OrdinalIgnoreCase)
+            ? new StorageOptions(StorageProvider.Postgres, connection ?? throw new InvalidOperationException("ConnectionStrings:ImidCare is required for PostgreSQL."))
+            : connection is null ? StorageOptions.DefaultSqlite("imidcare.db") : new StorageOptions(StorageProvider.Sqlite, connection);
+    }
+
+    public static void AddImidCare(this IServiceCollection services, StorageOptions storage)
+    {
+        services.AddSingleton(storage);
+        services.AddPooledDbContextFactory<ImidCareDb>(storage.Configure);
+        services.AddSingleton<WriteGate>();
+        services.AddSingleton<IClock>(NodaTime.SystemClock.Instance);
+    }
+
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (builder.Configuration["urls"] is null && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null)
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:5080");
+        }
+
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        var storage = Storage(builder.Configuration);
+        builder.Services.AddImidCare(storage);
+        builder.Services.Configure<JsonOptions>(o => Json.Configure(o.SerializerOptions));
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadRequestHandler>();
+        builder.Services.AddAuthentication(ImidCareAuthHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ImidCareAuthHandler>(ImidCareAuthHandler.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        builder.Services.AddOpenApi();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
+
+        var api = app.MapGroup("/api/v1");
+        api.MapGet("/ping", () => Results.Text("pong")).AllowAnonymous().WithSummary("No-op, for load tests: the HTTP limit of the machine.");
+        SessionEndpoints.Map(api);
+        ProgramEndpoints.Map(api);
+        PrescriberEndpoints.Map(api);
+        PharmacyEndpoints.Map(api);
+        PatientEndpoints.Map(api);
+        MonitoringEndpoints.Map(api);
+        AuthorizationEndpoints.Map(api);
+        SafetyEndpoints.Map(api);
+        AuditEndpoints.Map(api);
+        return app;
+    }
+
+    /// <summary>Migrates the database, and seeds the demo data when asked and the database is empty.</summary>
+    public static async Task PrepareAsync(IServiceProvider services, bool demo, CancellationToken ct = default)
+    {
+        var factory = services.GetRequiredService<IDbContextFactory<ImidCareDb>>();
+        await DatabaseSetup.MigrateAsync(factory, ct);
+        if (demo)
+        {
+            await DemoSeed.RunAsync(services.GetRequiredService<WriteGate>(), factory, ct);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using System.Text.Json;
+using ImidCare.Rules;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ImidCare.Server.Infrastructure;
+
+/// <summary>A rule's reason as the API shows it.</summary>
+public sealed record ReasonDto(string Code, string Message, string Source, string Evidence, bool Unverified);
+
+/// <summary>A decision as the API shows it: the same value the audit trail stores.</summary>
+public sealed record DecisionDto(string Outcome, bool UsesUnverifiedRules, IReadOnlyList<ReasonDto> Reasons)
+{
+    public static DecisionDto From(Decision d) => new(
+        d.Outcome.ToString().ToLowerInvariant(),
+        d.UsesUnverifiedRules,
+        [.. d.Reasons.Select(r => new ReasonDto(r.Code, r.Message, r.Source.Document, r.Source.Evidence, r.Unverified))]);
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json.Options);
+}
+
+/// <summary>An RFC 9457 problem, with the decision behind it when a rule refused.</summary>
+public sealed record ProblemDto(
+    string Type,
+    string Title,
+    int Status,
+    string? Detail = null,
+    IDictionary<string, string[]>? Errors = null,
+    DecisionDto? Decision = null,
+    IReadOnlyList<string>? Codes = null);
+
+/// <summary>
+/// What an endpoint answers: a status and a body. Kept as a value (not written straight to the
+/// response) so an idempotent request can store it and replay it byte for byte.
+/// </summary>
+public sealed record Reply(int Status, object? Body)
+{
+    public bool IsProblem => Body is ProblemDto;
+
+    public IResult ToResult() => Body is null
+        ? Results.StatusCode(Status)
+        : Results.Json(Body, Json.Options, IsProblem ? "application/problem+json" : "application/json", Status);
+
+    public static Reply Ok(object body) => new(200, body);
+
+    public static Reply Created(object body) => new(201, body);
+}
+
+/// <summary>RFC 9457 problem details for every refusal.</summary>
+public static class Problems
+{
+    private const string Base = "https://imidcare.example/problems/";
+
+    public static Reply Validation(string field, string reason) =>
+        Validation(new Dictionary<string, string[]> { [field] = [reason] });
+
+    public static Reply Validation(IDictionary<string, string[]> errors) => new(400, new ProblemDto(
+        Base + "validation",
+        "The request has invalid fields.",
+        400,
+        string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")),
+        errors));
+
+    /// <summary>A REMS or clinical rule said no: 422 with the decision and every reason.</summary>
+    public static Reply Refused(Decision decision, string title) => new(422, new ProblemDto(
+        Base + "rems-refusal",
+        title,
+        422,
+        string.Join(" ", decision.Reasons.Select(r => r.Message)),
+        Decision: DecisionDto.From(decision),
+        Codes: [.. decision.Reasons.Select(r => r.Code)]));
+
+    public static Reply NotFound(string what) => new(404, new ProblemDto(Base + "not-found", $"{what} was not found.", 404));
+
+    public static Reply Conflict(string title, string detail, Decision? decision = null) => new(409, new ProblemDto(
+        Base + "conflict", title, 409, detail, Decision: decision is null ? null : DecisionDto.From(decision),
+        Codes: decision is null ? null : [.. decision.Reasons.Select(r => r.Code)]));
+
+    public static Reply Forbidden(string detail) => new(403, new ProblemDto(Base + "forbidden", "You may not act on this.", 403, detail));
+}
+
+/// <summary>
+/// Turns unreadable requests (malformed JSON, wrong types, unknown fields, impossible dates) into
+/// 400 problem details naming the field, instead of the framework's empty 400 or a 500.
+/// </summary>
+public sealed class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException bad)
+        {
+            return false;
+        }
+
+        var json = FindJsonException(bad);
+        var field = json?.Path is { Length: > 0 } p ? p.TrimStart('$', '.') : "body";
+        var reason = json is null ? bad.Message : CleanMessage(json.Message);
+        http.Response.StatusCode = bad.StatusCode;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new ValidationProblemDetails(new Dictionary<string, string[]> { [field.Length == 0 ? "body" : field] = [reason] })
+            {
+                Title = "The request could not be read.",
+                Detail = $"{(field.Length == 0 ? "body" : field)}: {reason}",
+                Status = bad.StatusCode,
+                Type = "https://imidcare.example/problems/unreadable-request",
+            },
+        });
+    }
+
+    private static JsonException? FindJsonException(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is JsonException j)
+            {
+                return j;
+            }
+        }
+
+        return null;
+    }
+
+    private static string CleanMessage(string message)
+    {
+        // System.Text.Json appends "Path: $.x | LineNumber: ..." — the field is reported separately.
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}

@@ -1,0 +1,75 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ImidCare.Server.Security;
+using ImidCare.Store;
+using ImidCare.Store.Audit;
+using ImidCare.Store.Entities;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace ImidCare.Server.Infrastructure;
+
+/// <summary>
+/// Runs a state change through the write gate, honouring an Idempotency-Key header: the first
+/// request's answer is stored in the same transaction as its effects, so a retry (even one racing
+/// the original) gets that answer back and changes nothing. The same key with a different body is
+/// refused.
+/// </summary>
+public static class Writes
+{
+    public const string Header = "Idempotency-Key";
+
+    public static async Task<IResult> RunAsync(
+        HttpContext http,
+        WriteGate gate,
+        object? request,
+        Func<ImidCareDb, AuditWriter, Instant, Task<Reply>> work)
+    {
+        var key = http.Request.Headers[Header].ToString();
+        if (key.Length > 200)
+        {
+            return Problems.Validation(Header, "An idempotency key is at most 200 characters.").ToResult();
+        }
+
+        var caller = http.Caller();
+        var requestHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            $"{http.Request.Method} {http.Request.Path}\n{JsonSerializer.Serialize(request, Json.Options)}")));
+        var reply = await gate.RunAsync(async (db, audit, now) =>
+        {
+            if (key.Length > 0)
+            {
+                var seen = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.CallerId == caller.Id && r.Key == key, http.RequestAborted);
+                if (seen is not null)
+                {
+                    return seen.RequestHash == requestHash
+                        ? new StoredReply(seen.StatusCode, seen.ResponseJson)
+                        : new StoredReply(422, JsonSerializer.Serialize(
+                            new ProblemDto("https://imidcare.example/problems/idempotency-key-reused", "This Idempotency-Key was used for a different request.", 422,
+                                "Send a new key for a new request; a retry must repeat the original request exactly."), Json.Options));
+                }
+            }
+
+            var result = await work(db, audit, now);
+            var json = result.Body is null ? string.Empty : JsonSerializer.Serialize(result.Body, Json.Options);
+            if (key.Length > 0)
+            {
+                db.IdempotencyRecords.Add(new IdempotencyRecord
+                {
+                    CallerId = caller.Id, Key = key, RequestHash = requestHash, StatusCode = result.Status, ResponseJson = json, At = now,
+                });
+            }
+
+            return new StoredReply(result.Status, json);
+        }, http.RequestAborted);
+        return reply.ToResult();
+    }
+
+    private sealed record StoredReply(int Status, string Json)
+    {
+        public IResult ToResult() => Json.Length == 0
+            ? Results.StatusCode(Status)
+            : Results.Content(Json, Json.Contains("\"type\":\"https://imidcare.example/problems/", StringComparison.Ordinal) && Status >= 400
+                ? "application/problem+json" : "application/json", Encoding.UTF8, Status);
+    }
+}

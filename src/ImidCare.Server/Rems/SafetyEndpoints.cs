@@ -1,0 +1,193 @@
+using ImidCare.Rules.Rems;
+using ImidCare.Server.Infrastructure;
+using ImidCare.Server.Security;
+using ImidCare.Store;
+using ImidCare.Store.Audit;
+using ImidCare.Store.Entities;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace ImidCare.Server.Rems;
+
+/// <summary>
+/// The fields of an FDA MedWatch (Form 3500 / 3500A) report that a REMS pregnancy or adverse-event
+/// report carries. Free text stays free text; dates are dates.
+/// </summary>
+public sealed record MedWatchFields(
+    string EventDescription,
+    IReadOnlyList<string> Outcomes,
+    string SuspectProduct,
+    string ReporterName,
+    string ReporterOccupation,
+    LocalDate? EventDate = null,
+    string? Dose = null,
+    string? Frequency = null,
+    string? Route = null,
+    LocalDate? TherapyStartDate = null,
+    LocalDate? TherapyStopDate = null,
+    string? LotNumber = null,
+    string? RelevantHistory = null,
+    string? ReporterPhone = null,
+    double? WeightKg = null);
+
+public sealed record PregnancyReportRequest(bool PartnerPregnancy, MedWatchFields MedWatch, LocalDate? LastMenstrualPeriod = null);
+
+public sealed record AdverseEventRequest(string PatientId, bool Serious, MedWatchFields MedWatch);
+
+public sealed record CaseDto(string Id, string Kind, string PatientId, string ReportedBy, Instant OpenedAt, string Status, object Fields);
+
+/// <summary>Pregnancy and adverse-event reports: a suspected pregnancy stops every authorization at once.</summary>
+public static class SafetyEndpoints
+{
+    private static readonly string[] KnownOutcomes = ["death", "life-threatening", "hospitalization", "disability", "congenital-anomaly", "required-intervention", "other"];
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapPost("/patients/{id}/pregnancy-reports", ReportPregnancy).WithSummary("Report a suspected pregnancy (patient or partner): all authorizations stop and a case opens.");
+        api.MapPost("/adverse-events", ReportAdverseEvent).WithSummary("Report an adverse event with its MedWatch fields.");
+        api.MapGet("/cases", ListCases).WithSummary("Pregnancy and adverse-event cases (safety staff and administrators).");
+    }
+
+    private static Dictionary<string, string[]> Validate(MedWatchFields m)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(m.EventDescription))
+        {
+            errors["medWatch.eventDescription"] = ["Describe the event."];
+        }
+
+        if (string.IsNullOrWhiteSpace(m.SuspectProduct))
+        {
+            errors["medWatch.suspectProduct"] = ["Name the suspect product."];
+        }
+
+        if (string.IsNullOrWhiteSpace(m.ReporterName))
+        {
+            errors["medWatch.reporterName"] = ["The reporter's name is required."];
+        }
+
+        if (m.Outcomes.Any(o => !KnownOutcomes.Contains(o)))
+        {
+            errors["medWatch.outcomes"] = [$"Outcomes are any of: {string.Join(", ", KnownOutcomes)}."];
+        }
+
+        if (m.WeightKg is <= 0 or > 500)
+        {
+            errors["medWatch.weightKg"] = ["Weight is between 0 and 500 kg."];
+        }
+
+        return errors;
+    }
+
+    /// <summary>Revokes every live authorization and confirmation of the patient and opens a safety hold.</summary>
+    internal static async Task<int> StopForPregnancyAsync(ImidCareDb db, AuditWriter audit, Caller caller, Patient patient, Instant now, string why)
+    {
+        var live = await db.Authorizations
+            .Where(a => a.PatientId == patient.Id && (a.State == nameof(AuthorizationState.Active) || a.State == nameof(AuthorizationState.Confirmed)))
+            .ToListAsync();
+        foreach (var a in live)
+        {
+            a.State = nameof(AuthorizationState.Revoked);
+            a.Version++;
+        }
+
+        var numbers = live.Select(a => a.Number).ToList();
+        var confirmations = await db.Confirmations.Where(c => numbers.Contains(c.AuthorizationNumber) && c.State == "active").ToListAsync();
+        foreach (var c in confirmations)
+        {
+            c.State = "revoked";
+            c.Version++;
+        }
+
+        db.Holds.Add(new HoldRecord
+        {
+            Id = Ids.New("hold"), PatientId = patient.Id, Code = "PREGNANCY_REPORTED", Why = why,
+            ClearedByList = nameof(HoldClearance.SafetyReview), OpenedAt = now,
+        });
+        audit.Append(caller.AsActor(patient.PrescriberId), "authorizations.stopped-for-pregnancy", $"patient/{patient.Id}",
+            AuditData.Of(new { revoked = numbers, confirmations = confirmations.Select(c => c.Number), why }));
+        return live.Count;
+    }
+
+    private static async Task<IResult> ReportPregnancy(HttpContext http, string id, PregnancyReportRequest req, WriteGate gate)
+    {
+        var caller = http.Caller();
+        var errors = Validate(req.MedWatch);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors).ToResult();
+        }
+
+        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        {
+            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
+            if (patient is null)
+            {
+                return Problems.NotFound($"Patient '{id}'");
+            }
+
+            if (!await Access.CanSeePatientAsync(db, caller, patient, http.RequestAborted))
+            {
+                return Problems.Forbidden("A pregnancy is reported by the patient, their prescriber or the program's staff.");
+            }
+
+            var stopped = await StopForPregnancyAsync(db, audit, caller, patient, now,
+                req.PartnerPregnancy ? "A partner's pregnancy was reported." : "A suspected pregnancy was reported.");
+            var c = new SafetyCase
+            {
+                Id = Ids.New("case"), Kind = "pregnancy", PatientId = id, ReportedBy = caller.Id, OpenedAt = now, Status = "open",
+                FieldsJson = AuditData.Of(new { req.PartnerPregnancy, req.LastMenstrualPeriod, req.MedWatch }),
+            };
+            db.Cases.Add(c);
+            audit.Append(caller.AsActor(patient.PrescriberId), "case.opened", $"patient/{id}", AuditData.Of(new { c.Id, c.Kind, authorizationsStopped = stopped }));
+            return Reply.Created(new { caseId = c.Id, authorizationsStopped = stopped, hold = "PREGNANCY_REPORTED", clearedBy = "SafetyReview",
+                reportTo = "FDA MedWatch 1-800-FDA-1088 and the REMS call center 1-888-423-5436 (facts §11)" });
+        });
+    }
+
+    private static async Task<IResult> ReportAdverseEvent(HttpContext http, AdverseEventRequest req, WriteGate gate)
+    {
+        var caller = http.Caller();
+        var errors = Validate(req.MedWatch);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors).ToResult();
+        }
+
+        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        {
+            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == req.PatientId);
+            if (patient is null)
+            {
+                return Problems.Validation("patientId", "No such patient.");
+            }
+
+            if (!await Access.CanSeePatientAsync(db, caller, patient, http.RequestAborted))
+            {
+                return Problems.Forbidden("An adverse event is reported by the patient, their prescriber or the program's staff.");
+            }
+
+            var c = new SafetyCase
+            {
+                Id = Ids.New("case"), Kind = "adverse-event", PatientId = patient.Id, ReportedBy = caller.Id, OpenedAt = now, Status = "open",
+                FieldsJson = AuditData.Of(new { req.Serious, req.MedWatch }),
+            };
+            db.Cases.Add(c);
+            audit.Append(caller.AsActor(patient.PrescriberId), "case.opened", $"patient/{patient.Id}", AuditData.Of(new { c.Id, c.Kind, req.Serious }));
+            return Reply.Created(new { caseId = c.Id });
+        });
+    }
+
+    private static async Task<IResult> ListCases(HttpContext http, IDbContextFactory<ImidCareDb> dbs, CancellationToken ct)
+    {
+        if (!http.Caller().IsStaff)
+        {
+            return Problems.Forbidden("Cases are for the program's safety staff.").ToResult();
+        }
+
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var cases = await db.Cases.AsNoTracking().OrderByDescending(c => c.OpenedAt).Take(500).ToListAsync(ct);
+        return Results.Json(cases.Select(c => new CaseDto(c.Id, c.Kind, c.PatientId, c.ReportedBy, c.OpenedAt, c.Status,
+            System.Text.Json.JsonDocument.Parse(c.FieldsJson).RootElement)), Json.Options);
+    }
+}

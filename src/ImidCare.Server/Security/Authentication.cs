@@ -1,0 +1,90 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using ImidCare.Store;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using NodaTime;
+
+namespace ImidCare.Server.Security;
+
+public static class Secrets
+{
+    public static string NewToken() => Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    private static string Base64Url(byte[] b) => Convert.ToBase64String(b).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
+
+/// <summary>
+/// Two credentials: an organisation's API key (header X-Api-Key) and a person's session token
+/// (Authorization: Bearer), issued by POST /api/v1/session after a password login. Both are stored
+/// only as SHA-256 hashes.
+/// </summary>
+public sealed class ImidCareAuthHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    IDbContextFactory<ImidCareDb> dbs,
+    IClock clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ImidCare";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var apiKey = Request.Headers["X-Api-Key"].ToString();
+        var bearer = Request.Headers.Authorization.ToString();
+        if (apiKey.Length == 0 && !bearer.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        await using var db = await dbs.CreateDbContextAsync(Context.RequestAborted);
+        Caller? caller;
+        if (apiKey.Length > 0)
+        {
+            var hash = Secrets.Hash(apiKey);
+            var client = await db.ApiClients.AsNoTracking().FirstOrDefaultAsync(c => c.KeyHash == hash, Context.RequestAborted);
+            caller = client is null ? null : new Caller(client.Id, client.Role, client.Name, PharmacyId: client.PharmacyId, PracticeId: client.PracticeId);
+        }
+        else
+        {
+            var hash = Secrets.Hash(bearer["Bearer ".Length..].Trim());
+            var now = clock.GetCurrentInstant();
+            var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.TokenHash == hash, Context.RequestAborted);
+            var user = session is null || session.ExpiresAt <= now
+                ? null
+                : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == session.UserId, Context.RequestAborted);
+            string? practice = null;
+            if (user?.PrescriberId is { } pid)
+            {
+                practice = await db.Prescribers.Where(p => p.Id == pid).Select(p => p.PracticeId).FirstOrDefaultAsync(Context.RequestAborted);
+            }
+
+            caller = user is null ? null : new Caller(user.Id, user.Role, user.DisplayName, user.PrescriberId, user.PharmacyId, user.PatientId, practice);
+        }
+
+        return caller is null
+            ? AuthenticateResult.Fail("Unknown or expired credential.")
+            : AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(SchemeName), SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = 401;
+        Response.Headers.WWWAuthenticate = "Bearer, ApiKey";
+        await Results.Problem(
+            title: "Authentication required.",
+            detail: "Send an organisation key in X-Api-Key, or a session token from POST /api/v1/session as 'Authorization: Bearer <token>'.",
+            statusCode: 401,
+            type: "https://imidcare.example/problems/unauthenticated").ExecuteAsync(Context);
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = 403;
+        await Results.Problem(title: "You may not act on this.", statusCode: 403, type: "https://imidcare.example/problems/forbidden").ExecuteAsync(Context);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using ImidCare.Store.Entities;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace ImidCare.Store.Audit;
+
+/// <summary>Who did something, and for whom.</summary>
+public sealed record Actor(string Id, string Role, string? OnBehalfOf = null)
+{
+    public static readonly Actor System = new("system", "system");
+}
+
+/// <summary>
+/// The append-only audit trail. Each record carries the hash of the one before it, so altering,
+/// deleting or reordering any record breaks every hash after it. Records are appended inside the
+/// same transaction as the change they describe, under the write gate, so the chain stays linear.
+/// </summary>
+public static class AuditChain
+{
+    public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    public static string ComputeHash(AuditRecord r)
+    {
+        var canonical = string.Join(
+            '\u001f',
+            r.Seq.ToString(CultureInfo.InvariantCulture),
+            r.At.ToUnixTimeTicks().ToString(CultureInfo.InvariantCulture),
+            r.Actor,
+            r.ActorRole,
+            r.OnBehalfOf ?? string.Empty,
+            r.Action,
+            r.Subject,
+            r.DataJson,
+            r.PrevHash);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    /// <summary>Recomputes the chain in order and names the first record that does not fit.</summary>
+    public static async Task<AuditVerification> VerifyAsync(ImidCareDb db, CancellationToken ct = default)
+    {
+        long expectedSeq = 1;
+        var prev = Genesis;
+        long count = 0;
+        await foreach (var r in db.Audit.AsNoTracking().OrderBy(a => a.Seq).AsAsyncEnumerable().WithCancellation(ct))
+        {
+            string? problem = null;
+            if (r.Seq != expectedSeq)
+            {
+                problem = r.Seq > expectedSeq
+                    ? $"records {expectedSeq}–{r.Seq - 1} are missing"
+                    : $"sequence number {r.Seq} repeats";
+            }
+            else if (r.PrevHash != prev)
+            {
+                problem = "its previous-hash does not match the record before it (a record was altered, removed or reordered)";
+            }
+            else if (ComputeHash(r) != r.Hash)
+            {
+                problem = "its content does not match its hash (the record was altered)";
+            }
+
+            if (problem is not null)
+            {
+                return new AuditVerification(false, count, r.Seq, problem);
+            }
+
+            prev = r.Hash;
+            expectedSeq++;
+            count++;
+        }
+
+        return new AuditVerification(true, count, null, null);
+    }
+}
+
+public sealed record AuditVerification(bool Intact, long RecordsVerified, long? FirstBrokenSeq, string? Problem);
+
+/// <summary>Appends audit records within one write transaction.</summary>
+public sealed class AuditWriter
+{
+    private readonly ImidCareDb db;
+    private readonly Instant now;
+    private long lastSeq;
+    private string lastHash;
+
+    private AuditWriter(ImidCareDb db, Instant now, long lastSeq, string lastHash)
+    {
+        this.db = db;
+        this.now = now;
+        this.lastSeq = lastSeq;
+        this.lastHash = lastHash;
+    }
+
+    internal static async Task<AuditWriter> OpenAsync(ImidCareDb db, Instant now, CancellationToken ct)
+    {
+        var last = await db.Audit.AsNoTracking().OrderByDescending(a => a.Seq)
+            .Select(a => new { a.Seq, a.Hash }).FirstOrDefaultAsync(ct);
+        return new AuditWriter(db, now, last?.Seq ?? 0, last?.Hash ?? AuditChain.Genesis);
+    }
+
+    public void Append(Actor actor, string action, string subject, string dataJson)
+    {
+        var r = new AuditRecord
+        {
+            Seq = lastSeq + 1,
+            At = now,
+            Actor = actor.Id,
+            ActorRole = actor.Role,
+            OnBehalfOf = actor.OnBehalfOf,
+            Action = action,
+            Subject = subject,
+            DataJson = dataJson,
+            PrevHash = lastHash,
+            Hash = string.Empty,
+        };
+        r.Hash = AuditChain.ComputeHash(r);
+        db.Audit.Add(r);
+        lastSeq = r.Seq;
+        lastHash = r.Hash;
+    }
+}

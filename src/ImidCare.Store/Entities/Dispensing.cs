@@ -1,0 +1,120 @@
+using NodaTime;
+
+namespace ImidCare.Store.Entities;
+
+public sealed class AuthorizationRecord
+{
+    public required string Number { get; set; }
+
+    public required string PatientId { get; set; }
+
+    public required string PrescriberId { get; set; }
+
+    public required string ProgramId { get; set; }
+
+    public required string Drug { get; set; }
+
+    public required string Category { get; set; }
+
+    public int DaysSupply { get; set; }
+
+    public Instant IssuedAt { get; set; }
+
+    public LocalDate ValidThrough { get; set; }
+
+    public Instant ExpiresAt { get; set; }
+
+    /// <summary>The specimen date of the test the window counts from, for patients who can get pregnant.</summary>
+    public LocalDate? AnchorTestDate { get; set; }
+
+    public required string State { get; set; }
+
+    /// <summary>Optimistic concurrency: two pharmacies confirming at once, only one update matches.</summary>
+    public int Version { get; set; }
+
+    public required string DecisionJson { get; set; }
+}
+
+public sealed class ConfirmationRecord
+{
+    public required string Number { get; set; }
+
+    public required string AuthorizationNumber { get; set; }
+
+    public required string PharmacyId { get; set; }
+
+    public Instant IssuedAt { get; set; }
+
+    public Instant ExpiresAt { get; set; }
+
+    /// <summary>active, dispensed or reversed.</summary>
+    public required string State { get; set; }
+
+    public int Version { get; set; }
+
+    public required string DecisionJson { get; set; }
+}
+
+public sealed class DispenseRecord
+{
+    public required string Id { get; set; }
+
+    public required string ConfirmationNumber { get; set; }
+
+    public required string AuthorizationNumber { get; set; }
+
+    public required string PatientId { get; set; }
+
+    public required string PharmacyId { get; set; }
+
+    public required string Ndc { get; set; }
+
+    public int Quantity { get; set; }
+
+    public int DaysSupply { get; set; }
+
+    public LocalDate DispensedOn { get; set; }
+
+    public Instant At { get; set; }
+
+    public required string ChecklistJson { get; set; }
+}
+
+/// <summary>A remembered answer to a request sent with an Idempotency-Key, so a retry gets the same answer.</summary>
+public sealed class IdempotencyRecord
+{
+    public required string CallerId { get; set; }
+
+    public required string Key { get; set; }
+
+    public required string RequestHash { get; set; }
+
+    public int StatusCode { get; set; }
+
+    public required string ResponseJson { get; set; }
+
+    public Instant At { get; set; }
+}
+
+public sealed class AuditRecord
+{
+    public long Seq { get; set; }
+
+    public Instant At { get; set; }
+
+    public required string Actor { get; set; }
+
+    public required string ActorRole { get; set; }
+
+    public string? OnBehalfOf { get; set; }
+
+    public required string Action { get; set; }
+
+    public required string Subject { get; set; }
+
+    public required string DataJson { get; set; }
+
+    public required string PrevHash { get; set; }
+
+    public required string Hash { get; set; }
+}

@@ -1,0 +1,179 @@
+using ImidCare.Store.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using NodaTime;
+
+namespace ImidCare.Store;
+
+/// <summary>
+/// The one database model. Instants are stored as Unix ticks (UTC, 100 ns) so they compare and
+/// sort the same on SQLite and PostgreSQL; dates as ISO dates.
+/// </summary>
+public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext(options)
+{
+    public DbSet<UserAccount> Users => Set<UserAccount>();
+
+    public DbSet<ApiClient> ApiClients => Set<ApiClient>();
+
+    public DbSet<SessionToken> Sessions => Set<SessionToken>();
+
+    public DbSet<Practice> Practices => Set<Practice>();
+
+    public DbSet<Prescriber> Prescribers => Set<Prescriber>();
+
+    public DbSet<PrescriberCertification> PrescriberCertifications => Set<PrescriberCertification>();
+
+    public DbSet<Pharmacy> Pharmacies => Set<Pharmacy>();
+
+    public DbSet<PharmacyCertification> PharmacyCertifications => Set<PharmacyCertification>();
+
+    public DbSet<StaffTraining> StaffTrainings => Set<StaffTraining>();
+
+    public DbSet<Patient> Patients => Set<Patient>();
+
+    public DbSet<Enrollment> Enrollments => Set<Enrollment>();
+
+    public DbSet<CategoryChange> CategoryChanges => Set<CategoryChange>();
+
+    public DbSet<Agreement> Agreements => Set<Agreement>();
+
+    public DbSet<PregnancyTestRecord> PregnancyTests => Set<PregnancyTestRecord>();
+
+    public DbSet<SurveyRecord> Surveys => Set<SurveyRecord>();
+
+    public DbSet<HoldRecord> Holds => Set<HoldRecord>();
+
+    public DbSet<SafetyCase> Cases => Set<SafetyCase>();
+
+    public DbSet<AuthorizationRecord> Authorizations => Set<AuthorizationRecord>();
+
+    public DbSet<ConfirmationRecord> Confirmations => Set<ConfirmationRecord>();
+
+    public DbSet<DispenseRecord> Dispenses => Set<DispenseRecord>();
+
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+
+    public DbSet<AuditRecord> Audit => Set<AuditRecord>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<Instant>().HaveConversion<InstantTicksConverter>();
+        configurationBuilder.Properties<LocalDate>().HaveConversion<LocalDateConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        b.Entity<UserAccount>(e =>
+        {
+            e.ToTable("users").HasKey(x => x.Id);
+            e.HasIndex(x => x.Username).IsUnique();
+        });
+        b.Entity<ApiClient>(e =>
+        {
+            e.ToTable("api_clients").HasKey(x => x.Id);
+            e.HasIndex(x => x.KeyHash).IsUnique();
+        });
+        b.Entity<SessionToken>().ToTable("sessions").HasKey(x => x.TokenHash);
+        b.Entity<Practice>().ToTable("practices").HasKey(x => x.Id);
+        b.Entity<Prescriber>(e =>
+        {
+            e.ToTable("prescribers").HasKey(x => x.Id);
+            e.HasIndex(x => x.Npi).IsUnique();
+        });
+        b.Entity<PrescriberCertification>(e =>
+        {
+            e.ToTable("prescriber_certifications").HasKey(x => x.Id);
+            e.HasIndex(x => new { x.PrescriberId, x.ProgramId }).IsUnique();
+        });
+        b.Entity<Pharmacy>(e =>
+        {
+            e.ToTable("pharmacies").HasKey(x => x.Id);
+            e.HasIndex(x => x.NcpdpId).IsUnique();
+        });
+        b.Entity<PharmacyCertification>(e =>
+        {
+            e.ToTable("pharmacy_certifications").HasKey(x => x.Id);
+            e.HasIndex(x => new { x.PharmacyId, x.ProgramId }).IsUnique();
+        });
+        b.Entity<StaffTraining>(e =>
+        {
+            e.ToTable("staff_trainings").HasKey(x => x.Id);
+            e.HasIndex(x => x.PharmacyId);
+        });
+        b.Entity<Patient>(e =>
+        {
+            e.ToTable("patients").HasKey(x => x.Id);
+            e.HasIndex(x => x.PrescriberId);
+        });
+        b.Entity<Enrollment>(e =>
+        {
+            e.ToTable("enrollments").HasKey(x => x.Id);
+            e.HasIndex(x => new { x.PatientId, x.ProgramId }).IsUnique();
+        });
+        b.Entity<CategoryChange>(e =>
+        {
+            e.ToTable("category_changes").HasKey(x => x.Id);
+            e.HasIndex(x => x.EnrollmentId);
+        });
+        b.Entity<Agreement>(e =>
+        {
+            e.ToTable("agreements").HasKey(x => x.Id);
+            e.HasIndex(x => x.EnrollmentId);
+        });
+        b.Entity<PregnancyTestRecord>(e =>
+        {
+            e.ToTable("pregnancy_tests").HasKey(x => x.Id);
+            e.HasIndex(x => x.PatientId);
+        });
+        b.Entity<SurveyRecord>(e =>
+        {
+            e.ToTable("surveys").HasKey(x => x.Id);
+            e.HasIndex(x => x.PatientId);
+        });
+        b.Entity<HoldRecord>(e =>
+        {
+            e.ToTable("holds").HasKey(x => x.Id);
+            e.HasIndex(x => x.PatientId);
+        });
+        b.Entity<SafetyCase>(e =>
+        {
+            e.ToTable("cases").HasKey(x => x.Id);
+            e.HasIndex(x => x.PatientId);
+        });
+        b.Entity<AuthorizationRecord>(e =>
+        {
+            e.ToTable("authorizations").HasKey(x => x.Number);
+            e.HasIndex(x => x.PatientId);
+            e.Property(x => x.Version).IsConcurrencyToken();
+        });
+        b.Entity<ConfirmationRecord>(e =>
+        {
+            e.ToTable("confirmations").HasKey(x => x.Number);
+            e.HasIndex(x => x.AuthorizationNumber);
+            e.Property(x => x.Version).IsConcurrencyToken();
+        });
+        b.Entity<DispenseRecord>(e =>
+        {
+            e.ToTable("dispenses").HasKey(x => x.Id);
+
+            // One dispense per confirmation, enforced by the database as the last line of defence.
+            e.HasIndex(x => x.ConfirmationNumber).IsUnique();
+            e.HasIndex(x => x.PatientId);
+        });
+        b.Entity<IdempotencyRecord>().ToTable("idempotency").HasKey(x => new { x.CallerId, x.Key });
+        b.Entity<AuditRecord>(e =>
+        {
+            e.ToTable("audit").HasKey(x => x.Seq);
+            e.Property(x => x.Seq).ValueGeneratedNever();
+            e.HasIndex(x => x.Subject);
+        });
+    }
+}
+
+public sealed class InstantTicksConverter() : ValueConverter<Instant, long>(
+    i => i.ToUnixTimeTicks(),
+    t => Instant.FromUnixTimeTicks(t));
+
+public sealed class LocalDateConverter() : ValueConverter<LocalDate, DateOnly>(
+    d => d.ToDateOnly(),
+    d => LocalDate.FromDateOnly(d));
