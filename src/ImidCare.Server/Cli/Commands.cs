@@ -30,7 +30,7 @@ public static class Commands
         var noDemo = new Option<bool>("--no-demo") { Description = "Do not seed demo data into an empty database." };
 
         var serve = new Command("serve", "Run the ImidCare server.") { provider, connection, urls, noDemo };
-        serve.SetAction(r => Serve(HostArgs(r.GetValue(provider)!, r.GetValue(connection), r.GetValue(urls)!), !r.GetValue(noDemo)));
+        serve.SetAction(r => Serve([.. HostArgs(r.GetValue(provider)!, r.GetValue(connection), r.GetValue(urls)!), $"--ImidCare:Demo={!r.GetValue(noDemo)}"], !r.GetValue(noDemo)));
 
         var seed = new Command("seed", "Create the schema and the demo data (only into an empty database).") { provider, connection };
         seed.SetAction(async (r, ct) =>
@@ -116,7 +116,7 @@ public static class Commands
     private static int Serve(string[] args, bool demo)
     {
         var app = ServerApp.Build(args);
-        ServerApp.PrepareAsync(app.Services, demo).GetAwaiter().GetResult();
+        demo = demo && ServerApp.Demo(app.Configuration);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var url = app.Urls.FirstOrDefault() ?? "http://127.0.0.1:5080";

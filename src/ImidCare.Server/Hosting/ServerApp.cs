@@ -34,11 +34,6 @@ public static class ServerApp
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
-        if (builder.Configuration["urls"] is null && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null)
-        {
-            builder.WebHost.UseUrls("http://127.0.0.1:5080");
-        }
-
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         var storage = Storage(builder.Configuration);
         builder.Services.AddImidCare(storage);
@@ -51,6 +46,7 @@ public static class ServerApp
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         builder.Services.AddOpenApi();
+        builder.Services.AddHostedService<DatabasePreparation>();
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -74,6 +70,9 @@ public static class ServerApp
         return app;
     }
 
+    /// <summary>Whether to seed demo data into an empty database (default yes: the README's run command is a demo).</summary>
+    public static bool Demo(IConfiguration config) => !string.Equals(config["ImidCare:Demo"], "false", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Migrates the database, and seeds the demo data when asked and the database is empty.</summary>
     public static async Task PrepareAsync(IServiceProvider services, bool demo, CancellationToken ct = default)
     {
@@ -84,4 +83,12 @@ public static class ServerApp
             await DemoSeed.RunAsync(services.GetRequiredService<WriteGate>(), factory, ct);
         }
     }
+}
+
+/// <summary>Migrates (and seeds) before the server accepts its first request.</summary>
+internal sealed class DatabasePreparation(IServiceProvider services, IConfiguration config) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => ServerApp.PrepareAsync(services, ServerApp.Demo(config), cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
