@@ -1,0 +1,129 @@
+using ImidCare.Server.Tests.Support;
+using Shouldly;
+
+namespace ImidCare.Server.Tests;
+
+/// <summary>Each actor sees and acts only for itself.</summary>
+public abstract class AccessTests(ImidCareApp app)
+{
+    [Theory]
+    [InlineData("GET", "/api/v1/patients")]
+    [InlineData("GET", "/api/v1/patients/pat_demo_maria")]
+    [InlineData("POST", "/api/v1/authorizations")]
+    [InlineData("GET", "/api/v1/audit/verify")]
+    public async Task Anonymous_Is401(string method, string url)
+    {
+        using var anon = app.Client();
+        var r = method == "GET" ? await anon.GetJsonAsync(url) : await anon.PostRawAsync(url, "{}");
+        r.Code.ShouldBe(401, r.ToString());
+    }
+
+    [Fact]
+    public async Task BadPassword_LocksAfterFiveFailures()
+    {
+        using var admin = await app.AdminAsync();
+        var user = "lock" + Random.Shared.Next(1000, 9999);
+        (await admin.PostAsync("/api/v1/prescribers", new { npi = Rules.Rems.Npi.FromNineDigits("1" + Random.Shared.Next(10_000_000, 99_999_999)).Value, name = "Dr Lock", practiceId = "lock", login = new { username = user, password = "correct-horse-1" } })).Code.ShouldBe(201);
+        using var anon = app.Client();
+        for (var i = 0; i < 5; i++)
+        {
+            (await anon.PostAsync("/api/v1/session", new { username = user, password = "wrong" })).Code.ShouldBe(401);
+        }
+
+        (await anon.PostAsync("/api/v1/session", new { username = user, password = "correct-horse-1" })).Code.ShouldBe(423);
+    }
+
+    [Fact]
+    public async Task OtherPractice_CannotSeeOrAuthorizePatient()
+    {
+        using var ode = await app.LoginAsync("dr.ode", "demo-ode-2026");
+        (await ode.GetJsonAsync("/api/v1/patients/pat_demo_maria")).Code.ShouldBe(403);
+        (await Scenario.AuthorizeAsync(ode, "pat_demo_maria")).Code.ShouldBe(403);
+        var list = await ode.GetJsonAsync("/api/v1/patients");
+        list.Raw.ShouldNotContain("pat_demo_maria");
+        list.Raw.ShouldContain("pat_demo_omar");
+    }
+
+    [Fact]
+    public async Task OfficeKey_ActsForItsPracticeOnly()
+    {
+        using var office = app.Client(apiKey: Hosting.DemoSeed.OfficeKey);
+        (await office.GetJsonAsync("/api/v1/patients/pat_demo_grace")).Code.ShouldBe(200);
+        (await office.GetJsonAsync("/api/v1/patients/pat_demo_omar")).Code.ShouldBe(403);
+    }
+
+    [Fact]
+    public async Task Patient_SeesOnlySelf_AndCannotAuthorize()
+    {
+        using var maria = await app.LoginAsync("maria", "demo-maria-2026");
+        (await maria.GetJsonAsync("/api/v1/patients/pat_demo_maria")).Code.ShouldBe(200);
+        (await maria.GetJsonAsync("/api/v1/patients/pat_demo_john")).Code.ShouldBe(403);
+        (await Scenario.AuthorizeAsync(maria, "pat_demo_maria")).Code.ShouldBe(403);
+        (await maria.PostAsync("/api/v1/patients/pat_demo_john/surveys", new { answers = new { sharedCapsules = false, donatedBlood = false, donatedSperm = false, missedContraception = false, unprotectedContact = false, possiblePregnancy = false } })).Code.ShouldBe(403);
+    }
+
+    [Fact]
+    public async Task Pharmacy_CannotDispenseAnotherPharmacysConfirmation_NorSeePatients()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        using var main = app.Pharmacy();
+        var a = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, "Owned Conf"));
+        var c = (await main.PostAsync($"/api/v1/authorizations/{a}/confirmations")).Str("number");
+
+        using var pharmacist = await app.LoginAsync("pharmacist", "demo-pharm-2026"); // same pharmacy as the key
+        using var admin = await app.AdminAsync();
+        var other = await admin.PostAsync("/api/v1/pharmacies", new
+        {
+            ncpdpId = Rules.Rems.NcpdpId.FromSixDigits(Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture)).Value,
+            npi = "1234567893", name = "Other", kind = "site", representative = new { name = "Rep", attests = true },
+        });
+        using var otherKey = app.Client(apiKey: other.Str("apiKey"));
+        (await Scenario.DispenseAsync(otherKey, c)).Code.ShouldBe(403);
+        (await otherKey.PostAsync($"/api/v1/confirmations/{c}/reverse", new { reason = "x" })).Code.ShouldBe(403);
+        (await otherKey.GetJsonAsync("/api/v1/patients/pat_demo_maria")).Code.ShouldBe(403);
+        (await Scenario.DispenseAsync(pharmacist, c)).Code.ShouldBe(201);
+    }
+
+    [Fact]
+    public async Task UncertifiedPharmacy_GetsNoConfirmation()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        using var admin = await app.AdminAsync();
+        var other = await admin.PostAsync("/api/v1/pharmacies", new
+        {
+            ncpdpId = Rules.Rems.NcpdpId.FromSixDigits(Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture)).Value,
+            npi = "1234567893", name = "Uncertified", kind = "site", representative = new { name = "Rep", attests = true },
+        });
+        var a = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, "Wrong Door"));
+        using var key = app.Client(apiKey: other.Str("apiKey"));
+        var r = await key.PostAsync($"/api/v1/authorizations/{a}/confirmations");
+        r.Code.ShouldBe(422);
+        r.Codes.ShouldContain("REMS.PHARMACY_NOT_CERTIFIED");
+    }
+
+    [Fact]
+    public async Task SuspendedPrescriber_CannotAuthorize()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var admin = await app.AdminAsync();
+        var npi = Rules.Rems.Npi.FromNineDigits("1" + Random.Shared.Next(10_000_000, 99_999_999)).Value;
+        var user = "dr.s" + Random.Shared.Next(1000, 9999);
+        var p = await admin.PostAsync("/api/v1/prescribers", new { npi, name = "Dr Suspended", practiceId = "susp", login = new { username = user, password = "suspend-pass-1" } });
+        using var doctor = await app.LoginAsync(user, "suspend-pass-1");
+        (await doctor.PostAsync($"/api/v1/prescribers/{p.Str("id")}/certifications", new { program = "THAL", trainingAttested = true, agreesToRequirements = true })).Code.ShouldBe(201);
+        var patient = await Scenario.EnrollAsync(doctor, Scenario.Enrollment("Thal Man", "THAL", "male", menses: false));
+        (await admin.PostAsync($"/api/v1/prescribers/{p.Str("id")}/certifications/THAL/suspend", new { reason = "Audit finding" })).Code.ShouldBe(200);
+        var r = await Scenario.AuthorizeAsync(doctor, patient, "thalidomide");
+        r.Code.ShouldBe(422);
+        r.Codes.ShouldContain("REMS.PRESCRIBER_NOT_CERTIFIED");
+        (await admin.PostAsync($"/api/v1/prescribers/{p.Str("id")}/certifications/THAL/suspend", new { reason = "twice" })).Code.ShouldBe(409);
+        (await admin.PostAsync($"/api/v1/prescribers/{p.Str("id")}/certifications/THAL/reinstate", new { reason = "Resolved" })).Code.ShouldBe(200);
+        (await Scenario.AuthorizeAsync(doctor, patient, "thalidomide")).Code.ShouldBe(201);
+    }
+}
+
+public sealed class SqliteAccessTests(SqliteApp app) : AccessTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgresAccessTests(PostgresApp app) : AccessTests(app), IClassFixture<PostgresApp>;

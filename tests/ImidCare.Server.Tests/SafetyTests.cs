@@ -1,0 +1,123 @@
+using ImidCare.Server.Tests.Support;
+using NodaTime;
+using Shouldly;
+
+namespace ImidCare.Server.Tests;
+
+/// <summary>Survey holds name what clears them; a pregnancy report stops everything at once.</summary>
+public abstract class SafetyTests(ImidCareApp app)
+{
+    private static object Answers(bool unprotected = false, bool pregnant = false) => new
+    {
+        answers = new { sharedCapsules = false, donatedBlood = false, donatedSperm = false, missedContraception = false, unprotectedContact = unprotected, possiblePregnancy = pregnant },
+    };
+
+    [Fact]
+    public async Task RiskySurvey_PutsOnHold_UntilTestAndCounseling()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var user = "pt" + Random.Shared.Next(10_000, 99_999);
+        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment("Survey Sue", login: new { username = user, password = "patient-pass-1" }));
+        await Scenario.RecordTestAsync(park, id, app.Clock.Now - Duration.FromDays(12));
+        using var sue = await app.LoginAsync(user, "patient-pass-1");
+
+        var survey = await sue.PostAsync($"/api/v1/patients/{id}/surveys", Answers(unprotected: true));
+        survey.Code.ShouldBe(201, survey.ToString());
+        survey.Str("outcome").ShouldBe("hold");
+        var holdId = survey.Body.GetProperty("holdsOpened")[0].GetProperty("id").GetString()!;
+        survey.Body.GetProperty("holdsOpened")[0].GetProperty("clearedBy").EnumerateArray().Select(x => x.GetString()).ShouldBe(["NegativePregnancyTestAfterHold", "PrescriberCounseling"]);
+
+        app.Clock.Advance(Duration.FromMinutes(30));
+        await Scenario.RecordTestAsync(park, id, app.Clock.Now - Duration.FromMinutes(10));
+        var held = await Scenario.AuthorizeAsync(park, id);
+        held.Code.ShouldBe(422);
+        held.Codes.ShouldContain("REMS.HOLD_CONTRACEPTION_LAPSE");
+
+        // Counseling alone is not enough while the test predates the hold... here the test is after it, so both are met.
+        var cleared = await park.PostAsync($"/api/v1/patients/{id}/holds/{holdId}/clear", new { counselingAttested = true, note = "Counseled on two methods" });
+        cleared.Code.ShouldBe(200, cleared.ToString());
+        cleared.Body.GetProperty("cleared").GetBoolean().ShouldBeTrue();
+        (await Scenario.AuthorizeAsync(park, id)).Code.ShouldBe(201);
+    }
+
+    [Fact]
+    public async Task HoldClear_WithoutTestAfterHold_IsRefusedWithWhatIsMissing()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var r = await park.PostAsync("/api/v1/patients/pat_demo_rosa/holds/hold_demo_rosa/clear", new { counselingAttested = false, note = "" });
+        r.Code.ShouldBe(422, r.ToString());
+        r.Codes.ShouldBe(["REMS.HOLD_NEEDS_NEGATIVEPREGNANCYTESTAFTERHOLD", "REMS.HOLD_NEEDS_PRESCRIBERCOUNSELING"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task PregnancyReport_RevokesAuthorizations_AndOnlySafetyClears()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        using var pharmacy = app.Pharmacy();
+        var id = await Scenario.ReadyFrpAsync(app, park, "Report Rae");
+        var a = await Scenario.AuthorizedAsync(park, id);
+        var report = await park.PostAsync($"/api/v1/patients/{id}/pregnancy-reports", new
+        {
+            partnerPregnancy = false,
+            medWatch = new { eventDescription = "Missed period, positive home test", outcomes = new[] { "other" }, suspectProduct = "pomalidomide 4 mg", reporterName = "Dr. Ada Park", reporterOccupation = "physician" },
+        });
+        report.Code.ShouldBe(201, report.ToString());
+        report.Body.GetProperty("authorizationsStopped").GetInt32().ShouldBe(1);
+
+        var confirm = await pharmacy.PostAsync($"/api/v1/authorizations/{a}/confirmations");
+        confirm.Code.ShouldBe(422);
+        confirm.Codes.ShouldContain("REMS.AUTHORIZATION_REVOKED");
+        confirm.Codes.ShouldContain("REMS.HOLD_PREGNANCY_REPORTED");
+
+        var status = await park.GetJsonAsync($"/api/v1/patients/{id}");
+        var hold = status.Body.GetProperty("holds").EnumerateArray().Single(h => h.GetProperty("code").GetString() == "PREGNANCY_REPORTED");
+        var holdId = hold.GetProperty("id").GetString();
+        (await park.PostAsync($"/api/v1/patients/{id}/holds/{holdId}/clear", new { counselingAttested = true, note = "x" })).Code.ShouldBe(422);
+        using var safety = await app.LoginAsync("safety", "demo-safety-2026");
+        (await safety.PostAsync($"/api/v1/patients/{id}/holds/{holdId}/clear", new { counselingAttested = false, note = "Negative serum hCG confirmed" })).Code.ShouldBe(200);
+        var cases = await safety.GetJsonAsync("/api/v1/cases");
+        cases.Raw.ShouldContain(id);
+        (await park.GetJsonAsync("/api/v1/cases")).Code.ShouldBe(403);
+    }
+
+    [Fact]
+    public async Task PositiveTest_StopsAuthorizations()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var id = await Scenario.ReadyFrpAsync(app, park, "Positive Pam");
+        await Scenario.AuthorizedAsync(park, id);
+        await Scenario.RecordTestAsync(park, id, app.Clock.Now - Duration.FromMinutes(5), result: "positive");
+        var r = await Scenario.AuthorizeAsync(park, id);
+        r.Code.ShouldBe(422);
+        r.Codes.ShouldContain("REMS.PREGNANCY_TEST_POSITIVE");
+        r.Codes.ShouldContain("REMS.HOLD_PREGNANCY_REPORTED");
+    }
+
+    [Fact]
+    public async Task CategoryReview_KeepsHistoryWithReason()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment("Review Ruth", "LEN"));
+        var r = await park.PostAsync($"/api/v1/patients/{id}/category-reviews", new
+        {
+            reproductive = new { mensesInLast24Months = false, naturalMenopauseAtLeast24Months = false, hysterectomy = true, bilateralOophorectomy = false },
+            reason = "Hysterectomy 2026-10",
+        });
+        r.Code.ShouldBe(200, r.ToString());
+        var status = await park.GetJsonAsync($"/api/v1/patients/{id}");
+        status.Body.GetProperty("category").GetString().ShouldBe("adultFemaleCannotGetPregnant");
+        var history = status.Body.GetProperty("categoryHistory");
+        history.GetArrayLength().ShouldBe(2);
+        history[1].GetProperty("reason").GetString().ShouldBe("Hysterectomy 2026-10");
+        history[1].GetProperty("from").GetString().ShouldBe("AdultFemaleCanGetPregnant");
+    }
+}
+
+public sealed class SqliteSafetyTests(SqliteApp app) : SafetyTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgresSafetyTests(PostgresApp app) : SafetyTests(app), IClassFixture<PostgresApp>;
