@@ -127,8 +127,11 @@ public static class AuthorizationRules
         }
 
         var tests = eligible.ToList();
-        var latest = f.Tests.Where(t => t.SpecimenAt <= f.Now).MaxBy(t => t.SpecimenAt);
-        if (latest is { Result: TestResult.Positive })
+        // A positive test stands until a later negative test that counts; an indeterminate or
+        // insufficiently sensitive test taken after it does not clear it.
+        var latestPositive = f.Tests.Where(t => t.SpecimenAt <= f.Now && t.Result == TestResult.Positive).MaxBy(t => t.SpecimenAt);
+        var latestCounting = PregnancyTestRules.LastQualifying(f.Tests, p, f.Now);
+        if (latestPositive is not null && (latestCounting is null || latestCounting.SpecimenAt <= latestPositive.SpecimenAt))
         {
             return (Decision.Deny(new Reason("REMS.PREGNANCY_TEST_POSITIVE", "The most recent pregnancy test is positive: the drug must not be prescribed.", VerifyTests)), null);
         }
