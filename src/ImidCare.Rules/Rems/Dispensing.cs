@@ -70,6 +70,9 @@ public static class DispensingRules
 
     private static readonly RuleSource SurveyFirst = RuleSource.UnverifiedRule("Facts §7.3 step 4: if the patient survey is due, it must be complete before confirmation", "I");
 
+    private static readonly RuleSource CapSource = RuleSource.UnverifiedRule(
+        "Inference: the pregnancy-test recency that bounds the authorization also bounds the fill (facts §7.2 'Pregnancy-test recency at fill')", "I");
+
     public static ConfirmationDecision Confirm(ConfirmationFacts f)
     {
         var p = f.Program;
@@ -107,10 +110,20 @@ public static class DispensingRules
         }
 
         var expires = f.Now + p.ConfirmationValidity.Value;
-        var validity = new Reason("REMS.CONFIRMATION_VALIDITY",
+        var reasons = decision.Reasons.Add(new Reason("REMS.CONFIRMATION_VALIDITY",
             $"Confirmation valid {p.ConfirmationValidity.Value.TotalHours:0} hours, until {expires.InZone(p.Zone):yyyy-MM-dd HH:mm} ({p.Zone.Id}).",
-            p.ConfirmationValidity.Source);
-        return new(decision with { Reasons = decision.Reasons.Add(validity) }, expires);
+            p.ConfirmationValidity.Source));
+
+        // For a patient who can get pregnant the authorization window is tied to her last negative
+        // test; a confirmation obtained late on day 7 must not carry the fill into day 8.
+        if (f.Category.CanGetPregnant() && f.AuthorizationExpiresAt < expires)
+        {
+            expires = f.AuthorizationExpiresAt;
+            reasons = reasons.Add(new Reason("REMS.CONFIRMATION_CAPPED_AT_AUTHORIZATION",
+                $"The confirmation ends with the authorization window, at {expires.InZone(p.Zone):yyyy-MM-dd HH:mm} ({p.Zone.Id}).", CapSource));
+        }
+
+        return new(decision with { Reasons = reasons }, expires);
     }
 
     /// <summary>

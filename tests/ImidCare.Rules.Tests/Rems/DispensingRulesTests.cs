@@ -30,6 +30,20 @@ public class DispensingRulesTests
         refused.ExpiresAt.ShouldBeNull();
     }
 
+    [Fact]
+    public void Confirm_CanGetPregnant_ConfirmationEndsWithTheAuthorizationWindow()
+    {
+        // Confirmed at 23:00 on day 7: the 24 h confirmation would reach into day 8.
+        var closes = Ny.StartOf(Ny.Date(2026, 6, 16));
+        var late = (Confirmation with { Now = closes - Duration.FromHours(1), AuthorizationExpiresAt = closes, Category = RiskCategory.AdultFemaleCanGetPregnant }).Confirm();
+        late.ExpiresAt.ShouldBe(closes);
+        late.Decision.Codes().ShouldContain("REMS.CONFIRMATION_CAPPED_AT_AUTHORIZATION");
+
+        // Others keep the full 24 hours: their window is counted from issue, not from a test.
+        var male = (Confirmation with { Now = closes - Duration.FromHours(1), AuthorizationExpiresAt = closes, Category = RiskCategory.AdultMale }).Confirm();
+        male.ExpiresAt.ShouldBe(closes + Duration.FromHours(23));
+    }
+
     [Theory]
     [InlineData(AuthorizationState.Confirmed, "REMS.AUTHORIZATION_ALREADY_CONFIRMED")]
     [InlineData(AuthorizationState.Dispensed, "REMS.AUTHORIZATION_ALREADY_DISPENSED")]
