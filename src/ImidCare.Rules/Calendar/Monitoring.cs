@@ -127,16 +127,18 @@ public static class MonitoringSchedule
     /// <summary>Expands phases into dates; public so the edges of each window can be tested directly.</summary>
     public static IEnumerable<LocalDate> Dates(ImmutableArray<MonitoringPhase> phases, LocalDate start, LocalDate through)
     {
-        var phaseStart = start;
+        // Phases apply in sequence, but adjacent month-based pieces are added in one step so month-end
+        // dates do not drift (Jan 31 + 1 month + 2 months = Apr 30, not Apr 28), while "8 weeks, then
+        // monthly" still counts months from the end of week 8.
+        var offsets = new List<Period>();
         foreach (var phase in phases)
         {
-            LocalDate? phaseEnd = phase.Span is null ? null : phaseStart.Plus(phase.Span);
+            LocalDate? phaseEnd = phase.Span is null ? null : Apply(start, [.. offsets, phase.Span]);
             if (phase.Interval is not null)
             {
                 for (var n = 0; ; n++)
                 {
-                    // Adding n intervals to the phase start (not repeatedly adding one) keeps month-ends stable.
-                    var d = phaseStart.Plus(Multiply(phase.Interval, n));
+                    var d = Apply(start, [.. offsets, Multiply(phase.Interval, n)]);
                     if (d > through || (phaseEnd is not null && d >= phaseEnd.Value))
                     {
                         break;
@@ -151,8 +153,30 @@ public static class MonitoringSchedule
                 yield break;
             }
 
-            phaseStart = phaseEnd.Value;
+            offsets.Add(phase.Span!);
         }
+    }
+
+    private static LocalDate Apply(LocalDate start, List<Period> pieces)
+    {
+        var date = start;
+        var pending = Period.Zero;
+        foreach (var p in pieces)
+        {
+            var monthly = p.Weeks == 0 && p.Days == 0;
+            var pendingMonthly = pending.Weeks == 0 && pending.Days == 0;
+            if (monthly == pendingMonthly || pending.Equals(Period.Zero))
+            {
+                pending += p;
+            }
+            else
+            {
+                date = date.Plus(pending);
+                pending = p;
+            }
+        }
+
+        return date.Plus(pending);
     }
 
     private static Period Multiply(Period p, int n) =>
