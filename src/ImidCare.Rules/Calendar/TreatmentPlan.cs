@@ -24,7 +24,7 @@ public sealed record TreatmentPlan(
     ImmutableArray<LocalDate> DialysisDays = default,
     int DoseIntervalDays = 1)
 {
-    public ImmutableArray<Hold> HoldsOrEmpty => Holds.IsDefault ? [] : Holds;
+    internal ImmutableArray<Hold> HoldsOrEmpty => Holds.IsDefault ? [] : Holds;
 
-    public ImmutableArray<LocalDate> DialysisDaysOrEmpty => DialysisDays.IsDefault ? [] : DialysisDays;
+    internal ImmutableArray<LocalDate> DialysisDaysOrEmpty => DialysisDays.IsDefault ? [] : DialysisDays;
 }
