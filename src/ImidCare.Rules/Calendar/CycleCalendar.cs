@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using ImidCare.Rules.Therapy;
 using NodaTime;
@@ -25,14 +26,11 @@ public static class CycleCalendar
         Validate(plan, through);
 
         var holds = plan.HoldsOrEmpty.OrderBy(h => h.From).ToArray();
-        var dialysis = plan.DialysisDaysOrEmpty.ToHashSet();
-        var doseMask = new bool[regimen.CycleLengthDays + 1];
-        foreach (var d in regimen.DoseDays)
-        {
-            doseMask[d] = true;
-        }
+        var dialysis = plan.DialysisDaysOrEmpty.IsEmpty ? null : plan.DialysisDaysOrEmpty.ToHashSet();
+        var table = Tables.GetOrAdd(regimen.Id, _ => new RegimenTable(regimen));
+        var ageClass = table.AgeClass(plan.AgeYears);
 
-        var days = ImmutableArray.CreateBuilder<CalendarDay>();
+        var days = ImmutableArray.CreateBuilder<CalendarDay>(Period.Between(plan.Start, through, PeriodUnits.Days).Days + 1);
         var dose = plan.DoseMg ?? regimen.StartDoseMg;
         var cycleStart = plan.Start;
         var cycle = 1;
@@ -60,27 +58,30 @@ public static class CycleCalendar
                 continue;
             }
 
-            for (var cd = 1; cd <= regimen.CycleLengthDays; cd++)
+            var date = cycleStart;
+            for (var cd = 1; cd <= regimen.CycleLengthDays; cd++, date = date.PlusDays(1))
             {
-                var date = cycleStart.PlusDays(cd - 1);
                 if (date > through)
                 {
                     break;
                 }
 
-                var hold = FindHold(holds, date);
-                var partners = Partners(regimen, cycle, cd, plan.AgeYears, hold is not null);
+                var hold = holds.Length == 0 ? null : FindHold(holds, date);
+                var partners = table.Partners(cycle, cd, ageClass, hold is not null);
                 if (hold is not null)
                 {
                     days.Add(new CalendarDay(date, cycle, cd, DayKind.Held, null, false, partners));
                     continue;
                 }
 
-                dose = ResumeDose(holds, date) ?? dose;
-
-                if (doseMask[cd] && (doseOrdinal++ % plan.DoseIntervalDays) == 0)
+                if (holds.Length > 0)
                 {
-                    days.Add(new CalendarDay(date, cycle, cd, DayKind.Dose, dose, dialysis.Contains(date), partners));
+                    dose = ResumeDose(holds, date) ?? dose;
+                }
+
+                if (table.DoseMask[cd] && (doseOrdinal++ % plan.DoseIntervalDays) == 0)
+                {
+                    days.Add(new CalendarDay(date, cycle, cd, DayKind.Dose, dose, dialysis is not null && dialysis.Contains(date), partners));
                 }
                 else
                 {
@@ -92,16 +93,66 @@ public static class CycleCalendar
             cycle++;
         }
 
-        var reasons = ImmutableArray.CreateBuilder<Reason>();
-        reasons.Add(regimen.AsReason());
-        reasons.Add(new Reason("HOLD_SEMANTICS", "A hold covering Day 1 delays the cycle; a mid-cycle hold does not extend it and held doses are not made up.", HoldSemantics));
-        if (dialysis.Count > 0)
+        var reasons = dialysis is null ? table.Reasons : table.Reasons.Add(
+            new Reason("DIALYSIS_TIMING", "On hemodialysis days take the dose after dialysis.", DialysisTiming));
+        return new TreatmentCalendar(regimen.Id, plan.Start, through, days.ToImmutable(), new Decision(Outcome.Allowed, reasons));
+    }
+
+    private static readonly ConcurrentDictionary<string, RegimenTable> Tables = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Per-regimen lookups computed once: the dose-day mask, the partner doses for every
+    /// (cycle band, cycle day, age band, hold) combination, and the reasons every calendar cites.
+    /// </summary>
+    private sealed class RegimenTable
+    {
+        private static readonly int[] AgeProbes = [74, 75, 76];
+        private readonly int lastDistinctCycle;
+        private readonly ImmutableArray<PartnerDose>[,,,] partners;
+
+        public RegimenTable(Regimen regimen)
         {
-            reasons.Add(new Reason("DIALYSIS_TIMING", "On hemodialysis days take the dose after dialysis.", DialysisTiming));
+            DoseMask = new bool[regimen.CycleLengthDays + 1];
+            foreach (var d in regimen.DoseDays)
+            {
+                DoseMask[d] = true;
+            }
+
+            // Schedules only change at FromCycle / ToCycle + 1, so every later cycle looks like this one.
+            lastDistinctCycle = regimen.Partners.Select(p => Math.Max(p.FromCycle, (p.ToCycle ?? 0) + 1)).DefaultIfEmpty(1).Max();
+            partners = new ImmutableArray<PartnerDose>[lastDistinctCycle + 1, regimen.CycleLengthDays + 1, AgeProbes.Length, 2];
+            for (var c = 1; c <= lastDistinctCycle; c++)
+            {
+                for (var cd = 1; cd <= regimen.CycleLengthDays; cd++)
+                {
+                    for (var a = 0; a < AgeProbes.Length; a++)
+                    {
+                        for (var h = 0; h < 2; h++)
+                        {
+                            partners[c, cd, a, h] = [.. regimen.Partners
+                                .Where(p => p.AppliesTo(c, AgeProbes[a]) && p.Days.Contains(cd))
+                                .Select(p => new PartnerDose(p.Agent, p.Dose, h == 1))];
+                        }
+                    }
+                }
+            }
+
+            var reasons = ImmutableArray.CreateBuilder<Reason>();
+            reasons.Add(regimen.AsReason());
+            reasons.Add(new Reason("HOLD_SEMANTICS", "A hold covering Day 1 delays the cycle; a mid-cycle hold does not extend it and held doses are not made up.", HoldSemantics));
+            reasons.AddRange(regimen.Partners.Select(p => p.Source).Distinct().Select(s => new Reason("PARTNER_SCHEDULE", "Partner-drug days per partner label.", s)));
+            Reasons = reasons.ToImmutable();
         }
 
-        reasons.AddRange(regimen.Partners.Select(p => p.Source).Distinct().Select(s => new Reason("PARTNER_SCHEDULE", "Partner-drug days per partner label.", s)));
-        return new TreatmentCalendar(regimen.Id, plan.Start, through, days.ToImmutable(), Decision.Allow([.. reasons]));
+        public bool[] DoseMask { get; }
+
+        public ImmutableArray<Reason> Reasons { get; }
+
+        /// <summary>Age rows only distinguish below 75, exactly 75 and above 75.</summary>
+        public int AgeClass(int age) => age < 75 ? 0 : age == 75 ? 1 : 2;
+
+        public ImmutableArray<PartnerDose> Partners(int cycle, int cycleDay, int ageClass, bool held) =>
+            partners[Math.Min(cycle, lastDistinctCycle), cycleDay, ageClass, held ? 1 : 0];
     }
 
     private static Hold? FindHold(Hold[] holds, LocalDate date)
@@ -128,25 +179,6 @@ public static class CycleCalendar
         }
 
         return null;
-    }
-
-    private static ImmutableArray<PartnerDose> Partners(Regimen regimen, int cycle, int cycleDay, int age, bool duringHold)
-    {
-        if (regimen.Partners.IsEmpty)
-        {
-            return [];
-        }
-
-        var list = ImmutableArray.CreateBuilder<PartnerDose>();
-        foreach (var p in regimen.Partners)
-        {
-            if (p.AppliesTo(cycle, age) && p.Days.Contains(cycleDay))
-            {
-                list.Add(new PartnerDose(p.Agent, p.Dose, duringHold));
-            }
-        }
-
-        return list.ToImmutable();
     }
 
     private static void Validate(TreatmentPlan plan, LocalDate through)

@@ -95,6 +95,8 @@ public static class MonitoringRules
 /// <summary>Builds the merged "what is due when" list.</summary>
 public static class MonitoringSchedule
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Decision> Bases = new(StringComparer.Ordinal);
+
     public static ImmutableArray<DueItem> Build(
         Drug drug, Indication indication, LocalDate start, LocalDate through, bool hivPositive = false, IEnumerable<DueItem>? extra = null)
     {
@@ -106,7 +108,7 @@ public static class MonitoringSchedule
         var items = new List<DueItem>();
         foreach (var rule in MonitoringRules.For(drug, indication, hivPositive))
         {
-            var basis = Decision.Allow(new Reason("MONITOR_" + rule.Kind, $"{rule.Description}: {Describe(rule.Phases)}.", rule.Source));
+            var basis = Bases.GetOrAdd(rule.Id, _ => Decision.Allow(new Reason("MONITOR_" + rule.Kind, $"{rule.Description}: {Describe(rule.Phases)}.", rule.Source)));
             foreach (var date in Dates(rule.Phases, start, through))
             {
                 items.Add(new DueItem(date, rule.Kind, rule.Description, basis));
@@ -118,10 +120,18 @@ public static class MonitoringSchedule
             items.AddRange(extra.Where(e => e.Date >= start && e.Date <= through));
         }
 
-        return [.. items
-            .DistinctBy(i => (i.Date, i.Kind))
-            .OrderBy(i => i.Date)
-            .ThenBy(i => i.Kind, StringComparer.Ordinal)];
+        items.Sort(static (a, b) => a.Date != b.Date ? a.Date.CompareTo(b.Date) : string.CompareOrdinal(a.Kind, b.Kind));
+        var result = ImmutableArray.CreateBuilder<DueItem>(items.Count);
+        foreach (var item in items)
+        {
+            // One item per (date, kind): a REMS-side item on the same day as a scheduled one is the same visit.
+            if (result.Count == 0 || result[^1].Date != item.Date || result[^1].Kind != item.Kind)
+            {
+                result.Add(item);
+            }
+        }
+
+        return result.ToImmutable();
     }
 
     /// <summary>Expands phases into dates; public so the edges of each window can be tested directly.</summary>
@@ -130,15 +140,16 @@ public static class MonitoringSchedule
         // Phases apply in sequence, but adjacent month-based pieces are added in one step so month-end
         // dates do not drift (Jan 31 + 1 month + 2 months = Apr 30, not Apr 28), while "8 weeks, then
         // monthly" still counts months from the end of week 8.
-        var offsets = new List<Period>();
+        var anchor = start;
+        var pendingMonths = 0;
         foreach (var phase in phases)
         {
-            LocalDate? phaseEnd = phase.Span is null ? null : Apply(start, [.. offsets, phase.Span]);
-            if (phase.Interval is not null)
+            LocalDate? phaseEnd = phase.Span is null ? null : Offset(anchor, pendingMonths, phase.Span, 1);
+            if (phase.Interval is { } interval)
             {
                 for (var n = 0; ; n++)
                 {
-                    var d = Apply(start, [.. offsets, Multiply(phase.Interval, n)]);
+                    var d = Offset(anchor, pendingMonths, interval, n);
                     if (d > through || (phaseEnd is not null && d >= phaseEnd.Value))
                     {
                         break;
@@ -153,34 +164,27 @@ public static class MonitoringSchedule
                 yield break;
             }
 
-            offsets.Add(phase.Span!);
-        }
-    }
-
-    private static LocalDate Apply(LocalDate start, List<Period> pieces)
-    {
-        var date = start;
-        var pending = Period.Zero;
-        foreach (var p in pieces)
-        {
-            var monthly = p.Weeks == 0 && p.Days == 0;
-            var pendingMonthly = pending.Weeks == 0 && pending.Days == 0;
-            if (monthly == pendingMonthly || pending.Equals(Period.Zero))
+            if (IsMonthly(phase.Span!))
             {
-                pending += p;
+                pendingMonths += Months(phase.Span!);
             }
             else
             {
-                date = date.Plus(pending);
-                pending = p;
+                anchor = phaseEnd.Value;
+                pendingMonths = 0;
             }
         }
-
-        return date.Plus(pending);
     }
 
-    private static Period Multiply(Period p, int n) =>
-        new PeriodBuilder { Years = p.Years * n, Months = p.Months * n, Weeks = p.Weeks * n, Days = p.Days * n }.Build();
+    private static bool IsMonthly(Period p) => p.Weeks == 0 && p.Days == 0;
+
+    private static int Months(Period p) => (p.Years * 12) + p.Months;
+
+    /// <summary>anchor + pending months + n pieces; a month-based piece merges with the pending months.</summary>
+    private static LocalDate Offset(LocalDate anchor, int pendingMonths, Period piece, int n) =>
+        IsMonthly(piece)
+            ? anchor.PlusMonths(pendingMonths + (Months(piece) * n))
+            : anchor.PlusMonths(pendingMonths).PlusMonths(Months(piece) * n).PlusDays(((piece.Weeks * 7) + piece.Days) * n);
 
     private static string Describe(ImmutableArray<MonitoringPhase> phases) =>
         string.Join(", then ", phases.Where(p => p.Interval is not null).Select(p =>
