@@ -21,7 +21,7 @@ public enum MissedDoseAction
 
 public sealed record MissedDoseRule(Drug Drug, Duration Window, RuleSource Source);
 
-public sealed record MissedDoseAdvice(MissedDoseAction Action, Instant UsualDoseInstant, Instant LatestCatchUp, Duration Late, string PatientMessage, Decision Decision);
+public sealed record MissedDoseAdvice(MissedDoseAction Action, LocalDate DoseDate, Instant UsualDoseInstant, Instant LatestCatchUp, Duration Late, string PatientMessage, Decision Decision);
 
 /// <summary>
 /// The 12-hour rule. The window is measured in elapsed time from the usual dose instant in the
@@ -40,6 +40,18 @@ public static class MissedDose
         new(Drug.Thalidomide, Window, Sources.Verified("THALOMID PI missed dose (pdr.net; clinical-rules §3.1)", "L-S")),
     ];
 
+    /// <summary>
+    /// Evaluates the most recent usual dose time at or before <paramref name="now"/> (today's if it
+    /// has passed, else yesterday's). The caller checks <see cref="MissedDoseAdvice.DoseDate"/> is a dose day.
+    /// </summary>
+    public static MissedDoseAdvice EvaluateLatest(Drug drug, LocalTime usualTime, DateTimeZone zone, Instant now, bool alreadyTaken = false)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        var today = now.InZone(zone).Date;
+        var todays = today.At(usualTime).InZoneLeniently(zone).ToInstant();
+        return Evaluate(drug, todays <= now ? today : today.PlusDays(-1), usualTime, zone, now, alreadyTaken);
+    }
+
     public static MissedDoseAdvice Evaluate(Drug drug, LocalDate doseDate, LocalTime usualTime, DateTimeZone zone, Instant now, bool alreadyTaken = false)
     {
         ArgumentNullException.ThrowIfNull(zone);
@@ -52,23 +64,23 @@ public static class MissedDose
 
         if (alreadyTaken)
         {
-            return new MissedDoseAdvice(MissedDoseAction.AlreadyTaken, usual, deadline, late,
+            return new MissedDoseAdvice(MissedDoseAction.AlreadyTaken, doseDate, usual, deadline, late,
                 "You already took today's dose. Do not take another.", Decision.Deny(reason));
         }
 
         if (late < Duration.Zero)
         {
-            return new MissedDoseAdvice(MissedDoseAction.NotYetDue, usual, deadline, late,
+            return new MissedDoseAdvice(MissedDoseAction.NotYetDue, doseDate, usual, deadline, late,
                 "It is not yet time for this dose.", Decision.HoldFor(reason));
         }
 
         if (late <= rule.Window)
         {
-            return new MissedDoseAdvice(MissedDoseAction.TakeNow, usual, deadline, late,
+            return new MissedDoseAdvice(MissedDoseAction.TakeNow, doseDate, usual, deadline, late,
                 "Take your missed dose now, then take the next one at your usual time.", Decision.Allow(reason));
         }
 
-        return new MissedDoseAdvice(MissedDoseAction.SkipAndTakeNextAtUsualTime, usual, deadline, late,
+        return new MissedDoseAdvice(MissedDoseAction.SkipAndTakeNextAtUsualTime, doseDate, usual, deadline, late,
             "It has been more than 12 hours. Skip the missed dose and take the next one at your usual time. Do not take two doses at once.",
             Decision.Deny(reason));
     }

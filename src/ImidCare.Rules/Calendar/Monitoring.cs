@@ -36,6 +36,10 @@ public static class MonitoringRules
     public static readonly ImmutableArray<MonitoringPhase> WeeklyFor8WeeksThenMonthly =
         [new(Week, Period.FromWeeks(8)), new(Month, null)];
 
+    /// <summary>Lenalidomide MM: weekly for cycles 1-2, days 1 and 15 of cycle 3, then every 28 days [K].</summary>
+    public static readonly ImmutableArray<MonitoringPhase> LenalidomideMmCbc =
+        [new(Week, Period.FromWeeks(8)), new(TwoWeeks, Period.FromWeeks(4)), new(Period.FromDays(28), null)];
+
     public static readonly ImmutableArray<MonitoringRule> All =
     [
         new("pom-mm-cbc", Drug.Pomalidomide, Indication.MultipleMyeloma, "CBC", "Complete blood count",
@@ -55,13 +59,13 @@ public static class MonitoringRules
             WeeklyFor8WeeksThenMonthly, false,
             Sources.Verified("REVLIMID PI boxed warning / §5.3 (addendum C: MDS CONFIRMED)", "L-V")),
 
-        // Weekly for cycles 1-2, days 1 and 15 of cycle 3, then every 28 days: [K], addendum C STILL UNCONFIRMED.
+        // [K]; addendum C: MM schedule STILL UNCONFIRMED.
         new("len-mm-cbc", Drug.Lenalidomide, Indication.MultipleMyeloma, "CBC", "Complete blood count",
-            [new(Week, Period.FromWeeks(8)), new(TwoWeeks, Period.FromWeeks(4)), new(Period.FromDays(28), null)], false,
+            LenalidomideMmCbc, false,
             Sources.Unverified("REVLIMID PI §5.3 MM (clinical-rules §2.6; addendum C: STILL UNCONFIRMED)", "K")),
 
         new("len-maint-cbc", Drug.Lenalidomide, Indication.MultipleMyelomaMaintenance, "CBC", "Complete blood count",
-            [new(Week, Period.FromWeeks(8)), new(TwoWeeks, Period.FromWeeks(4)), new(Period.FromDays(28), null)], false,
+            LenalidomideMmCbc, false,
             Sources.Unverified("REVLIMID PI §5.3 maintenance (clinical-rules §2.6; addendum C: STILL UNCONFIRMED)", "K")),
 
         new("len-mcl-cbc", Drug.Lenalidomide, Indication.MantleCellLymphoma, "CBC", "Complete blood count",

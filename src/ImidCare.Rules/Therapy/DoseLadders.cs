@@ -26,7 +26,7 @@ public enum FloorBehavior
 
 public sealed record DoseLadder(string Id, Drug Drug, Indication Indication, ImmutableArray<DoseLevel> Levels, FloorBehavior Floor, RuleSource Source)
 {
-    public DoseLevel Floorlevel => Levels[^1];
+    public DoseLevel FloorLevel => Levels[^1];
 
     /// <summary>The next level strictly below the current exposure, or null when already at or below the floor.</summary>
     public DoseLevel? NextLower(decimal currentMg, int? currentDayTo = null)

@@ -116,11 +116,11 @@ public static class DoseModification
         return ladder.Floor switch
         {
             FloorBehavior.DiscontinueBelowFloor => new DoseAdvice(DoseAction.Discontinue, null, null, null, null, Decision.Deny(why,
-                new Reason("DISCONTINUE_BELOW_FLOOR", $"Unable to tolerate {ladder.Floorlevel.Mg} mg: permanently discontinue.", ladder.Source))),
-            FloorBehavior.StayAtFloor => new DoseAdvice(DoseAction.Resume, ladder.Floorlevel.Mg, ladder.Floorlevel.DaysText, null, null, Decision.Allow(why,
-                new Reason("RESUME_AT_FLOOR", $"Do not dose below {ladder.Floorlevel.Mg} mg {ladder.Floorlevel.DaysText}: resume at the floor.", ladder.Source))),
+                new Reason("DISCONTINUE_BELOW_FLOOR", $"Unable to tolerate {ladder.FloorLevel.Mg} mg: permanently discontinue.", ladder.Source))),
+            FloorBehavior.StayAtFloor => new DoseAdvice(DoseAction.Resume, ladder.FloorLevel.Mg, ladder.FloorLevel.DaysText, null, null, Decision.Allow(why,
+                new Reason("RESUME_AT_FLOOR", $"Do not dose below {ladder.FloorLevel.Mg} mg {ladder.FloorLevel.DaysText}: resume at the floor.", ladder.Source))),
             _ => new DoseAdvice(DoseAction.ReferToPrescriber, null, null, null, null, Decision.HoldFor(why,
-                new Reason("STEP_BELOW_FLOOR_UNCONFIRMED", $"The step below {ladder.Floorlevel.Mg} mg is not confirmed by any source; the prescriber decides.", ladder.Source))),
+                new Reason("STEP_BELOW_FLOOR_UNCONFIRMED", $"The step below {ladder.FloorLevel.Mg} mg is not confirmed by any source; the prescriber decides.", ladder.Source))),
         };
     }
 

@@ -74,4 +74,16 @@ public class MissedDoseTests
         advice.UsualDoseInstant.ShouldBe(At(new LocalDateTime(2026, 3, 8, 3, 30)));
         advice.Action.ShouldBe(MissedDoseAction.TakeNow);
     }
+
+    [Fact]
+    public void EvaluateLatest_AfterMidnight_LooksAtYesterdaysEveningDose()
+    {
+        var time = new LocalTime(21, 0);
+        var now = At(new LocalDateTime(2026, 6, 11, 8, 0));
+        var a = MissedDose.EvaluateLatest(Drug.Pomalidomide, time, NewYork, now);
+        a.DoseDate.ShouldBe(new LocalDate(2026, 6, 10));
+        a.Action.ShouldBe(MissedDoseAction.TakeNow);
+        MissedDose.EvaluateLatest(Drug.Pomalidomide, time, NewYork, At(new LocalDateTime(2026, 6, 11, 9, 1))).Action.ShouldBe(MissedDoseAction.SkipAndTakeNextAtUsualTime);
+        MissedDose.EvaluateLatest(Drug.Pomalidomide, time, NewYork, At(new LocalDateTime(2026, 6, 11, 21, 0))).DoseDate.ShouldBe(new LocalDate(2026, 6, 11));
+    }
 }

@@ -20,7 +20,7 @@ public class LadderAndNonHemTests
             ladder.NextLower(ladder.Levels[i].Mg, ladder.Levels[i].DayTo).ShouldBe(ladder.Levels[i + 1]);
         }
 
-        ladder.NextLower(ladder.Floorlevel.Mg, ladder.Floorlevel.DayTo).ShouldBeNull();
+        ladder.NextLower(ladder.FloorLevel.Mg, ladder.FloorLevel.DayTo).ShouldBeNull();
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public class LadderAndNonHemTests
         DoseLadders.For(Drug.Pomalidomide, Indication.MultipleMyeloma)!.Source.Unverified.ShouldBeFalse();
         DoseLadders.For(Drug.Lenalidomide, Indication.MultipleMyeloma)!.Source.Unverified.ShouldBeTrue();
         DoseLadders.For(Drug.Lenalidomide, Indication.MultipleMyeloma)!.Levels.Select(l => l.Mg).ShouldBe([25m, 20m, 15m, 10m, 5m, 2.5m]);
-        DoseLadders.For(Drug.Lenalidomide, Indication.MultipleMyelomaMaintenance)!.Floorlevel.ShouldBe(new DoseLevel(5m, 1, 21));
+        DoseLadders.For(Drug.Lenalidomide, Indication.MultipleMyelomaMaintenance)!.FloorLevel.ShouldBe(new DoseLevel(5m, 1, 21));
         DoseLadders.For(Drug.Thalidomide, Indication.MultipleMyeloma).ShouldBeNull();
     }
 
