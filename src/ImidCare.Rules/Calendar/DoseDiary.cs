@@ -35,7 +35,8 @@ public sealed record DiarySummary(
 public static class DoseDiary
 {
     private static readonly RuleSource NeverDouble = Sources.Verified("Medication Guides: never take two doses at the same time (clinical-rules §1.2)", "L-V");
-    private static readonly RuleSource Count = Sources.Verified("REMS counseling: capsule accountability (dose diary reconciliation, engine rule)", "T");
+    // Reconciliation is arithmetic, not a clinical claim, so it carries the engine's own tag rather than a label tag.
+    private static readonly RuleSource Count = Sources.Verified("ImidCare engine: capsule reconciliation (arithmetic, no clinical source)", "engine");
 
     public static DiarySummary Summarize(IEnumerable<DiaryEntry> entries, IEnumerable<Dispensing> dispensed, int? countedRemaining = null)
     {

@@ -121,7 +121,7 @@ public static class SymptomTriage
             return new TriageResult(null,
                 "We could not match this to a listed side effect. If you feel unwell or are worried, call your healthcare provider; in an emergency call 911.",
                 [], unknown.ToImmutable(),
-                Decision.HoldFor(new Reason("TRIAGE_NO_MATCH", "No Medication Guide symptom matched.", Sources.Verified("clinical-rules.md §5", "T"))));
+                Decision.HoldFor(new Reason("TRIAGE_NO_MATCH", "No Medication Guide symptom matched.", Sources.Verified("ImidCare engine: no Medication Guide row matched (clinical-rules.md §5 searched)", "engine"))));
         }
 
         var top = distinct[0];
