@@ -67,3 +67,66 @@ public sealed record Decision(Outcome Outcome, ImmutableArray<Reason> Reasons)
         return new Decision(outcome, [.. failed.SelectMany(d => d.Reasons)]);
     }
 }
+
+/// <summary>
+/// Collects the checks of one decision without an intermediate Decision per check, with the same
+/// semantics as <see cref="Decision.Combine"/>: any denial denies, else any hold holds, and a
+/// refusal keeps only the failing reasons. The decisions sit on the pharmacy's hot path.
+/// </summary>
+public sealed class DecisionBuilder
+{
+    private readonly ImmutableArray<Reason>.Builder passed = ImmutableArray.CreateBuilder<Reason>(12);
+    private ImmutableArray<Reason>.Builder? failed;
+    private bool denied;
+
+    public bool AnyFailed => failed is { Count: > 0 };
+
+    public DecisionBuilder Pass(Reason reason)
+    {
+        passed.Add(reason);
+        return this;
+    }
+
+    public DecisionBuilder Deny(Reason reason)
+    {
+        (failed ??= ImmutableArray.CreateBuilder<Reason>()).Add(reason);
+        denied = true;
+        return this;
+    }
+
+    public DecisionBuilder Hold(Reason reason)
+    {
+        (failed ??= ImmutableArray.CreateBuilder<Reason>()).Add(reason);
+        return this;
+    }
+
+    /// <summary>Pass with <paramref name="ok"/> when the condition holds, else deny with what <paramref name="fail"/> builds (built only then).</summary>
+    public DecisionBuilder Check<TState>(bool condition, Reason ok, TState state, Func<TState, Reason> fail) =>
+        condition ? Pass(ok) : Deny(fail(state));
+
+    public DecisionBuilder Add(Decision d)
+    {
+        foreach (var r in d.Reasons)
+        {
+            _ = d.Outcome switch
+            {
+                Outcome.Allowed => Pass(r),
+                Outcome.Denied => Deny(r),
+                _ => Hold(r),
+            };
+        }
+
+        return this;
+    }
+
+    public Decision Build(params Reason[] onSuccess)
+    {
+        if (failed is { Count: > 0 })
+        {
+            return new Decision(denied ? Outcome.Denied : Outcome.Hold, failed.ToImmutable());
+        }
+
+        passed.AddRange(onSuccess);
+        return new Decision(Outcome.Allowed, passed.ToImmutable());
+    }
+}

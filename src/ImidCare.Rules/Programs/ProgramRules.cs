@@ -111,7 +111,10 @@ public sealed record ProgramRules
     /// <summary>Version of the Patient-Physician Agreement text patients sign.</summary>
     public required string AgreementTextVersion { get; init; }
 
-    public DateTimeZone Zone => DateTimeZoneProviders.Tzdb[TimeZoneId.Value];
+    private DateTimeZone? zone;
+
+    // Cached, but checked against the id: `with { TimeZoneId = ... }` copies the cached field.
+    public DateTimeZone Zone => zone is { } z && z.Id == TimeZoneId.Value ? z : zone = DateTimeZoneProviders.Tzdb[TimeZoneId.Value];
 
     public bool Covers(string drug) => Drugs.Contains(drug.Trim().ToLowerInvariant());
 

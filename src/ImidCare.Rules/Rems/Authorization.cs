@@ -57,45 +57,61 @@ public static class AuthorizationRules
 
     private static readonly RuleSource Holds = RuleSource.UnverifiedRule("Inference: a patient on hold gets no authorization until the hold is cleared (facts §6.1, Q2)", "I");
 
+    private static readonly Reason PrescriberCertifiedReason = new("REMS.PRESCRIBER_CERTIFIED", "The prescriber is certified.", Certified);
+
+    private static readonly Reason EnrolledReason = new("REMS.PATIENT_ENROLLED", "The patient is enrolled with a signed agreement.", Enrolled);
+
+    private static readonly Reason CounselingReason = new("REMS.COUNSELING_ATTESTED", "Counseling attested.", Counseling);
+
+    /// <summary>Each open hold holds the decision, with what clears it; none passes.</summary>
+    internal static void AddHolds(DecisionBuilder b, IReadOnlyList<OpenHold> holds, RuleSource source)
+    {
+        if (holds.Count == 0)
+        {
+            b.Pass(new Reason("REMS.NO_HOLD", "The patient is not on hold.", source));
+            return;
+        }
+
+        foreach (var h in holds)
+        {
+            b.Hold(new Reason($"REMS.HOLD_{h.Code}", $"{h.Why} Cleared by: {SurveyRules.Describe(h.ClearedBy)}.", source));
+        }
+    }
+
     public static AuthorizationDecision Evaluate(AuthorizationFacts f)
     {
         var p = f.Program;
         var zone = p.Zone;
         var today = ProgramTime.Today(f.Now, zone);
-        var checks = new List<Decision>
-        {
-            Check(p.Covers(f.Drug), "REMS.DRUG_NOT_IN_PROGRAM", $"{f.Drug} is not covered by the {p.Name}.", "REMS.DRUG_IN_PROGRAM", $"{f.Drug} is covered by the {p.Name}.", p.Categories.Source),
-            Check(f.PrescriberCertification == CertificationStatus.Certified, "REMS.PRESCRIBER_NOT_CERTIFIED",
-                $"The prescriber is not certified in the {p.Name} ({f.PrescriberCertification?.ToString().ToLowerInvariant() ?? "never enrolled"}).",
-                "REMS.PRESCRIBER_CERTIFIED", "The prescriber is certified.", Certified),
-            Check(f.Enrollment == EnrollmentStatus.Enrolled && f.AgreementSigned, "REMS.PATIENT_NOT_ENROLLED",
-                f.Enrollment == EnrollmentStatus.Enrolled ? "The Patient-Physician Agreement is not signed." : "The patient is not enrolled in this program.",
-                "REMS.PATIENT_ENROLLED", "The patient is enrolled with a signed agreement.", Enrolled),
-            Check(f.DaysSupply >= 1 && f.DaysSupply <= p.MaxDaysSupply.Value, "REMS.DAYS_SUPPLY_OUT_OF_RANGE",
-                $"Days supply must be 1 to {p.MaxDaysSupply.Value}; {f.DaysSupply} was asked.",
-                "REMS.DAYS_SUPPLY_OK", $"{f.DaysSupply} days supply.", p.MaxDaysSupply.Source),
-            Check(f.Refills <= p.MaxRefills.Value, "REMS.REFILLS_NOT_ALLOWED", "No refills may be prescribed; every fill needs a new authorization.",
-                "REMS.NO_REFILLS", "No refills.", p.MaxRefills.Source),
-            Check(f.CounselingAttested, "REMS.COUNSELING_NOT_ATTESTED", "The prescriber must attest to counseling for this prescription.",
-                "REMS.COUNSELING_ATTESTED", "Counseling attested.", Counseling),
-            f.Holds.Count == 0
-                ? Decision.Allow(new Reason("REMS.NO_HOLD", "The patient is not on hold.", Holds))
-                : Decision.HoldFor([.. f.Holds.Select(h => new Reason($"REMS.HOLD_{h.Code}", $"{h.Why} Cleared by: {SurveyRules.Describe(h.ClearedBy)}.", Holds))]),
-            SurveyRules.PatientSurveyCurrent(p, f.Category, f.FirstPrescription, f.LastPatientSurvey, today),
-        };
+        var b = new DecisionBuilder();
+        b.Check(p.Covers(f.Drug), new Reason("REMS.DRUG_IN_PROGRAM", $"{f.Drug} is covered by the {p.Name}.", p.Categories.Source), f,
+            static f => new Reason("REMS.DRUG_NOT_IN_PROGRAM", $"{f.Drug} is not covered by the {f.Program.Name}.", f.Program.Categories.Source));
+        b.Check(f.PrescriberCertification == CertificationStatus.Certified, PrescriberCertifiedReason, f,
+            static f => new Reason("REMS.PRESCRIBER_NOT_CERTIFIED",
+                $"The prescriber is not certified in the {f.Program.Name} ({f.PrescriberCertification?.ToString().ToLowerInvariant() ?? "never enrolled"}).", Certified));
+        b.Check(f.Enrollment == EnrollmentStatus.Enrolled && f.AgreementSigned, EnrolledReason, f,
+            static f => new Reason("REMS.PATIENT_NOT_ENROLLED",
+                f.Enrollment == EnrollmentStatus.Enrolled ? "The Patient-Physician Agreement is not signed." : "The patient is not enrolled in this program.", Enrolled));
+        b.Check(f.DaysSupply >= 1 && f.DaysSupply <= p.MaxDaysSupply.Value, new Reason("REMS.DAYS_SUPPLY_OK", $"{f.DaysSupply} days supply.", p.MaxDaysSupply.Source), f,
+            static f => new Reason("REMS.DAYS_SUPPLY_OUT_OF_RANGE", $"Days supply must be 1 to {f.Program.MaxDaysSupply.Value}; {f.DaysSupply} was asked.", f.Program.MaxDaysSupply.Source));
+        b.Check(f.Refills <= p.MaxRefills.Value, new Reason("REMS.NO_REFILLS", "No refills.", p.MaxRefills.Source), p,
+            static p => new Reason("REMS.REFILLS_NOT_ALLOWED", "No refills may be prescribed; every fill needs a new authorization.", p.MaxRefills.Source));
+        b.Check(f.CounselingAttested, CounselingReason, f,
+            static _ => new Reason("REMS.COUNSELING_NOT_ATTESTED", "The prescriber must attest to counseling for this prescription.", Counseling));
+        AddHolds(b, f.Holds, Holds);
+        b.Add(SurveyRules.PatientSurveyCurrent(p, f.Category, f.FirstPrescription, f.LastPatientSurvey, today));
 
         PregnancyTest? anchor = null;
         if (f.Category.CanGetPregnant())
         {
             var (testDecision, test) = TestsForPrescription(f, today);
-            checks.Add(testDecision);
+            b.Add(testDecision);
             anchor = test;
         }
 
-        var decision = Decision.Combine(checks);
-        if (!decision.IsAllowed)
+        if (b.AnyFailed)
         {
-            return new(decision, null, null, null);
+            return new(b.Build(), null, null, null);
         }
 
         var (window, dayOne) = anchor is null
@@ -105,10 +121,10 @@ public static class AuthorizationRules
         var validity = new Reason(
             "REMS.AUTHORIZATION_VALIDITY",
             anchor is null
-                ? $"Valid {window.Value.Days} days from issue: through {validOn.End:yyyy-MM-dd} ({zone.Id})."
-                : $"Valid {window.Value.Days} days from the last negative test ({dayOne:yyyy-MM-dd} is day 1): through {validOn.End:yyyy-MM-dd} ({zone.Id}).",
+                ? $"Valid {window.Value.Days} days from issue: through {Fmt.Date(validOn.End)} ({zone.Id})."
+                : $"Valid {window.Value.Days} days from the last negative test ({Fmt.Date(dayOne)} is day 1): through {Fmt.Date(validOn.End)} ({zone.Id}).",
             window.Source);
-        return new(decision with { Reasons = decision.Reasons.Add(validity) }, validOn, window.Value.ClosesAt(dayOne, zone), anchor);
+        return new(b.Build(validity), validOn, window.Value.ClosesAt(dayOne, zone), anchor);
     }
 
     private static (Decision, PregnancyTest?) TestsForPrescription(AuthorizationFacts f, LocalDate today)
@@ -120,9 +136,9 @@ public static class AuthorizationRules
         {
             var lockedUntil = f.MissedWindows.Max(m => m.OpenedByTestOn).PlusDays(p.Lockout.AtLeastDaysAfterMissedTest);
             eligible = eligible.Where(t => t.SpecimenAt.InZone(zone).Date >= lockedUntil);
-            if (ProgramTime.Today(f.Now, zone) < lockedUntil || !eligible.Any(t => PregnancyTestRules.Qualifies(t, p).IsAllowed))
+            if (ProgramTime.Today(f.Now, zone) < lockedUntil || !eligible.Any(t => PregnancyTestRules.Counts(t, p)))
             {
-                return (Decision.Deny(new Reason("REMS.LOCKOUT", $"A window was missed: the next pregnancy test must be taken on or after {lockedUntil:yyyy-MM-dd}.", p.Lockout.Source)), null);
+                return (Decision.Deny(new Reason("REMS.LOCKOUT", $"A window was missed: the next pregnancy test must be taken on or after {Fmt.Date(lockedUntil)}.", p.Lockout.Source)), null);
             }
         }
 
@@ -156,11 +172,11 @@ public static class AuthorizationRules
         {
             return (Decision.Deny(new Reason(
                 "REMS.PREGNANCY_TEST_STALE",
-                $"The last negative test ({last.SpecimenAt.InZone(zone).Date:yyyy-MM-dd}) is too old: an authorization must fall within {p.AuthorizationFromLastTest.Value.Days} days of it (day 1 = specimen date).",
+                $"The last negative test ({Fmt.Date(last.SpecimenAt.InZone(zone).Date)}) is too old: an authorization must fall within {p.AuthorizationFromLastTest.Value.Days} days of it (day 1 = specimen date).",
                 p.AuthorizationFromLastTest.Source)), null);
         }
 
-        return (Decision.Allow(new Reason("REMS.PREGNANCY_TEST_CURRENT", $"Negative test on {last.SpecimenAt.InZone(zone).Date:yyyy-MM-dd}.", VerifyTests)), last);
+        return (Decision.Allow(new Reason("REMS.PREGNANCY_TEST_CURRENT", $"Negative test on {Fmt.Date(last.SpecimenAt.InZone(zone).Date)}.", VerifyTests)), last);
     }
 
     internal static Decision Check(bool ok, string failCode, string failMessage, string okCode, string okMessage, RuleSource source) =>

@@ -70,6 +70,14 @@ public static class DispensingRules
 
     private static readonly RuleSource SurveyFirst = RuleSource.UnverifiedRule("Facts §7.3 step 4: if the patient survey is due, it must be complete before confirmation", "I");
 
+    private static readonly Reason PharmacyCertifiedReason = new("REMS.PHARMACY_CERTIFIED", "The pharmacy is certified.", PharmacyCertified);
+
+    private static readonly Reason ActiveReason = new("REMS.AUTHORIZATION_ACTIVE", "The authorization is unused.", OneUse);
+
+    private static readonly Reason PrescriberStillReason = new("REMS.PRESCRIBER_CERTIFIED", "The prescriber is certified.", PrescriberStill);
+
+    private static readonly Reason EnrolledStillReason = new("REMS.PATIENT_ENROLLED", "The patient is enrolled.", PrescriberStill);
+
     private static readonly RuleSource CapSource = RuleSource.UnverifiedRule(
         "Inference: the pregnancy-test recency that bounds the authorization also bounds the fill (facts §7.2 'Pregnancy-test recency at fill')", "I");
 
@@ -77,53 +85,48 @@ public static class DispensingRules
     {
         var p = f.Program;
         var today = ProgramTime.Today(f.Now, p.Zone);
-        var checks = new List<Decision>
+        var b = new DecisionBuilder();
+        b.Check(f.PharmacyCertification == CertificationStatus.Certified, PharmacyCertifiedReason, f,
+            static f => new Reason("REMS.PHARMACY_NOT_CERTIFIED",
+                $"This pharmacy is not certified in the {f.Program.Name} ({f.PharmacyCertification?.ToString().ToLowerInvariant() ?? "never certified"}).", PharmacyCertified));
+        _ = f.AuthorizationState switch
         {
-            AuthorizationRules.Check(f.PharmacyCertification == CertificationStatus.Certified, "REMS.PHARMACY_NOT_CERTIFIED",
-                $"This pharmacy is not certified in the {p.Name} ({f.PharmacyCertification?.ToString().ToLowerInvariant() ?? "never certified"}).",
-                "REMS.PHARMACY_CERTIFIED", "The pharmacy is certified.", PharmacyCertified),
-            f.AuthorizationState switch
-            {
-                AuthorizationState.Active => Decision.Allow(new Reason("REMS.AUTHORIZATION_ACTIVE", "The authorization is unused.", OneUse)),
-                AuthorizationState.Confirmed => Decision.Deny(new Reason("REMS.AUTHORIZATION_ALREADY_CONFIRMED", "The authorization already has a confirmation; reverse it first if it was not dispensed.", OneUse)),
-                AuthorizationState.Dispensed => Decision.Deny(new Reason("REMS.AUTHORIZATION_ALREADY_DISPENSED", "The authorization has been dispensed; a new prescription and authorization are needed.", OneUse)),
-                _ => Decision.Deny(new Reason("REMS.AUTHORIZATION_REVOKED", "The authorization was revoked.", OneUse)),
-            },
-            AuthorizationRules.Check(f.Now < f.AuthorizationExpiresAt, "REMS.AUTHORIZATION_EXPIRED",
-                $"The authorization expired at {f.AuthorizationExpiresAt.InZone(p.Zone):yyyy-MM-dd HH:mm} ({p.Zone.Id}).",
-                "REMS.AUTHORIZATION_IN_WINDOW", "The authorization is within its validity window.",
-                f.Category.CanGetPregnant() ? p.AuthorizationFromLastTest.Source : p.AuthorizationFromIssue.Source),
-            AuthorizationRules.Check(f.PrescriberCertification == CertificationStatus.Certified, "REMS.PRESCRIBER_NOT_CERTIFIED",
-                "The prescriber's certification is no longer active.", "REMS.PRESCRIBER_CERTIFIED", "The prescriber is certified.", PrescriberStill),
-            AuthorizationRules.Check(f.Enrollment == EnrollmentStatus.Enrolled, "REMS.PATIENT_NOT_ENROLLED",
-                "The patient is no longer enrolled.", "REMS.PATIENT_ENROLLED", "The patient is enrolled.", PrescriberStill),
-            f.Holds.Count == 0
-                ? Decision.Allow(new Reason("REMS.NO_HOLD", "The patient is not on hold.", Holds))
-                : Decision.HoldFor([.. f.Holds.Select(h => new Reason($"REMS.HOLD_{h.Code}", $"{h.Why} Cleared by: {SurveyRules.Describe(h.ClearedBy)}.", Holds))]),
-            WithSource(SurveyRules.PatientSurveyCurrent(p, f.Category, f.FirstPrescription, f.LastPatientSurvey, today), SurveyFirst),
-            EarlyFill(p, f.LastDispense, today),
+            AuthorizationState.Active => b.Pass(ActiveReason),
+            AuthorizationState.Confirmed => b.Deny(new Reason("REMS.AUTHORIZATION_ALREADY_CONFIRMED", "The authorization already has a confirmation; reverse it first if it was not dispensed.", OneUse)),
+            AuthorizationState.Dispensed => b.Deny(new Reason("REMS.AUTHORIZATION_ALREADY_DISPENSED", "The authorization has been dispensed; a new prescription and authorization are needed.", OneUse)),
+            _ => b.Deny(new Reason("REMS.AUTHORIZATION_REVOKED", "The authorization was revoked.", OneUse)),
         };
-        var decision = Decision.Combine(checks);
-        if (!decision.IsAllowed)
+        var windowSource = f.Category.CanGetPregnant() ? p.AuthorizationFromLastTest.Source : p.AuthorizationFromIssue.Source;
+        b.Check(f.Now < f.AuthorizationExpiresAt, new Reason("REMS.AUTHORIZATION_IN_WINDOW", "The authorization is within its validity window.", windowSource), f,
+            static f => new Reason("REMS.AUTHORIZATION_EXPIRED", $"The authorization expired at {Fmt.DateTime(f.AuthorizationExpiresAt, f.Program.Zone)} ({f.Program.Zone.Id}).",
+                f.Category.CanGetPregnant() ? f.Program.AuthorizationFromLastTest.Source : f.Program.AuthorizationFromIssue.Source));
+        b.Check(f.PrescriberCertification == CertificationStatus.Certified, PrescriberStillReason, f,
+            static _ => new Reason("REMS.PRESCRIBER_NOT_CERTIFIED", "The prescriber's certification is no longer active.", PrescriberStill));
+        b.Check(f.Enrollment == EnrollmentStatus.Enrolled, EnrolledStillReason, f,
+            static _ => new Reason("REMS.PATIENT_NOT_ENROLLED", "The patient is no longer enrolled.", PrescriberStill));
+        AuthorizationRules.AddHolds(b, f.Holds, Holds);
+        b.Add(WithSource(SurveyRules.PatientSurveyCurrent(p, f.Category, f.FirstPrescription, f.LastPatientSurvey, today), SurveyFirst));
+        b.Add(EarlyFill(p, f.LastDispense, today));
+        if (b.AnyFailed)
         {
-            return new(decision, null);
+            return new(b.Build(), null);
         }
 
         var expires = f.Now + p.ConfirmationValidity.Value;
-        var reasons = decision.Reasons.Add(new Reason("REMS.CONFIRMATION_VALIDITY",
-            $"Confirmation valid {p.ConfirmationValidity.Value.TotalHours:0} hours, until {expires.InZone(p.Zone):yyyy-MM-dd HH:mm} ({p.Zone.Id}).",
-            p.ConfirmationValidity.Source));
+        var validity = new Reason("REMS.CONFIRMATION_VALIDITY",
+            $"Confirmation valid {(long)p.ConfirmationValidity.Value.TotalHours} hours, until {Fmt.DateTime(expires, p.Zone)} ({p.Zone.Id}).",
+            p.ConfirmationValidity.Source);
 
         // For a patient who can get pregnant the authorization window is tied to her last negative
         // test; a confirmation obtained late on day 7 must not carry the fill into day 8.
         if (f.Category.CanGetPregnant() && f.AuthorizationExpiresAt < expires)
         {
             expires = f.AuthorizationExpiresAt;
-            reasons = reasons.Add(new Reason("REMS.CONFIRMATION_CAPPED_AT_AUTHORIZATION",
-                $"The confirmation ends with the authorization window, at {expires.InZone(p.Zone):yyyy-MM-dd HH:mm} ({p.Zone.Id}).", CapSource));
+            return new(b.Build(validity, new Reason("REMS.CONFIRMATION_CAPPED_AT_AUTHORIZATION",
+                $"The confirmation ends with the authorization window, at {Fmt.DateTime(expires, p.Zone)} ({p.Zone.Id}).", CapSource)), expires);
         }
 
-        return new(decision with { Reasons = reasons }, expires);
+        return new(b.Build(validity), expires);
     }
 
     /// <summary>
@@ -137,12 +140,12 @@ public static class DispensingRules
             return Decision.Allow(new Reason("REMS.FIRST_FILL", "No earlier fill on record.", p.NextFillWhenDaysRemainAtMost.Source));
         }
 
-        var remaining = Period.Between(today, last.DispensedOn.PlusDays(last.DaysSupply), PeriodUnits.Days).Days;
+        var remaining = Period.DaysBetween(today, last.DispensedOn.PlusDays(last.DaysSupply));
         var limit = p.NextFillWhenDaysRemainAtMost.Value;
         return remaining <= limit
             ? Decision.Allow(new Reason("REMS.REFILL_WINDOW_OPEN", $"{Math.Max(remaining, 0)} days of therapy remain (at most {limit} allowed).", p.NextFillWhenDaysRemainAtMost.Source))
             : Decision.Deny(new Reason("REMS.TOO_EARLY_TO_FILL",
-                $"{remaining} days of therapy remain from the fill of {last.DispensedOn:yyyy-MM-dd}; the next fill may be confirmed from {last.DispensedOn.PlusDays(last.DaysSupply - limit):yyyy-MM-dd}.",
+                $"{remaining} days of therapy remain from the fill of {Fmt.Date(last.DispensedOn)}; the next fill may be confirmed from {Fmt.Date(last.DispensedOn.PlusDays(last.DaysSupply - limit))}.",
                 p.NextFillWhenDaysRemainAtMost.Source));
     }
 
@@ -190,7 +193,7 @@ public static class DispensingRules
             AuthorizationRules.Check(f.ConfirmationActive, "REMS.CONFIRMATION_NOT_ACTIVE", "The confirmation was already used or reversed.",
                 "REMS.CONFIRMATION_ACTIVE", "The confirmation is unused.", OneUse),
             AuthorizationRules.Check(f.Now < f.ConfirmationExpiresAt, "REMS.CONFIRMATION_EXPIRED",
-                $"The confirmation expired at {f.ConfirmationExpiresAt.InZone(p.Zone):yyyy-MM-dd HH:mm} ({p.Zone.Id}); obtain a new one.",
+                $"The confirmation expired at {Fmt.DateTime(f.ConfirmationExpiresAt, p.Zone)} ({p.Zone.Id}); obtain a new one.",
                 "REMS.CONFIRMATION_IN_WINDOW", "The confirmation is within its validity.", p.ConfirmationValidity.Source),
             AuthorizationRules.Check(f.SamePharmacy, "REMS.CONFIRMATION_OTHER_PHARMACY", "This confirmation belongs to another pharmacy.",
                 "REMS.CONFIRMATION_OWN_PHARMACY", "The confirmation is this pharmacy's.", PharmacyCertified),

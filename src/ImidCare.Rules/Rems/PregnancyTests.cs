@@ -25,6 +25,10 @@ public static class PregnancyTestRules
     private static readonly RuleSource HomeTests = RuleSource.Verified(
         "lenalidomiderems.com standing modification: home tests allowed with sensitivity ≥ 50 mIU/mL; frequency not waived (addendum §E)", "S");
 
+    /// <summary>The same test as <see cref="Qualifies"/> without building its explanation.</summary>
+    internal static bool Counts(PregnancyTest test, ProgramRules program) =>
+        test.Result == TestResult.Negative && test.SensitivityMiuPerMl <= program.MinTestSensitivityMiuPerMl.Value;
+
     /// <summary>Whether one test may count at all: negative, sensitive enough.</summary>
     public static Decision Qualifies(PregnancyTest test, ProgramRules program)
     {
@@ -55,7 +59,7 @@ public static class PregnancyTestRules
     {
         var zone = program.Zone;
         var rxDate = ProgramTime.Today(prescribedAt, zone);
-        var usable = tests.Where(t => t.SpecimenAt <= prescribedAt && Qualifies(t, program).IsAllowed)
+        var usable = tests.Where(t => t.SpecimenAt <= prescribedAt && Counts(t, program))
             .OrderByDescending(t => t.SpecimenAt).ToList();
         var matched = new PregnancyTest?[program.PreStartTests.Length];
         for (var i = program.PreStartTests.Length - 1; i >= 0; i--)
@@ -81,7 +85,7 @@ public static class PregnancyTestRules
             failed |= !ok;
             reasons.Add(new Reason(
                 ok ? $"REMS.{requirement.Code}_MET" : $"REMS.{requirement.Code}_MISSING",
-                ok ? $"{requirement.Description} Specimen {test!.SpecimenAt.InZone(zone).Date:yyyy-MM-dd}." : $"Missing: {requirement.Description}",
+                ok ? $"{requirement.Description} Specimen {Fmt.Date(test!.SpecimenAt.InZone(zone).Date)}." : $"Missing: {requirement.Description}",
                 requirement.Source));
         }
 
@@ -101,8 +105,19 @@ public static class PregnancyTestRules
     }
 
     /// <summary>The latest negative, sensitive-enough test at or before <paramref name="asOf"/>.</summary>
-    public static PregnancyTest? LastQualifying(IEnumerable<PregnancyTest> tests, ProgramRules program, Instant asOf) =>
-        tests.Where(t => t.SpecimenAt <= asOf && Qualifies(t, program).IsAllowed).MaxBy(t => t.SpecimenAt);
+    public static PregnancyTest? LastQualifying(IEnumerable<PregnancyTest> tests, ProgramRules program, Instant asOf)
+    {
+        PregnancyTest? last = null;
+        foreach (var t in tests)
+        {
+            if (t.SpecimenAt <= asOf && Counts(t, program) && (last is null || t.SpecimenAt > last.SpecimenAt))
+            {
+                last = t;
+            }
+        }
+
+        return last;
+    }
 
     /// <summary>
     /// When the next on-therapy test is due: the last qualifying test's date plus the interval of

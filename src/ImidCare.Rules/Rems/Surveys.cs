@@ -119,7 +119,7 @@ public static class SurveyRules
         var oldestAccepted = today.Minus(cadence.Every);
         if (lastSurvey is { } last && last >= oldestAccepted && last <= today)
         {
-            return Decision.Allow(new Reason("REMS.SURVEY_CURRENT", $"Patient survey taken {last:yyyy-MM-dd}.", cadence.Source));
+            return Decision.Allow(new Reason("REMS.SURVEY_CURRENT", $"Patient survey taken {Fmt.Date(last)}.", cadence.Source));
         }
 
         return Decision.Deny(new Reason("REMS.SURVEY_DUE", "The patient must complete the mandatory survey first.", cadence.Source));
