@@ -14,7 +14,7 @@ namespace ImidCare.Server.Cli;
 /// </summary>
 public static class Commands
 {
-    private static readonly string[] Verbs = ["serve", "seed", "audit", "programs", "-h", "--help", "-?", "--version"];
+    private static readonly string[] Verbs = ["serve", "seed", "audit", "programs", "calendar", "dose-check", "response", "-h", "--help", "-?", "--version"];
 
     public static int Run(string[] args)
     {
@@ -89,6 +89,11 @@ public static class Commands
         {
             serve, seed, audit, programsCommand,
         };
+        foreach (var command in EngineCommands.All())
+        {
+            root.Subcommands.Add(command);
+        }
+
         return root.Parse(args).Invoke();
     }
 

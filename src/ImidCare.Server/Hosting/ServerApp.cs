@@ -67,6 +67,7 @@ public static class ServerApp
         AuthorizationEndpoints.Map(api);
         SafetyEndpoints.Map(api);
         AuditEndpoints.Map(api);
+        Therapy.TherapyEndpoints.Map(api);
         return app;
     }
 
