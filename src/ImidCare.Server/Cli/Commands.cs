@@ -14,7 +14,7 @@ namespace ImidCare.Server.Cli;
 /// </summary>
 public static class Commands
 {
-    private static readonly string[] Verbs = ["serve", "seed", "audit", "programs", "calendar", "dose-check", "response", "-h", "--help", "-?", "--version"];
+    private static readonly string[] Verbs = ["serve", "seed", "audit", "programs", "calendar", "dose-check", "response", "bench-seed", "-h", "--help", "-?", "--version"];
 
     public static int Run(string[] args)
     {
@@ -93,6 +93,8 @@ public static class Commands
         {
             root.Subcommands.Add(command);
         }
+
+        root.Subcommands.Add(BenchSeed.Command());
 
         return root.Parse(args).Invoke();
     }

@@ -33,8 +33,14 @@ public static class ServerApp
 
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The content root is the app's own folder, so appsettings.json is found wherever it is started from.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+
+        // Per-request framework logging costs more than the request on the hot paths, and request
+        // logs could carry patient identifiers in URLs: warnings only, whatever the config says.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         var storage = Storage(builder.Configuration);
         builder.Services.AddImidCare(storage);
         builder.Services.Configure<JsonOptions>(o => Json.Configure(o.SerializerOptions));
