@@ -33,8 +33,7 @@ public static class ServerApp
 
     public static WebApplication Build(string[] args)
     {
-        // The content root is the app's own folder, so appsettings.json is found wherever it is started from.
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateBuilder(args);
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
 
         // Per-request framework logging costs more than the request on the hot paths, and request
