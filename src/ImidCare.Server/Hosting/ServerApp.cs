@@ -37,6 +37,7 @@ public static class ServerApp
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         var storage = Storage(builder.Configuration);
         builder.Services.AddImidCare(storage);
+        Interop.InteropEndpoints.AddImidCareInterop(builder.Services);
         builder.Services.Configure<JsonOptions>(o => Json.Configure(o.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
@@ -67,6 +68,7 @@ public static class ServerApp
         AuthorizationEndpoints.Map(api);
         SafetyEndpoints.Map(api);
         AuditEndpoints.Map(api);
+        Interop.InteropEndpoints.Map(app);
         return app;
     }
 
