@@ -64,7 +64,7 @@ public static class DrugCodes
 
     public static readonly IReadOnlyDictionary<string, string> RxNormOf = RxNormIngredients.ToDictionary(kv => kv.Value, kv => kv.Key);
 
-    /// <summary>The drug a code names, or null. NDCs: 59572-4xx REVLIMID, 59572-5xx POMALYST, 59572-2xx THALOMID.</summary>
+    /// <summary>The drug a code names, or null. NDCs (5-4-2): 59572-04xx REVLIMID, 59572-05xx POMALYST, 59572-02xx THALOMID.</summary>
     public static string? FromCode(string? system, string? code, string? display)
     {
         if (code is not null && (system is null || system.Contains("rxnorm", StringComparison.OrdinalIgnoreCase)) && RxNormIngredients.TryGetValue(code.Trim(), out var byRx))
@@ -88,8 +88,8 @@ public static class DrugCodes
         }
 
         var v = ndc.Value.Value;
-        return v.StartsWith("59572", StringComparison.Ordinal)
-            ? v[5] switch { '4' => "lenalidomide", '5' => "pomalidomide", '2' => "thalidomide", _ => null }
+        return v.StartsWith("595720", StringComparison.Ordinal)
+            ? v[6] switch { '4' => "lenalidomide", '5' => "pomalidomide", '2' => "thalidomide", _ => null }
             : null;
     }
 
