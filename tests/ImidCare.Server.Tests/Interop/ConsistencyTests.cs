@@ -49,7 +49,7 @@ public abstract class ConsistencyTests(ImidCareApp app)
         Peer.CardCodes(cards.Body).ShouldBe(json.Codes, ignoreOrder: true);
 
         using var pharmacy = Peer.Pharmacy(app);
-        var caseNumber = $"enr_{id}";
+        var caseNumber = await Peer.CaseNumberAsync(app, id);
         var ncpdp = await pharmacy.XmlPostAsync(NcpdpTests.Request(caseNumber));
         var note = Peer.Pims(ncpdp.Raw, "message.body.remsresponse.response.responsestatus.denied.remsnote");
         Peer.NoteCodes(note).Where(c => c != "REMS.AUTHORIZATION_MISSING").ShouldBe(json.Codes, ignoreOrder: true);
@@ -78,7 +78,7 @@ public abstract class ConsistencyTests(ImidCareApp app)
             Peer.Pims(ncpdp.Raw, "message.body.remsresponse.response.responsestatus.denied.deniedreasoncode").ShouldBe("EO", ncpdp.Raw);
             Peer.NoteCodes(Peer.Pims(ncpdp.Raw, "message.body.remsresponse.response.responsestatus.denied.remsnote")).ShouldBe(refused.Codes);
 
-            var etasu = await pharmacy.FhirPostAsync("/4_0_0/GuidanceResponse/$rems-etasu", $$"""{"resourceType":"Parameters","parameter":[{"name":"caseNumber","valueString":"enr_{{id}}"}]}""");
+            var etasu = await pharmacy.FhirPostAsync("/4_0_0/GuidanceResponse/$rems-etasu", $$"""{"resourceType":"Parameters","parameter":[{"name":"caseNumber","valueString":"{{await Peer.CaseNumberAsync(app, id)}}"}]}""");
             Peer.EtasuCodes(etasu.Body).ShouldBe(refused.Codes);
             OutcomeCodes(etasu.Body).ShouldBe(refused.Codes);
         }

@@ -27,6 +27,13 @@ public static class Peer
         throw new InvalidOperationException("Repository root (with test.sh) not found above " + AppContext.BaseDirectory);
     }
 
+    /// <summary>The REMS case number (our enrollment id) of a patient in a program.</summary>
+    public static async Task<string> CaseNumberAsync(ImidCareApp app, string patientId)
+    {
+        await using var db = await app.DbAsync();
+        return await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstAsync(db.Enrollments.Where(e => e.PatientId == patientId).Select(e => e.Id));
+    }
+
     public static string Fixture(string name) => File.ReadAllText(Path.Combine(RepoRoot, "tests", "ImidCare.Server.Tests", "Interop", "Fixtures", name));
 
     /// <summary>A client that authenticates the way the peer clients can: an organisation key as a Bearer token.</summary>

@@ -103,7 +103,7 @@ public abstract partial class NcpdpTests(ImidCareApp app)
         var number = Peer.Pims(r.Raw, Resp + ".approved.remsauthorizationnumber");
         number.ShouldNotBeNull(r.Raw);
         number.ShouldStartWith("C");
-        Peer.Pims(r.Raw, Resp + ".approved.remscaseid").ShouldBe($"enr_{id}");
+        Peer.Pims(r.Raw, Resp + ".approved.remscaseid").ShouldBe(await Peer.CaseNumberAsync(app, id));
         Peer.Pims(r.Raw, Resp + ".approved.authorizationperiod.expirationdate.date").ShouldBe("2026-11-18");
 
         // The JSON API sees the same state: the authorization is confirmed.

@@ -57,9 +57,9 @@ public sealed class SchemaTests(SqliteApp app) : IClassFixture<SqliteApp>
         }
 
         await Fhir(office, "etasu data-required", office.FhirPostAsync("/4_0_0/GuidanceResponse/$rems-etasu",
-            $$"""{"resourceType":"Parameters","parameter":[{"name":"caseNumber","valueString":"enr_{{missing}}"}]}"""));
+            $$"""{"resourceType":"Parameters","parameter":[{"name":"caseNumber","valueString":"{{await Peer.CaseNumberAsync(app, missing)}}"}]}"""));
         await Fhir(office, "etasu failure", office.FhirPostAsync("/4_0_0/GuidanceResponse/$rems-etasu", """{"resourceType":"Parameters","parameter":[{"name":"caseNumber","valueString":"zzz"}]}"""));
-        await Fhir(pharmacy, "etasu dispensing stage", pharmacy.FhirPostAsync("/4_0_0/GuidanceResponse/$rems-etasu", $$"""{"resourceType":"Parameters","parameter":[{"name":"caseNumber","valueString":"enr_{{id}}"}]}"""));
+        await Fhir(pharmacy, "etasu dispensing stage", pharmacy.FhirPostAsync("/4_0_0/GuidanceResponse/$rems-etasu", $$"""{"resourceType":"Parameters","parameter":[{"name":"caseNumber","valueString":"{{await Peer.CaseNumberAsync(app, id)}}"}]}"""));
         await Fhir(office, "package", office.FhirPostAsync("/4_0_0/Questionnaire/imidcare-patient-survey/$questionnaire-package", Peer.Fixture("questionnaire-package.request.json")));
         await Fhir(office, "bad json", office.FhirPostAsync("/4_0_0/GuidanceResponse/$rems-etasu", "{"));
         await Fhir(anon, "unauthenticated", anon.GetJsonAsync("/4_0_0/Patient/pat-demo-maria"));

@@ -55,7 +55,7 @@ public static class CardMapping
             {
                 var appContext = AppContext(ctx, req.Questionnaire!);
                 links.Add(new CdsLink($"{req.Name} form", ctx.SmartLaunchUrl, "smart", appContext));
-                suggestions.Add(new CdsSuggestion($"Add \"{req.Name}\" to the task list", Guid.NewGuid().ToString(), [new CdsAction("create", $"Create a task to complete the {req.Name} form", Task(ctx, req, appContext))]));
+                suggestions.Add(Suggestion(ctx, req, appContext));
             }
 
             cards.Add(new CdsCard
@@ -83,6 +83,10 @@ public static class CardMapping
         $"questionnaire={ctx.FhirBase}/Questionnaire/{questionnaire}"
         + (ctx.OrderId is null ? string.Empty : $"&order=MedicationRequest/{ctx.OrderId}")
         + (ctx.CoverageRef is null ? string.Empty : $"&coverage={ctx.CoverageRef}");
+
+    /// <summary>The deferred-launch suggestion for a requirement's form.</summary>
+    public static CdsSuggestion Suggestion(CardContext ctx, Requirement req, string appContext) =>
+        new($"Add \"{req.Name}\" to the task list", Guid.NewGuid().ToString(), [new CdsAction("create", $"Create a task to complete the {req.Name} form", Task(ctx, req, appContext))]);
 
     /// <summary>A deferred SMART launch (IG profile medication-rems-task-smart-launch).</summary>
     private static FhirTask Task(CardContext ctx, Requirement req, string appContext) => new()

@@ -131,7 +131,7 @@ public static class CdsHooksEndpoints
                 }
             }
 
-            if (orders.Count == 0 && FhirInput.IsResource(FhirInput.Prop(prefetch, "request"), "MedicationRequest"))
+            if (FhirInput.Prop(context, "draftOrders").ValueKind != JsonValueKind.Object && FhirInput.IsResource(FhirInput.Prop(prefetch, "request"), "MedicationRequest"))
             {
                 orders.Add(FhirInput.Prop(prefetch, "request"));
             }
@@ -218,10 +218,16 @@ public static class CdsHooksEndpoints
         }
 
         var req = Requirements.PatientEnrollment;
+        var appContext = CardMapping.AppContext(ctx, req.Questionnaire!);
         var card = CardMapping.Notice(program.Name, CardMapping.Fit($"{program.Name}: patient needs {req.Name} for {drug}"),
             $"This patient is not enrolled in the {program.Name} (matched by {match.How}). {req.Action} Nothing can be authorized until then.",
-            "warning", new CdsLink($"{req.Name} form", ctx.SmartLaunchUrl, "smart", CardMapping.AppContext(ctx, req.Questionnaire!)));
-        return card with { Extension = new Dictionary<string, object> { [CardMapping.ReasonsExtension] = new[] { "REMS.PATIENT_NOT_ENROLLED" } } };
+            "warning", new CdsLink($"{req.Name} form", ctx.SmartLaunchUrl, "smart", appContext));
+        return card with
+        {
+            Suggestions = [CardMapping.Suggestion(ctx, req, appContext)],
+            SelectionBehavior = "any",
+            Extension = new Dictionary<string, object> { [CardMapping.ReasonsExtension] = new[] { "REMS.PATIENT_NOT_ENROLLED" } },
+        };
     }
 
     private static async Task<CdsCard> PharmacyCardAsync(ImidCareDb db, JsonElement service, ProgramRules program, CancellationToken ct)

@@ -210,10 +210,15 @@ public static class PatientMatcher
         return await ByNameAsync(db, caller, given ?? string.Empty, family ?? FhirInput.Str(name, "text")!, birth.Value, ct);
     }
 
-    /// <summary>By our patient id, or by a case number (enrollment id).</summary>
+    /// <summary>By our patient id, a case number (enrollment id), or an authorization number (the NewRx carries it as the case number).</summary>
     public static async Task<PatientMatch> ByOurIdAsync(ImidCareDb db, Caller caller, string value, string how, CancellationToken ct)
     {
         var v = value.Trim();
+        if (RemsNumber.TryParse(v, 'A', out var authorization, out _))
+        {
+            v = await db.Authorizations.Where(a => a.Number == authorization.Value.Value).Select(a => a.PatientId).FirstOrDefaultAsync(ct) ?? v;
+        }
+
         var patientId = v.StartsWith("enr_", StringComparison.Ordinal)
             ? await db.Enrollments.Where(e => e.Id == v).Select(e => e.PatientId).FirstOrDefaultAsync(ct)
             : FhirFormat.Ours(v);
