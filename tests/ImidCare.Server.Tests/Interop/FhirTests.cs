@@ -24,6 +24,16 @@ public abstract class FhirTests(ImidCareApp app)
     }
 
     [Fact]
+    public async Task AnOrganisationKeyAsBearer_WorksOnInteropRoutesOnly()
+    {
+        using var office = Peer.Office(app);
+        (await office.GetJsonAsync("/api/v1/me")).Code.ShouldBe(401);
+        (await office.GetJsonAsync("/4_0_0/Patient/pat-demo-maria")).Code.ShouldBe(200);
+        using var apiKey = app.Client(apiKey: ImidCare.Server.Hosting.DemoSeed.OfficeKey);
+        (await apiKey.GetJsonAsync("/4_0_0/Patient/pat-demo-maria")).Code.ShouldBe(200);
+    }
+
+    [Fact]
     public async Task Patient_ReadOwnPractice_AndNotAnotherPractices()
     {
         using var office = Peer.Office(app);

@@ -1,7 +1,6 @@
 using System.Text;
 using ImidCare.Server.Security;
 using ImidCare.Store;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
 
 namespace ImidCare.Server.Interop;
@@ -56,33 +55,40 @@ public static class BodyReader
 {
     public const int MaxBytes = 1_000_000;
 
-    /// <summary>The body as text, or null with TooLarge set when it exceeds <paramref name="max"/> bytes.</summary>
+    /// <summary>Bodies above this are not even drained: the connection is closed instead.</summary>
+    public const long DrainLimit = 16_000_000;
+
+    /// <summary>
+    /// The body as text, or null with TooLarge set when it exceeds <paramref name="max"/> bytes. An
+    /// oversized body is read and discarded (up to <see cref="DrainLimit"/>) without being kept, so
+    /// the client receives the 413 instead of a reset connection.
+    /// </summary>
     public static async Task<(string? Text, bool TooLarge)> ReadAsync(HttpContext http, int max = MaxBytes)
     {
-        var limit = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (limit is { IsReadOnly: false })
-        {
-            limit.MaxRequestBodySize = max + 1L;
-        }
-
-        if (http.Request.ContentLength > max)
-        {
-            return (null, true);
-        }
-
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
+        long seen = 0;
+        var tooLarge = http.Request.ContentLength > max;
         try
         {
             int n;
             while ((n = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
             {
-                if (buffer.Length + n > max)
+                seen += n;
+                if (seen > DrainLimit)
                 {
                     return (null, true);
                 }
 
-                buffer.Write(chunk, 0, n);
+                if (seen > max)
+                {
+                    tooLarge = true;
+                }
+
+                if (!tooLarge)
+                {
+                    buffer.Write(chunk, 0, n);
+                }
             }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
@@ -90,6 +96,6 @@ public static class BodyReader
             return (null, true);
         }
 
-        return (Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length), false);
+        return tooLarge ? (null, true) : (Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length), false);
     }
 }
