@@ -42,6 +42,7 @@ public static class ServerApp
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         var storage = Storage(builder.Configuration);
         builder.Services.AddImidCare(storage);
+        Interop.InteropEndpoints.AddImidCareInterop(builder.Services);
         builder.Services.Configure<JsonOptions>(o => Json.Configure(o.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
@@ -73,6 +74,7 @@ public static class ServerApp
         SafetyEndpoints.Map(api);
         AuditEndpoints.Map(api);
         Therapy.TherapyEndpoints.Map(api);
+        Interop.InteropEndpoints.Map(app);
         return app;
     }
 
