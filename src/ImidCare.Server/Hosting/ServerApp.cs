@@ -53,9 +53,11 @@ public static class ServerApp
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         builder.Services.AddOpenApi();
         builder.Services.AddHostedService<DatabasePreparation>();
+        builder.Services.AddImidCareHardening(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler();
+        app.UseImidCareHardening();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
