@@ -102,7 +102,19 @@ public static class BackupCommands
             Console.WriteLine($"Restored; audit chain intact ({verify.RecordsVerified} records).");
             return 0;
         });
-        return [backup, restore];
+        var sweep = new Command("compliance", "Run the compliance sweep and print counts and how long it took.") { provider, connection };
+        sweep.SetAction(async (r, ct) =>
+        {
+            var storage = Storage(r.GetValue(provider)!, r.GetValue(connection));
+            var options = new DbContextOptionsBuilder<ImidCareDb>();
+            storage.Configure(options);
+            await using var db = new ImidCareDb(options.Options);
+            var report = await Admin.ComplianceSweep.RunAsync(db, NodaTime.SystemClock.Instance.GetCurrentInstant(), ct);
+            Console.WriteLine($"Swept {report.PatientsSwept:N0} enrolled patients in {report.Seconds:0.00} s: {report.LateTestCount:N0} late pregnancy tests, " +
+                $"{report.OverdueSurveyCount:N0} overdue surveys, {report.ExpiringTodayCount:N0} authorizations expiring today, {report.OnHoldCount:N0} on hold.");
+            return 0;
+        });
+        return [backup, restore, sweep];
     }
 
     private static StorageOptions Storage(string provider, string? connection) =>
