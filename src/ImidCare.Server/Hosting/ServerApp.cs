@@ -2,6 +2,7 @@ using ImidCare.Server.Admin;
 using ImidCare.Server.Infrastructure;
 using ImidCare.Server.Rems;
 using ImidCare.Server.Security;
+using ImidCare.Server.Web;
 using ImidCare.Store;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -45,6 +46,7 @@ public static class ServerApp
             .AddScheme<AuthenticationSchemeOptions, ImidCareAuthHandler>(ImidCareAuthHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        builder.Services.AddImidCareWeb();
         builder.Services.AddOpenApi();
         builder.Services.AddHostedService<DatabasePreparation>();
 
@@ -67,6 +69,7 @@ public static class ServerApp
         AuthorizationEndpoints.Map(api);
         SafetyEndpoints.Map(api);
         AuditEndpoints.Map(api);
+        app.UseImidCareWeb();
         return app;
     }
 
