@@ -41,8 +41,8 @@ public sealed class LoginModel : WebPage
         }
 
         var caller = await WebSetup.CallerAsync(HttpContext.RequestServices, session.Token, Ct);
-        await HttpContext.SignInAsync(WebSetup.CookieScheme, WebSetup.Principal(caller!, session.Token),
-            new AuthenticationProperties { ExpiresUtc = session.ExpiresAt.ToDateTimeOffset(), IsPersistent = false });
+        // The cookie ends with the browser; the session's own expiry (checked on every request) ends it sooner.
+        await HttpContext.SignInAsync(WebSetup.CookieScheme, WebSetup.Principal(caller!, session.Token), new AuthenticationProperties { IsPersistent = false });
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
     }
 }

@@ -46,7 +46,6 @@ public sealed class PatientModel : WebPage
         }
 
         Done = enrolled == 1 ? "The patient is enrolled and the agreement is signed." : null;
-        Test.VerifiedBy ??= Me.DisplayName;
         return Page();
     }
 
@@ -125,6 +124,11 @@ public sealed class PatientModel : WebPage
 
         Status = status;
         Program = ProgramCatalog.Find(status.Program)!;
+        if (!string.Equals(Request.Query["handler"], "Test", StringComparison.OrdinalIgnoreCase))
+        {
+            Test.VerifiedBy ??= Me.DisplayName;
+        }
+
         return true;
     }
 
