@@ -15,7 +15,7 @@ public enum StorageProvider
 public sealed record StorageOptions(StorageProvider Provider, string ConnectionString)
 {
     public static StorageOptions DefaultSqlite(string path) =>
-        new(StorageProvider.Sqlite, new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString());
+        new(StorageProvider.Sqlite, new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30, ForeignKeys = true }.ToString());
 
     public void Configure(DbContextOptionsBuilder b)
     {
@@ -33,8 +33,9 @@ public sealed record StorageOptions(StorageProvider Provider, string ConnectionS
 }
 
 /// <summary>
-/// Every SQLite connection runs in WAL mode with full sync: a dispense is acknowledged only after
-/// its commit is on disk.
+/// SQLite runs in WAL mode (a property of the file, set once when the database is prepared) with
+/// full sync on every connection: a dispense is acknowledged only after its commit is on disk.
+/// Only the cheap per-connection pragma runs on each open — EF opens a pooled connection per query.
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
@@ -51,7 +52,7 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
     private static void Apply(System.Data.Common.DbConnection connection)
     {
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+        cmd.CommandText = "PRAGMA synchronous=FULL;";
         cmd.ExecuteNonQuery();
     }
 }
@@ -99,6 +100,12 @@ public static class DatabaseSetup
     public static async Task MigrateAsync(IDbContextFactory<ImidCareDb> factory, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
+        if (db.Database.IsSqlite())
+        {
+            // WAL is persistent in the file: readers never wait for the writer.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        }
+
         await db.Database.MigrateAsync(ct);
     }
 }

@@ -55,10 +55,23 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
 
     public DbSet<AuditRecord> Audit => Set<AuditRecord>();
 
+    public DbSet<TreatmentPlanRecord> TreatmentPlans => Set<TreatmentPlanRecord>();
+
+    public DbSet<DoseEntryRecord> DoseEntries => Set<DoseEntryRecord>();
+
+    public DbSet<LabResultRecord> LabResults => Set<LabResultRecord>();
+
+    public DbSet<MyelomaAssessmentRecord> MyelomaAssessments => Set<MyelomaAssessmentRecord>();
+
+    public DbSet<CaregiverGrant> CaregiverGrants => Set<CaregiverGrant>();
+
+    public DbSet<CalendarFeed> CalendarFeeds => Set<CalendarFeed>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         configurationBuilder.Properties<Instant>().HaveConversion<InstantTicksConverter>();
         configurationBuilder.Properties<LocalDate>().HaveConversion<LocalDateConverter>();
+        configurationBuilder.Properties<LocalTime>().HaveConversion<LocalTimeConverter>();
     }
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -161,6 +174,37 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
             e.HasIndex(x => x.PatientId);
         });
         b.Entity<IdempotencyRecord>().ToTable("idempotency").HasKey(x => new { x.CallerId, x.Key });
+        b.Entity<TreatmentPlanRecord>(e =>
+        {
+            e.ToTable("treatment_plans").HasKey(x => x.Id);
+            e.HasIndex(x => x.PatientId);
+        });
+        b.Entity<DoseEntryRecord>(e =>
+        {
+            e.ToTable("dose_entries").HasKey(x => x.Id);
+            e.HasIndex(x => new { x.PatientId, x.Date });
+        });
+        b.Entity<LabResultRecord>(e =>
+        {
+            e.ToTable("lab_results").HasKey(x => x.Id);
+            e.HasIndex(x => new { x.PatientId, x.TakenOn });
+        });
+        b.Entity<MyelomaAssessmentRecord>(e =>
+        {
+            e.ToTable("myeloma_assessments").HasKey(x => x.Id);
+            e.HasIndex(x => new { x.PatientId, x.Date });
+        });
+        b.Entity<CaregiverGrant>(e =>
+        {
+            e.ToTable("caregiver_grants").HasKey(x => x.Id);
+            e.HasIndex(x => x.PatientId);
+            e.HasIndex(x => x.CaregiverUserId);
+        });
+        b.Entity<CalendarFeed>(e =>
+        {
+            e.ToTable("calendar_feeds").HasKey(x => x.TokenHash);
+            e.HasIndex(x => x.PatientId);
+        });
         b.Entity<AuditRecord>(e =>
         {
             e.ToTable("audit").HasKey(x => x.Seq);
@@ -173,6 +217,10 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
 public sealed class InstantTicksConverter() : ValueConverter<Instant, long>(
     i => i.ToUnixTimeTicks(),
     t => Instant.FromUnixTimeTicks(t));
+
+public sealed class LocalTimeConverter() : ValueConverter<LocalTime, TimeOnly>(
+    t => t.ToTimeOnly(),
+    t => LocalTime.FromTimeOnly(t));
 
 public sealed class LocalDateConverter() : ValueConverter<LocalDate, DateOnly>(
     d => d.ToDateOnly(),

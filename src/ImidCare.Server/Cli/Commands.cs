@@ -14,7 +14,7 @@ namespace ImidCare.Server.Cli;
 /// </summary>
 public static class Commands
 {
-    private static readonly string[] Verbs = ["serve", "seed", "audit", "programs", "-h", "--help", "-?", "--version"];
+    private static readonly string[] Verbs = ["serve", "seed", "audit", "programs", "calendar", "dose-check", "response", "bench-seed", "-h", "--help", "-?", "--version"];
 
     public static int Run(string[] args)
     {
@@ -89,6 +89,13 @@ public static class Commands
         {
             serve, seed, audit, programsCommand,
         };
+        foreach (var command in EngineCommands.All())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        root.Subcommands.Add(BenchSeed.Command());
+
         return root.Parse(args).Invoke();
     }
 

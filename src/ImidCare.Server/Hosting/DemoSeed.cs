@@ -33,6 +33,8 @@ public static class DemoSeed
         new("pharmacist", "pharmacist", "demo-pharm-2026", "Main Street Specialty Pharmacy (certified)"),
         new("patient", "maria", "demo-maria-2026", "Maria Lopez: adult female who can get pregnant, pomalidomide, ready for authorization"),
         new("patient", "john", "demo-john-2026", "John Carter: adult male, lenalidomide, mid-cycle"),
+        new("caregiver", "carla", "demo-carla-2026", "Carla Carter: John's caregiver (granted)"),
+        new("caregiver", "casey", "demo-casey-2026", "Casey Brown: a caregiver with no grant"),
     ];
 
     public static async Task RunAsync(WriteGate gate, IDbContextFactory<ImidCareDb> dbs, CancellationToken ct)
@@ -87,6 +89,7 @@ public static class DemoSeed
             // Mid-cycle: dispensed 10 days ago, therapy started.
             var john = Patient("pat_demo_john", "John Carter", new LocalDate(1961, 1, 30), Sex.Male, len, park, new(false, false, false, false), "john", "demo-john-2026");
             MidCycle(john, len, main, today.PlusDays(-10));
+            Companion(john, today.PlusDays(-10));
 
             Patient("pat_demo_lily", "Lily Chen", new LocalDate(today.Year - 16, 5, 1), Sex.Female, len, park, new(true, false, false, false), guardian: "Wei Chen");
             Patient("pat_demo_emma", "Emma Davis", new LocalDate(today.Year - 9, 2, 14), Sex.Female, thal, park, new(false, false, false, false), guardian: "Ruth Davis");
@@ -177,6 +180,51 @@ public static class DemoSeed
             Id = $"ptst_{patient}_{at.ToUnixTimeSeconds()}", PatientId = patient, SpecimenAt = at, Result = nameof(TestResult.Negative), SensitivityMiuPerMl = 25,
             Setting = nameof(TestSetting.Lab), VerifiedBy = verifiedBy, RecordedAt = now,
         });
+
+        private void Companion(string patient, LocalDate start)
+        {
+            db.TreatmentPlans.Add(new TreatmentPlanRecord
+            {
+                Id = "plan_demo_john", PatientId = patient, RegimenId = "len-mm-rd", Start = start, UsualDoseTime = new LocalTime(8, 0),
+                TimeZoneId = "America/New_York", HoldsJson = "[]", DialysisDaysJson = "[]", SetBy = "prs_demo_park", SetAt = now,
+            });
+            for (var d = 0; d < 10; d++)
+            {
+                db.DoseEntries.Add(new DoseEntryRecord
+                {
+                    Id = $"dose_demo_john_{d}", PatientId = patient, Date = start.PlusDays(d), Status = d == 6 ? "missed" : "taken", Capsules = d == 6 ? 0 : 1,
+                    RecordedBy = "usr_demo_john", RecordedAt = now,
+                });
+            }
+
+            int[] anc = [2400, 1900, 1300];
+            int[] platelets = [210_000, 160_000, 120_000];
+            for (var i = 0; i < anc.Length; i++)
+            {
+                db.LabResults.Add(new LabResultRecord
+                {
+                    Id = $"lab_demo_john_{i}", PatientId = patient, TakenOn = start.PlusDays((7 * i) - 7), Anc = anc[i], Platelets = platelets[i], HemoglobinGdL = 11.2m,
+                    RecordedBy = "prs_demo_park", RecordedAt = now,
+                });
+            }
+
+            decimal[] mProtein = [3.2m, 2.1m, 1.4m, 1.3m];
+            for (var i = 0; i < mProtein.Length; i++)
+            {
+                var date = start.PlusDays(-84 + (28 * i));
+                db.MyelomaAssessments.Add(new MyelomaAssessmentRecord
+                {
+                    Id = $"mass_demo_john_{i}", PatientId = patient, Date = date,
+                    ValuesJson = $"{{\"date\":\"{Fmt.Date(date)}\",\"serumMProteinGdL\":{mProtein[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}}}",
+                    RecordedBy = "prs_demo_park", RecordedAt = now,
+                });
+            }
+
+            User("carla", "demo-carla-2026", Roles.Caregiver, "Carla Carter");
+            User("casey", "demo-casey-2026", Roles.Caregiver, "Casey Brown");
+            db.CaregiverGrants.Add(new CaregiverGrant { Id = "grant_demo_carla", PatientId = patient, CaregiverUserId = "usr_demo_carla", GrantedAt = now });
+            audit.Append(Seed, "plan.set", $"patient/{patient}", AuditData.Of(new { regimen = "len-mm-rd", start }));
+        }
 
         private void MidCycle(string patient, ProgramRules program, string pharmacy, LocalDate dispensedOn)
         {

@@ -36,6 +36,11 @@ public static class ServerApp
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+
+        // Per-request framework logging costs more than the request on the hot paths, and request
+        // logs could carry patient identifiers in URLs: warnings only, whatever the config says.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         var storage = Storage(builder.Configuration);
         builder.Services.AddImidCare(storage);
         builder.Services.Configure<JsonOptions>(o => Json.Configure(o.SerializerOptions));
@@ -69,6 +74,7 @@ public static class ServerApp
         AuthorizationEndpoints.Map(api);
         SafetyEndpoints.Map(api);
         AuditEndpoints.Map(api);
+        Therapy.TherapyEndpoints.Map(api);
         app.UseImidCareWeb();
         return app;
     }

@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using System.Text.Json;
+using ImidCare.Rules;
 using System.Text.Json.Serialization;
 using NodaTime;
 using NodaTime.Text;
@@ -24,7 +26,10 @@ public static class Json
         o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
         o.Converters.Add(new PatternConverter<Instant>(InstantPattern.ExtendedIso, "an ISO 8601 instant such as 2026-11-21T14:30:00Z"));
         o.Converters.Add(new PatternConverter<LocalDate>(LocalDatePattern.Iso, "a date such as 2026-11-21"));
-        o.Converters.Add(new PatternConverter<LocalTime>(LocalTimePattern.ExtendedIso, "a time such as 08:00"));
+        o.Converters.Add(new PatternConverter<LocalTime>(new HoursMinutesPattern(), "a time such as 08:00 or 08:00:00"));
+        o.Converters.Add(new PatternConverter<Duration>(DurationPattern.Roundtrip, "a duration such as 0:12:00:00"));
+        o.Converters.Add(new DecisionConverter());
+        o.Converters.Add(new ImmutableArrayConverterFactory());
     }
 
     public static readonly JsonSerializerOptions Options = Create();
@@ -50,5 +55,51 @@ public static class Json
         }
 
         public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => writer.WriteStringValue(pattern.Format(value));
+    }
+
+    /// <summary>Times of day as people write them: "08:00", also "08:00:00"; written as "08:00" when whole minutes.</summary>
+    private sealed class HoursMinutesPattern : IPattern<LocalTime>
+    {
+        private static readonly LocalTimePattern Short = LocalTimePattern.CreateWithInvariantCulture("HH:mm");
+
+        public ParseResult<LocalTime> Parse(string text)
+        {
+            var result = Short.Parse(text);
+            return result.Success ? result : LocalTimePattern.ExtendedIso.Parse(text);
+        }
+
+        public string Format(LocalTime value) =>
+            value.Second == 0 && value.NanosecondOfSecond == 0 ? Short.Format(value) : LocalTimePattern.ExtendedIso.Format(value);
+
+        public System.Text.StringBuilder AppendFormat(LocalTime value, System.Text.StringBuilder builder) => builder.Append(Format(value));
+    }
+
+    /// <summary>Every decision, wherever it sits in a response, is written in the one API shape.</summary>
+    private sealed class DecisionConverter : JsonConverter<Decision>
+    {
+        public override Decision Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            throw new JsonException("A decision is an answer, not an input.");
+
+        public override void Write(Utf8JsonWriter writer, Decision value, JsonSerializerOptions options) =>
+            JsonSerializer.Serialize(writer, DecisionDto.From(value), options);
+    }
+
+    /// <summary>Reads arrays as usual; writes a default (never-initialised) ImmutableArray as [] instead of throwing.</summary>
+    private sealed class ImmutableArrayConverterFactory : JsonConverterFactory
+    {
+        public override bool CanConvert(Type typeToConvert) =>
+            typeToConvert.IsGenericType && typeToConvert.GetGenericTypeDefinition() == typeof(ImmutableArray<>);
+
+        public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+            (JsonConverter)Activator.CreateInstance(typeof(ImmutableArrayConverter<>).MakeGenericType(typeToConvert.GetGenericArguments()[0]))!;
+    }
+
+    private sealed class ImmutableArrayConverter<T> : JsonConverter<ImmutableArray<T>>
+    {
+        public override ImmutableArray<T> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            [.. JsonSerializer.Deserialize<List<T>>(ref reader, options) ?? []];
+
+        public override void Write(Utf8JsonWriter writer, ImmutableArray<T> value, JsonSerializerOptions options) =>
+            JsonSerializer.Serialize(writer, value.IsDefault ? [] : (IEnumerable<T>)value, options);
     }
 }

@@ -95,6 +95,7 @@ public static class Access
             Roles.Prescriber => patient.PrescriberId == caller.PrescriberId,
             Roles.PrescriberOffice => await db.Prescribers.AnyAsync(p => p.Id == patient.PrescriberId && p.PracticeId == caller.PracticeId, ct),
             Roles.Patient => patient.Id == caller.PatientId,
+            Roles.Caregiver => await db.CaregiverGrants.AnyAsync(g => g.PatientId == patient.Id && g.CaregiverUserId == caller.Id && g.RevokedAt == null, ct),
             _ => false,
         };
     }

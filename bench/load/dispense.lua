@@ -1,0 +1,62 @@
+-- Write path: confirm an authorization, then dispense against the confirmation, as a pharmacy does.
+-- Each wrk thread takes its own share of the authorization numbers so no two confirm the same one.
+local counter = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("tid", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+local body = '{"ndc":"59572-0410-28","quantity":28,"daysSupply":28,"checklist":{"counselorName":"Load","workPhone":"555-0100",' ..
+  '"medicationGuideGiven":true,"sideEffectsDiscussed":true,"noSharingDiscussed":true,"noBloodDonationDiscussed":true,' ..
+  '"doNotBreakChewOpenDiscussed":true,"doseInstructionsGiven":true,"contraceptionDiscussed":true,"guardianPresentForChild":false}}'
+
+function init(args)
+  numbers, pending, nexti = {}, {}, 1
+  confirmed, dispensed, refused, other = 0, 0, 0, 0
+  local n, nthreads = 0, tonumber(os.getenv("THREADS") or "2")
+  for line in io.lines(os.getenv("AUTHS")) do
+    if n % nthreads == tid then numbers[#numbers + 1] = line end
+    n = n + 1
+  end
+  wrk.headers["X-Api-Key"] = "demo-key-main-street-pharmacy"
+  wrk.headers["Content-Type"] = "application/json"
+end
+
+function request()
+  if #pending > 0 then
+    return wrk.format("POST", "/api/v1/confirmations/" .. table.remove(pending) .. "/dispense", nil, body)
+  end
+  if nexti > #numbers then
+    return wrk.format("GET", "/api/v1/ping")
+  end
+  nexti = nexti + 1
+  return wrk.format("POST", "/api/v1/authorizations/" .. numbers[nexti - 1] .. "/confirmations")
+end
+
+function response(status, headers, body)
+  if status == 201 then
+    local c = body:match('"number":"(C%d+)"')
+    if c then
+      confirmed = confirmed + 1
+      pending[#pending + 1] = c
+    else
+      dispensed = dispensed + 1
+    end
+  elseif status >= 400 then
+    refused = refused + 1
+  else
+    other = other + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local c, d, r, o = 0, 0, 0, 0
+  for _, t in ipairs(threads) do
+    c = c + t:get("confirmed"); d = d + t:get("dispensed"); r = r + t:get("refused"); o = o + t:get("other")
+  end
+  local seconds = summary.duration / 1e6
+  io.write(string.format("confirmations: %d, dispenses: %d (%.0f durable dispenses/s), refused: %d, other: %d\n", c, d, d / seconds, r, o))
+end

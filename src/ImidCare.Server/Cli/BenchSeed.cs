@@ -1,0 +1,78 @@
+using System.CommandLine;
+using ImidCare.Rules.Programs;
+using ImidCare.Rules.Rems;
+using ImidCare.Server.Hosting;
+using ImidCare.Server.Rems;
+using ImidCare.Store;
+using ImidCare.Store.Audit;
+using ImidCare.Store.Entities;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace ImidCare.Server.Cli;
+
+/// <summary>
+/// `imidcare bench-seed`: load-test data — N enrolled adult male lenalidomide patients of the demo
+/// prescriber, each with one live authorization — written through the write gate (so audited), and
+/// the authorization numbers to a file for the load scripts. Needs the demo data (run `seed` first).
+/// </summary>
+public static class BenchSeed
+{
+    public static Command Command()
+    {
+        var provider = new Option<string>("--provider") { DefaultValueFactory = _ => "sqlite" };
+        var connection = new Option<string?>("--connection");
+        var count = new Option<int>("--authorizations") { Description = "How many patients with a live authorization.", DefaultValueFactory = _ => 10_000 };
+        var output = new Option<FileInfo>("--out") { Description = "File to write the authorization numbers to, one a line.", Required = true };
+        var command = new Command("bench-seed", "Seed load-test patients with live authorizations (after `seed`).") { provider, connection, count, output };
+        command.SetAction(async (r, ct) =>
+        {
+            var config = new ConfigurationBuilder().AddCommandLine([
+                $"--ImidCare:Storage:Provider={r.GetValue(provider)}",
+                .. r.GetValue(connection) is { } c ? new[] { $"--ConnectionStrings:ImidCare={c}" } : [],
+            ]).Build();
+            var services = new ServiceCollection();
+            services.AddImidCare(ServerApp.Storage(config));
+            await using var sp = services.BuildServiceProvider();
+            await ServerApp.PrepareAsync(sp, demo: true, ct);
+            var numbers = new List<string>();
+            var gate = sp.GetRequiredService<WriteGate>();
+            var total = r.GetValue(count);
+            for (var start = 0; start < total; start += 2_000)
+            {
+                var batch = Math.Min(2_000, total - start);
+                numbers.AddRange(await gate.RunAsync((db, audit, now) => Task.FromResult(Batch(db, audit, now, start, batch)), ct));
+            }
+
+            await File.WriteAllLinesAsync(r.GetValue(output)!.FullName, numbers, ct);
+            Console.WriteLine($"{numbers.Count} live authorizations written to {r.GetValue(output)!.FullName}.");
+            return 0;
+        });
+        return command;
+    }
+
+    private static List<string> Batch(ImidCareDb db, AuditWriter audit, Instant now, int start, int count)
+    {
+        var program = ProgramCatalog.Lenalidomide;
+        var numbers = new List<string>(count);
+        var seed = new Actor("bench-seed", "system");
+        for (var i = start; i < start + count; i++)
+        {
+            var id = $"pat_bench_{i:D7}";
+            var number = RemsNumber.Create('A', 500_000_000 + i).Value;
+            db.Patients.Add(new Patient { Id = id, Name = $"Bench Patient {i}", DateOfBirth = new LocalDate(1960, 1, 1), Sex = "Male", PrescriberId = "prs_demo_park", MenstrualPattern = "None", CreatedAt = now });
+            db.Enrollments.Add(new Enrollment { Id = $"enr_{id}", PatientId = id, ProgramId = program.Id, Category = nameof(RiskCategory.AdultMale), Status = nameof(EnrollmentStatus.Enrolled), EnrolledAt = now, FactsJson = "{}" });
+            db.Agreements.Add(new Agreement { Id = $"agr_{id}", EnrollmentId = $"enr_{id}", SignedBy = $"Bench Patient {i}", SignerRole = "patient", SignedAt = now, TextVersion = program.AgreementTextVersion, TextSha256 = AgreementTexts.Sha256(program), WitnessedBy = "prs_demo_park" });
+            db.Authorizations.Add(new AuthorizationRecord
+            {
+                Number = number, PatientId = id, PrescriberId = "prs_demo_park", ProgramId = program.Id, Drug = "lenalidomide", Category = nameof(RiskCategory.AdultMale),
+                DaysSupply = 28, IssuedAt = now, ValidThrough = now.InZone(program.Zone).Date.PlusDays(29), ExpiresAt = now + Duration.FromDays(30),
+                State = nameof(AuthorizationState.Active), Version = 1, DecisionJson = "{}",
+            });
+            numbers.Add(number);
+        }
+
+        audit.Append(seed, "bench.seeded", "system/bench", AuditData.Of(new { from = start, count }));
+        return numbers;
+    }
+}

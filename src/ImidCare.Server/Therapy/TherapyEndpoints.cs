@@ -1,0 +1,593 @@
+using System.Text;
+using System.Text.Json;
+using ImidCare.Rules.Calendar;
+using ImidCare.Rules.Response;
+using ImidCare.Rules.Therapy;
+using ImidCare.Server.Infrastructure;
+using ImidCare.Server.Rems;
+using ImidCare.Server.Security;
+using ImidCare.Store;
+using ImidCare.Store.Entities;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace ImidCare.Server.Therapy;
+
+public sealed record PlanRequest(
+    string RegimenId,
+    LocalDate Start,
+    LocalTime UsualDoseTime,
+    string TimeZone,
+    decimal? DoseMg = null,
+    IReadOnlyList<Hold>? Holds = null,
+    IReadOnlyList<LocalDate>? DialysisDays = null,
+    bool HivPositive = false);
+
+public sealed record PlanDto(string Id, string PatientId, string RegimenId, string RegimenName, LocalDate Start, decimal? DoseMg, LocalTime UsualDoseTime, string TimeZone,
+    IReadOnlyList<Hold> Holds, IReadOnlyList<LocalDate> DialysisDays, bool HivPositive, bool RegimenInUsLabel, string SetBy, Instant SetAt);
+
+public sealed record DoseEntryRequest(LocalDate Date, DiaryStatus Status, int Capsules = 1);
+
+/// <summary>
+/// Blood counts as the lab reports them. The lower limits of normal default to common adult
+/// reference values (ANC 1,500/mcL, platelets 150,000/mcL, hemoglobin 12.0 g/dL); send the lab's own
+/// when they differ, since CTCAE grade 1 is "below LLN".
+/// </summary>
+public sealed record LabRequest(LocalDate TakenOn, int? Anc = null, int? Platelets = null, decimal? HemoglobinGdL = null, decimal? TemperatureC = null,
+    bool FeverSustainedOverOneHour = false, string? HoldingFor = null, bool NeutropeniaIsOnlyToxicity = true,
+    decimal AncLowerLimit = 1500m, decimal PlateletLowerLimit = 150_000m, decimal HemoglobinLowerLimit = 12.0m);
+
+public sealed record LabReply(string Id, LocalDate TakenOn, DoseAdvice Advice, IReadOnlyList<CtcaeGrade> Grades);
+
+public sealed record MissedDoseRequest(Drug Drug, LocalTime UsualDoseTime, string TimeZone, Instant? Now = null, bool AlreadyTaken = false);
+
+public sealed record InteractionRequest(Drug Drug, IReadOnlyList<string> Medications);
+
+public sealed record TriageRequest(Drug Drug, IReadOnlyList<string>? SymptomIds = null, string? Text = null);
+
+public sealed record ResponseRequest(MyelomaAssessment Baseline, IReadOnlyList<MyelomaAssessment> Assessments, bool OnInterferingAntibody = false);
+
+/// <summary>A plan as the calculator takes it (the engine's TreatmentPlan, with plain lists).</summary>
+public sealed record PlanInput(string RegimenId, LocalDate Start, int AgeYears, decimal? DoseMg = null, IReadOnlyList<Hold>? Holds = null,
+    IReadOnlyList<LocalDate>? DialysisDays = null, int DoseIntervalDays = 1)
+{
+    public TreatmentPlan ToRule() => new(RegimenId, Start, AgeYears, DoseMg, [.. Holds ?? []], [.. DialysisDays ?? []], DoseIntervalDays);
+}
+
+public sealed record CalendarRequest(PlanInput Plan, LocalDate Through);
+
+public sealed record CaregiverRequest(string Username);
+
+/// <summary>
+/// The treatment companion's API: the engine's calculators for any signed-in clinician or patient,
+/// and each patient's plan, calendar, diary, labs and response — scoped like the REMS data, plus
+/// caregivers the patient granted.
+/// </summary>
+public static class TherapyEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        // Calculators: pure rules, no patient data.
+        api.MapGet("/therapy/regimens", () => Results.Json(Regimens.All, Json.Options)).WithSummary("Regimens as data, with sources.");
+        api.MapPost("/therapy/calendar", (CalendarRequest r, HttpRequest http) => Guard(() => CalendarResult(CycleCalendar.Build(r.Plan.ToRule(), r.Through), http, "plan")))
+            .WithSummary("Cycle calendar for a plan (JSON, or .ics with ?format=ics).");
+        api.MapPost("/therapy/dose-check", (CountCheck c) => Guard(() => Results.Json(DoseModification.EvaluateCounts(c), Json.Options)))
+            .WithSummary("Hold, restart or reduce from ANC/platelets, with the label citation.");
+        api.MapPost("/therapy/adverse-event-check", (AdverseEventCheck c) => Guard(() => Results.Json(NonHematologicModification.Evaluate(c), Json.Options)));
+        api.MapPost("/therapy/starting-dose", (StartingDoseInput i) => Guard(() => Results.Json(StartingDoses.Compute(i), Json.Options)));
+        api.MapPost("/therapy/missed-dose", (MissedDoseRequest r, IClock clock) => Guard(() =>
+            DateTimeZoneProviders.Tzdb.GetZoneOrNull(r.TimeZone) is { } zone
+                ? Results.Json(MissedDose.EvaluateLatest(r.Drug, r.UsualDoseTime, zone, r.Now ?? clock.GetCurrentInstant(), r.AlreadyTaken), Json.Options)
+                : Problems.Validation("timeZone", $"'{r.TimeZone}' is not an IANA time zone such as America/New_York.").ToResult()))
+            .WithSummary("The 12-hour rule: take now, or skip and never double.");
+        api.MapPost("/therapy/interactions", (InteractionRequest r) => Guard(() => Results.Json(Interactions.Check(r.Drug, r.Medications), Json.Options)));
+        api.MapPost("/therapy/triage", (TriageRequest r) => Guard(() => Results.Json(SymptomTriage.Triage(r.Drug, r.SymptomIds, r.Text), Json.Options)))
+            .WithSummary("Medication Guide symptoms → emergency now / stop and call / call / mention at next visit.");
+        api.MapPost("/therapy/eligibility", (MyelomaHistory h) => Guard(() => Results.Json(PomalystEligibility.Check(h), Json.Options)));
+        api.MapPost("/therapy/response", (ResponseRequest r) => Guard(() => Results.Json(ImwgResponse.Evaluate(r.Baseline, r.Assessments, r.OnInterferingAntibody), Json.Options)))
+            .WithSummary("IMWG 2016 response and relapse from serial M-protein and free light chains.");
+
+        // A patient's own companion data.
+        api.MapPut("/patients/{id}/plan", SetPlan).WithSummary("Set the treatment plan (prescriber).");
+        api.MapGet("/patients/{id}/plan", GetPlan);
+        api.MapGet("/patients/{id}/today", GetToday).WithSummary("Today's dose: take, rest day or hold; and the missed-dose answer.");
+        api.MapGet("/patients/{id}/calendar", GetCalendar).WithSummary("The cycle calendar through a date (JSON, or .ics with ?format=ics).");
+        api.MapPost("/patients/{id}/calendar-feed", CreateFeed).WithSummary("A secret subscription address for a phone calendar.");
+        api.MapGet("/feeds/{token}.ics", Feed).AllowAnonymous().WithSummary("The calendar subscription (the address is the credential).");
+        api.MapGet("/patients/{id}/monitoring", GetMonitoring).WithSummary("What is due when: labs from the label and the REMS pregnancy tests (JSON or ?format=ics).");
+        api.MapPost("/patients/{id}/doses", RecordDose).WithSummary("Dose diary entry (patient or granted caregiver).");
+        api.MapGet("/patients/{id}/doses", GetDiary).WithSummary("Diary summary: capsules taken against dispensed.");
+        api.MapPost("/patients/{id}/labs", RecordLab).WithSummary("Blood counts → dose advice (hold, restart dose) with citation, and CTCAE grades.");
+        api.MapGet("/patients/{id}/labs", GetLabs);
+        api.MapPost("/patients/{id}/myeloma-assessments", RecordAssessment);
+        api.MapGet("/patients/{id}/response", GetResponse).WithSummary("IMWG response over the patient's assessments.");
+        api.MapPost("/patients/{id}/caregivers", Grant).WithSummary("The patient grants a caregiver access.");
+        api.MapDelete("/patients/{id}/caregivers/{grantId}", Revoke).WithSummary("The patient revokes a caregiver's access.");
+        api.MapGet("/patients/{id}/caregivers", ListGrants);
+    }
+
+    /// <summary>The engine refuses impossible input with ArgumentException naming the field: a 400, never a 500.</summary>
+    private static IResult Guard(Func<IResult> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (ArgumentException e)
+        {
+            return Problems.Validation(e.ParamName ?? "body", e.Message.Split(" (Parameter")[0]).ToResult();
+        }
+        catch (KeyNotFoundException e)
+        {
+            return Problems.Validation("regimenId", e.Message).ToResult();
+        }
+    }
+
+    private static IResult CalendarResult(TreatmentCalendar calendar, HttpRequest http, string key)
+    {
+        if (http.Query["format"] == "ics")
+        {
+            var regimen = Regimens.Get(calendar.RegimenId);
+            var ics = CalendarExport.ToICalendar(calendar, key, regimen.Name, http.HttpContext.RequestServices.GetRequiredService<IClock>().GetCurrentInstant());
+            return Results.Text(ics, "text/calendar", Encoding.UTF8);
+        }
+
+        return Results.Json(calendar, Json.Options);
+    }
+
+    private static async Task<(Patient? Patient, IResult? Refusal)> ReadableAsync(ImidCareDb db, HttpContext http, string id)
+    {
+        var patient = await db.Patients.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, http.RequestAborted);
+        if (patient is null)
+        {
+            return (null, Problems.NotFound($"Patient '{id}'").ToResult());
+        }
+
+        return await Access.CanSeePatientAsync(db, http.Caller(), patient, http.RequestAborted)
+            ? (patient, null)
+            : (null, Problems.Forbidden("You may see only your own patients, or a patient who granted you access.").ToResult());
+    }
+
+    private static async Task<(Patient? Patient, TreatmentPlanRecord? Plan, IResult? Refusal)> PlanForAsync(ImidCareDb db, HttpContext http, string id)
+    {
+        var (patient, refusal) = await ReadableAsync(db, http, id);
+        if (patient is null)
+        {
+            return (null, null, refusal);
+        }
+
+        var plan = await TherapyService.PlanAsync(db, id, http.RequestAborted);
+        return plan is null ? (null, null, Problems.NotFound($"A treatment plan for patient '{id}'").ToResult()) : (patient, plan, null);
+    }
+
+    private static PlanDto ToDto(TreatmentPlanRecord r)
+    {
+        var regimen = Regimens.Get(r.RegimenId);
+        return new PlanDto(r.Id, r.PatientId, r.RegimenId, regimen.Name, r.Start, r.DoseMg, r.UsualDoseTime, r.TimeZoneId,
+            JsonSerializer.Deserialize<List<Hold>>(r.HoldsJson, Json.Options) ?? [], JsonSerializer.Deserialize<List<LocalDate>>(r.DialysisDaysJson, Json.Options) ?? [],
+            r.HivPositive, regimen.InUsLabel, r.SetBy, r.SetAt);
+    }
+
+    private static async Task<IResult> SetPlan(HttpContext http, string id, PlanRequest req, WriteGate gate)
+    {
+        var caller = http.Caller();
+        if (!Regimens.TryGet(req.RegimenId, out var regimen))
+        {
+            return Problems.Validation("regimenId", $"Unknown regimen; use one of {string.Join(", ", Regimens.All.Select(r => r.Id))}.").ToResult();
+        }
+
+        if (DateTimeZoneProviders.Tzdb.GetZoneOrNull(req.TimeZone) is null)
+        {
+            return Problems.Validation("timeZone", $"'{req.TimeZone}' is not an IANA time zone such as America/New_York.").ToResult();
+        }
+
+        if (req.DoseMg is <= 0 or > 1000)
+        {
+            return Problems.Validation("doseMg", "A dose is between 0 and 1000 mg.").ToResult();
+        }
+
+        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        {
+            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
+            if (patient is null)
+            {
+                return Problems.NotFound($"Patient '{id}'");
+            }
+
+            if (!caller.IsPrescriberSide || !await Access.CanSeePatientAsync(db, caller, patient, http.RequestAborted))
+            {
+                return Problems.Forbidden("The plan is set by the patient's prescriber.");
+            }
+
+            var plan = new TreatmentPlanRecord
+            {
+                Id = Ids.New("plan"), PatientId = id, RegimenId = regimen!.Id, Start = req.Start, DoseMg = req.DoseMg, UsualDoseTime = req.UsualDoseTime,
+                TimeZoneId = req.TimeZone, HoldsJson = JsonSerializer.Serialize(req.Holds ?? [], Json.Options),
+                DialysisDaysJson = JsonSerializer.Serialize(req.DialysisDays ?? [], Json.Options), HivPositive = req.HivPositive, SetBy = caller.Id, SetAt = now,
+            };
+            try
+            {
+                // Building the calendar once validates holds and dates with the engine's own checks.
+                _ = TherapyService.Calendar(plan, patient, req.Start.PlusDays(regimen.CycleLengthDays));
+            }
+            catch (ArgumentException e)
+            {
+                return Problems.Validation(e.ParamName ?? "holds", e.Message.Split(" (Parameter")[0]);
+            }
+
+            db.TreatmentPlans.Add(plan);
+            audit.Append(caller.AsActor(patient.PrescriberId), "plan.set", $"patient/{id}", AuditData.Of(new { plan.Id, plan.RegimenId, plan.Start, plan.DoseMg, req.Holds, req.DialysisDays }));
+            return Reply.Ok(ToDto(plan));
+        });
+    }
+
+    private static async Task<IResult> GetPlan(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs)
+    {
+        await using var db = await dbs.CreateDbContextAsync(http.RequestAborted);
+        var (_, plan, refusal) = await PlanForAsync(db, http, id);
+        return refusal ?? Results.Json(ToDto(plan!), Json.Options);
+    }
+
+    private static async Task<IResult> GetToday(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs, IClock clock)
+    {
+        await using var db = await dbs.CreateDbContextAsync(http.RequestAborted);
+        var (patient, plan, refusal) = await PlanForAsync(db, http, id);
+        return refusal ?? Results.Json(await TherapyService.TodayAsync(db, plan!, patient!, clock.GetCurrentInstant(), http.RequestAborted), Json.Options);
+    }
+
+    /// <summary>Query dates come as ISO text; a bad one is a 400 naming the parameter.</summary>
+    private static bool TryQueryDate(string? text, out LocalDate? date, out IResult? refusal)
+    {
+        date = null;
+        refusal = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        var parsed = NodaTime.Text.LocalDatePattern.Iso.Parse(text);
+        if (parsed.Success)
+        {
+            date = parsed.Value;
+            return true;
+        }
+
+        refusal = Problems.Validation("through", $"'{text}' is not a date such as 2026-12-31.").ToResult();
+        return false;
+    }
+
+    private static async Task<IResult> GetCalendar(HttpContext http, string id, string? through, IDbContextFactory<ImidCareDb> dbs, IClock clock)
+    {
+        if (!TryQueryDate(through, out var throughDate, out var bad))
+        {
+            return bad!;
+        }
+
+        await using var db = await dbs.CreateDbContextAsync(http.RequestAborted);
+        var (patient, plan, refusal) = await PlanForAsync(db, http, id);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var until = throughDate ?? TherapyService.Today(plan!, clock.GetCurrentInstant()).PlusDays(90);
+        return Guard(() => CalendarResult(TherapyService.Calendar(plan!, patient!, until), http.Request, id));
+    }
+
+    private static async Task<IResult> CreateFeed(HttpContext http, string id, WriteGate gate)
+    {
+        var caller = http.Caller();
+        return await Writes.RunAsync(http, gate, new { id }, async (db, audit, now) =>
+        {
+            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
+            if (patient is null || !await Access.CanSeePatientAsync(db, caller, patient, http.RequestAborted))
+            {
+                return patient is null ? Problems.NotFound($"Patient '{id}'") : Problems.Forbidden("Not your patient.");
+            }
+
+            var token = Secrets.NewToken();
+            db.CalendarFeeds.Add(new CalendarFeed { TokenHash = Secrets.Hash(token), PatientId = id, CreatedAt = now });
+            audit.Append(caller.AsActor(), "calendar-feed.created", $"patient/{id}", "{}");
+            return Reply.Created(new { url = $"{http.Request.Scheme}://{http.Request.Host}/api/v1/feeds/{token}.ics", note = "Anyone with this address can read the calendar; keep it private." });
+        });
+    }
+
+    private static async Task<IResult> Feed(HttpContext http, string token, IDbContextFactory<ImidCareDb> dbs, IClock clock)
+    {
+        await using var db = await dbs.CreateDbContextAsync(http.RequestAborted);
+        var hash = Secrets.Hash(token);
+        var feed = await db.CalendarFeeds.AsNoTracking().FirstOrDefaultAsync(f => f.TokenHash == hash && f.RevokedAt == null, http.RequestAborted);
+        var patient = feed is null ? null : await db.Patients.AsNoTracking().FirstOrDefaultAsync(p => p.Id == feed.PatientId, http.RequestAborted);
+        var plan = patient is null ? null : await TherapyService.PlanAsync(db, patient.Id, http.RequestAborted);
+        if (patient is null || plan is null)
+        {
+            return Problems.NotFound("Calendar feed").ToResult();
+        }
+
+        var now = clock.GetCurrentInstant();
+        var through = TherapyService.Today(plan, now).PlusDays(180);
+        var calendar = TherapyService.Calendar(plan, patient, through);
+        var due = await TherapyService.MonitoringAsync(db, plan, patient, through, now, http.RequestAborted);
+        var events = CalendarExport.ToEvents(calendar, patient.Id, Regimens.Get(plan.RegimenId).Name).Concat(CalendarExport.ToEvents(due, patient.Id));
+        return Results.Text(ICalendarWriter.Write(events, now, calendarName: "ImidCare treatment"), "text/calendar", Encoding.UTF8);
+    }
+
+    private static async Task<IResult> GetMonitoring(HttpContext http, string id, string? through, IDbContextFactory<ImidCareDb> dbs, IClock clock)
+    {
+        if (!TryQueryDate(through, out var throughDate, out var bad))
+        {
+            return bad!;
+        }
+
+        await using var db = await dbs.CreateDbContextAsync(http.RequestAborted);
+        var (patient, plan, refusal) = await PlanForAsync(db, http, id);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var now = clock.GetCurrentInstant();
+        var due = await TherapyService.MonitoringAsync(db, plan!, patient!, throughDate ?? TherapyService.Today(plan!, now).PlusDays(180), now, http.RequestAborted);
+        return http.Request.Query["format"] == "ics"
+            ? Results.Text(ICalendarWriter.Write(CalendarExport.ToEvents(due, id), now, calendarName: "ImidCare monitoring"), "text/calendar", Encoding.UTF8)
+            : Results.Json(due, Json.Options);
+    }
+
+    private static async Task<IResult> RecordDose(HttpContext http, string id, DoseEntryRequest req, WriteGate gate)
+    {
+        var caller = http.Caller();
+        if (req.Capsules is < 0 or > 10)
+        {
+            return Problems.Validation("capsules", "Capsules taken at one time are between 0 and 10.").ToResult();
+        }
+
+        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        {
+            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
+            if (patient is null)
+            {
+                return Problems.NotFound($"Patient '{id}'");
+            }
+
+            var mayWrite = caller.PatientId == id || (caller.Role == Roles.Caregiver && await TherapyService.CaregiverMaySeeAsync(db, caller.Id, id, http.RequestAborted));
+            if (!mayWrite)
+            {
+                return Problems.Forbidden("The dose diary is kept by the patient or a caregiver they granted.");
+            }
+
+            var plan = await TherapyService.PlanAsync(db, id, http.RequestAborted);
+            if (plan is not null && req.Date > TherapyService.Today(plan, now))
+            {
+                return Problems.Validation("date", "A dose cannot be recorded for a future day.");
+            }
+
+            var entry = new DoseEntryRecord
+            {
+                Id = Ids.New("dose"), PatientId = id, Date = req.Date, Status = req.Status.ToString().ToLowerInvariant(),
+                Capsules = req.Status == DiaryStatus.Taken ? req.Capsules : 0, RecordedBy = caller.Id, RecordedAt = now,
+            };
+            db.DoseEntries.Add(entry);
+            audit.Append(caller.AsActor(id), "dose.recorded", $"patient/{id}", AuditData.Of(new { entry.Id, entry.Date, entry.Status, entry.Capsules }));
+            var already = await db.DoseEntries.AnyAsync(d => d.PatientId == id && d.Date == req.Date && d.Status == "taken");
+            return Reply.Created(new
+            {
+                entry.Id, entry.Date, entry.Status, entry.Capsules,
+                warning = already && req.Status == DiaryStatus.Taken ? "A dose was already recorded as taken on this day: never take two doses in one day." : null,
+            });
+        });
+    }
+
+    private static async Task<IResult> GetDiary(HttpContext http, string id, int? countedRemaining, IDbContextFactory<ImidCareDb> dbs)
+    {
+        await using var db = await dbs.CreateDbContextAsync(http.RequestAborted);
+        var (_, refusal) = await ReadableAsync(db, http, id);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var entries = await db.DoseEntries.AsNoTracking().Where(d => d.PatientId == id).OrderBy(d => d.Date).ToListAsync(http.RequestAborted);
+        var summary = await TherapyService.DiaryAsync(db, id, countedRemaining, http.RequestAborted);
+        return Results.Json(new { entries = entries.Select(e => new { e.Id, e.Date, e.Status, e.Capsules, e.RecordedBy }), summary }, Json.Options);
+    }
+
+    private static async Task<IResult> RecordLab(HttpContext http, string id, LabRequest req, WriteGate gate)
+    {
+        var caller = http.Caller();
+        var errors = new Dictionary<string, string[]>();
+        if (req.Anc is < 0 or > 100_000)
+        {
+            errors["anc"] = ["ANC is cells/mcL between 0 and 100000."];
+        }
+
+        if (req.Platelets is < 0 or > 2_000_000)
+        {
+            errors["platelets"] = ["Platelets are cells/mcL between 0 and 2000000."];
+        }
+
+        if (req.TemperatureC is < 30 or > 45)
+        {
+            errors["temperatureC"] = ["Temperature is between 30 and 45 °C."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors).ToResult();
+        }
+
+        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        {
+            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
+            if (patient is null)
+            {
+                return Problems.NotFound($"Patient '{id}'");
+            }
+
+            if (!caller.IsPrescriberSide || !await Access.CanSeePatientAsync(db, caller, patient, http.RequestAborted))
+            {
+                return Problems.Forbidden("Lab results are recorded by the patient's prescriber.");
+            }
+
+            var plan = await TherapyService.PlanAsync(db, id, http.RequestAborted);
+            if (plan is null)
+            {
+                return Problems.Conflict("No treatment plan.", "Set the patient's treatment plan first: the dose advice depends on the regimen and current dose.");
+            }
+
+            var regimen = Regimens.Get(plan.RegimenId);
+            var calendar = TherapyService.Calendar(plan, patient, req.TakenOn < plan.Start ? plan.Start : req.TakenOn);
+            var day = calendar.Days.LastOrDefault(d => d.Date <= req.TakenOn);
+            var current = plan.DoseMg ?? regimen.StartDoseMg;
+            DoseAdvice advice;
+            try
+            {
+                advice = DoseModification.EvaluateCounts(new CountCheck(regimen.Drug, regimen.Indication, current, req.Anc, req.Platelets, req.TemperatureC,
+                    req.FeverSustainedOverOneHour, 0, day?.CycleDay == 1, day?.Cycle == 1, req.HoldingFor, req.NeutropeniaIsOnlyToxicity));
+            }
+            catch (ArgumentException e)
+            {
+                return Problems.Validation(e.ParamName ?? "body", e.Message.Split(" (Parameter")[0]);
+            }
+
+            var grades = new List<CtcaeGrade>();
+            if (req.Anc is { } anc)
+            {
+                grades.Add(Ctcae.Grade(LabTerm.NeutrophilCountDecreased, anc, req.AncLowerLimit));
+            }
+
+            if (req.Platelets is { } plt)
+            {
+                grades.Add(Ctcae.Grade(LabTerm.PlateletCountDecreased, plt, req.PlateletLowerLimit));
+            }
+
+            if (req.HemoglobinGdL is { } hb)
+            {
+                grades.Add(Ctcae.Grade(LabTerm.Anemia, hb, req.HemoglobinLowerLimit));
+            }
+
+            var lab = new LabResultRecord
+            {
+                Id = Ids.New("lab"), PatientId = id, TakenOn = req.TakenOn, Anc = req.Anc, Platelets = req.Platelets, HemoglobinGdL = req.HemoglobinGdL,
+                RecordedBy = caller.Id, RecordedAt = now,
+            };
+            db.LabResults.Add(lab);
+            audit.Append(caller.AsActor(patient.PrescriberId), "lab.recorded", $"patient/{id}", AuditData.Of(new { lab.Id, lab.TakenOn, lab.Anc, lab.Platelets, advice = advice.Action, advice.DoseMg }));
+            return Reply.Created(new LabReply(lab.Id, lab.TakenOn, advice, grades));
+        });
+    }
+
+    private static async Task<IResult> GetLabs(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs)
+    {
+        await using var db = await dbs.CreateDbContextAsync(http.RequestAborted);
+        var (_, refusal) = await ReadableAsync(db, http, id);
+        return refusal ?? Results.Json(await db.LabResults.AsNoTracking().Where(l => l.PatientId == id).OrderBy(l => l.TakenOn)
+            .Select(l => new { l.Id, l.TakenOn, l.Anc, l.Platelets, l.HemoglobinGdL }).ToListAsync(http.RequestAborted), Json.Options);
+    }
+
+    private static async Task<IResult> RecordAssessment(HttpContext http, string id, MyelomaAssessment req, WriteGate gate)
+    {
+        var caller = http.Caller();
+        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        {
+            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
+            if (patient is null)
+            {
+                return Problems.NotFound($"Patient '{id}'");
+            }
+
+            if (!caller.IsPrescriberSide || !await Access.CanSeePatientAsync(db, caller, patient, http.RequestAborted))
+            {
+                return Problems.Forbidden("Assessments are recorded by the patient's prescriber.");
+            }
+
+            var rec = new MyelomaAssessmentRecord { Id = Ids.New("mass"), PatientId = id, Date = req.Date, ValuesJson = JsonSerializer.Serialize(req, Json.Options), RecordedBy = caller.Id, RecordedAt = now };
+            db.MyelomaAssessments.Add(rec);
+            audit.Append(caller.AsActor(patient.PrescriberId), "myeloma-assessment.recorded", $"patient/{id}", rec.ValuesJson);
+            return Reply.Created(new { rec.Id, rec.Date });
+        });
+    }
+
+    private static async Task<IResult> GetResponse(HttpContext http, string id, bool? onInterferingAntibody, IDbContextFactory<ImidCareDb> dbs)
+    {
+        await using var db = await dbs.CreateDbContextAsync(http.RequestAborted);
+        var (_, refusal) = await ReadableAsync(db, http, id);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var all = (await db.MyelomaAssessments.AsNoTracking().Where(a => a.PatientId == id).ToListAsync(http.RequestAborted))
+            .Select(a => JsonSerializer.Deserialize<MyelomaAssessment>(a.ValuesJson, Json.Options)!).OrderBy(a => a.Date).ToList();
+        if (all.Count == 0)
+        {
+            return Problems.NotFound($"Myeloma assessments of patient '{id}'").ToResult();
+        }
+
+        return Guard(() => Results.Json(ImwgResponse.Evaluate(all[0], all.Skip(1), onInterferingAntibody ?? false), Json.Options));
+    }
+
+    private static async Task<IResult> Grant(HttpContext http, string id, CaregiverRequest req, WriteGate gate)
+    {
+        var caller = http.Caller();
+        if (caller.PatientId != id)
+        {
+            return Problems.Forbidden("Only the patient grants access to their own data.").ToResult();
+        }
+
+        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        {
+            var caregiver = await db.Users.FirstOrDefaultAsync(u => u.Username == req.Username && u.Role == Roles.Caregiver);
+            if (caregiver is null)
+            {
+                return Problems.Validation("username", "No caregiver account with this username.");
+            }
+
+            var existing = await db.CaregiverGrants.FirstOrDefaultAsync(g => g.PatientId == id && g.CaregiverUserId == caregiver.Id && g.RevokedAt == null);
+            if (existing is not null)
+            {
+                return Reply.Ok(new { grantId = existing.Id, caregiver = caregiver.DisplayName, existing.GrantedAt });
+            }
+
+            var grant = new CaregiverGrant { Id = Ids.New("grant"), PatientId = id, CaregiverUserId = caregiver.Id, GrantedAt = now };
+            db.CaregiverGrants.Add(grant);
+            audit.Append(caller.AsActor(), "caregiver.granted", $"patient/{id}", AuditData.Of(new { grant.Id, caregiver = caregiver.Id }));
+            return Reply.Created(new { grantId = grant.Id, caregiver = caregiver.DisplayName, grant.GrantedAt });
+        });
+    }
+
+    private static async Task<IResult> Revoke(HttpContext http, string id, string grantId, WriteGate gate)
+    {
+        var caller = http.Caller();
+        if (caller.PatientId != id)
+        {
+            return Problems.Forbidden("Only the patient revokes access to their own data.").ToResult();
+        }
+
+        return await Writes.RunAsync(http, gate, new { id, grantId }, async (db, audit, now) =>
+        {
+            var grant = await db.CaregiverGrants.FirstOrDefaultAsync(g => g.Id == grantId && g.PatientId == id);
+            if (grant is null)
+            {
+                return Problems.NotFound($"Grant '{grantId}'");
+            }
+
+            grant.RevokedAt ??= now;
+            audit.Append(caller.AsActor(), "caregiver.revoked", $"patient/{id}", AuditData.Of(new { grant.Id, caregiver = grant.CaregiverUserId }));
+            return Reply.Ok(new { grantId = grant.Id, grant.RevokedAt });
+        });
+    }
+
+    private static async Task<IResult> ListGrants(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs)
+    {
+        if (http.Caller().PatientId != id && !http.Caller().IsStaff)
+        {
+            return Problems.Forbidden("Only the patient sees who they granted access.").ToResult();
+        }
+
+        await using var db = await dbs.CreateDbContextAsync(http.RequestAborted);
+        var grants = await db.CaregiverGrants.AsNoTracking().Where(g => g.PatientId == id)
+            .Join(db.Users, g => g.CaregiverUserId, u => u.Id, (g, u) => new { g.Id, caregiver = u.DisplayName, username = u.Username, g.GrantedAt, g.RevokedAt })
+            .ToListAsync(http.RequestAborted);
+        return Results.Json(grants, Json.Options);
+    }
+}

@@ -1,0 +1,100 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using ImidCare.Rules;
+using ImidCare.Rules.Calendar;
+using ImidCare.Rules.Programs;
+using ImidCare.Rules.Rems;
+using ImidCare.Rules.Therapy;
+using ImidCare.Server.Infrastructure;
+using ImidCare.Server.Rems;
+using ImidCare.Store;
+using ImidCare.Store.Entities;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace ImidCare.Server.Therapy;
+
+/// <summary>What today holds for a patient: the calendar day, whether today's dose is taken, and the missed-dose answer.</summary>
+public sealed record TodayView(LocalDate Date, CalendarDay? Day, bool TakenToday, MissedDoseAdvice? MissedDose, string Summary);
+
+/// <summary>
+/// The treatment companion's reads, shared by the JSON API, the CLI and the web pages: a stored
+/// plan turned into the rules' TreatmentPlan, and everything computed from it. Nothing computed is
+/// stored; the plan, diary, labs and assessments are the facts.
+/// </summary>
+public static class TherapyService
+{
+    public static async Task<TreatmentPlanRecord?> PlanAsync(ImidCareDb db, string patientId, CancellationToken ct) =>
+        await db.TreatmentPlans.AsNoTracking().Where(p => p.PatientId == patientId).OrderByDescending(p => p.SetAt).FirstOrDefaultAsync(ct);
+
+    public static TreatmentPlan ToRule(TreatmentPlanRecord r, LocalDate dateOfBirth) => new(
+        r.RegimenId,
+        r.Start,
+        Period.Between(dateOfBirth, r.Start, PeriodUnits.Years).Years,
+        r.DoseMg,
+        [.. JsonSerializer.Deserialize<List<Hold>>(r.HoldsJson, Json.Options) ?? []],
+        [.. JsonSerializer.Deserialize<List<LocalDate>>(r.DialysisDaysJson, Json.Options) ?? []]);
+
+    public static DateTimeZone Zone(TreatmentPlanRecord r) => DateTimeZoneProviders.Tzdb.GetZoneOrNull(r.TimeZoneId) ?? DateTimeZone.Utc;
+
+    public static LocalDate Today(TreatmentPlanRecord r, Instant now) => now.InZone(Zone(r)).Date;
+
+    public static TreatmentCalendar Calendar(TreatmentPlanRecord r, Patient patient, LocalDate through) =>
+        CycleCalendar.Build(ToRule(r, patient.DateOfBirth), through);
+
+    public static async Task<TodayView> TodayAsync(ImidCareDb db, TreatmentPlanRecord plan, Patient patient, Instant now, CancellationToken ct)
+    {
+        var today = Today(plan, now);
+        var day = today < plan.Start ? null : Calendar(plan, patient, today).Days.FirstOrDefault(d => d.Date == today);
+        var taken = await db.DoseEntries.AnyAsync(d => d.PatientId == patient.Id && d.Date == today && d.Status == "taken", ct);
+        var regimen = Regimens.Get(plan.RegimenId);
+        MissedDoseAdvice? missed = day?.Kind == DayKind.Dose
+            ? MissedDose.Evaluate(regimen.Drug, today, plan.UsualDoseTime, Zone(plan), now, taken)
+            : null;
+        var summary = day?.Kind switch
+        {
+            null => today < plan.Start ? $"Treatment starts on {Fmt.Date(plan.Start)}." : "No treatment today.",
+            DayKind.Dose when taken => $"Today's {day.DoseMg} mg dose is taken.",
+            DayKind.Dose => $"Take {day.DoseMg} mg today (cycle {day.Cycle}, day {day.CycleDay}){(day.TakeAfterDialysis ? ", after dialysis" : string.Empty)}.",
+            DayKind.Held => "Your doctor has paused this medicine: do not take it today.",
+            _ => $"Rest day (cycle {day.Cycle}, day {day.CycleDay}): no capsule today.",
+        };
+        return new TodayView(today, day, taken, missed, summary);
+    }
+
+    /// <summary>The diary against what was dispensed to the patient.</summary>
+    public static async Task<DiarySummary> DiaryAsync(ImidCareDb db, string patientId, int? countedRemaining, CancellationToken ct)
+    {
+        var entries = await db.DoseEntries.AsNoTracking().Where(d => d.PatientId == patientId).ToListAsync(ct);
+        var dispensed = await db.Dispenses.AsNoTracking().Where(d => d.PatientId == patientId).Select(d => new { d.DispensedOn, d.Quantity }).ToListAsync(ct);
+        return DoseDiary.Summarize(
+            entries.Select(e => new DiaryEntry(e.Date, Enum.Parse<DiaryStatus>(e.Status, ignoreCase: true), e.Capsules)),
+            dispensed.Select(d => new Rules.Calendar.Dispensing(d.DispensedOn, d.Quantity)),
+            countedRemaining);
+    }
+
+    /// <summary>Labs, thyroid and the rest from the label, merged with the REMS pregnancy test that is due.</summary>
+    public static async Task<ImmutableArray<DueItem>> MonitoringAsync(ImidCareDb db, TreatmentPlanRecord plan, Patient patient, LocalDate through, Instant now, CancellationToken ct)
+    {
+        var regimen = Regimens.Get(plan.RegimenId);
+        var extra = new List<DueItem>();
+        var facts = await PatientFacts.LoadAsync(db, patient.Id, ProgramCatalog.ForDrug(regimen.Drug.ToString()), now, ct);
+        if (facts is not null && facts.Category.CanGetPregnant())
+        {
+            var next = PregnancyTestRules.NextDue(facts.Tests, facts.Program, facts.Enrollment.TherapyStart ?? plan.Start,
+                Enum.Parse<MenstrualPattern>(patient.MenstrualPattern), now);
+            if (next is not null)
+            {
+                var basis = Decision.Allow(new Reason("REMS.PREGNANCY_TEST_DUE",
+                    $"Pregnancy test due {Fmt.Date(next.DueOn)} (every {next.IntervalDays} days at this stage).", next.Source));
+                extra.Add(new DueItem(next.DueOn, "pregnancy-test", next.Overdue ? "Pregnancy test (overdue)" : "Pregnancy test", basis));
+            }
+        }
+
+        return MonitoringSchedule.Build(regimen.Drug, regimen.Indication, plan.Start, through, plan.HivPositive, extra);
+    }
+
+    /// <summary>Whether a caregiver holds a live grant from the patient.</summary>
+    public static Task<bool> CaregiverMaySeeAsync(ImidCareDb db, string caregiverUserId, string patientId, CancellationToken ct) =>
+        db.CaregiverGrants.AnyAsync(g => g.PatientId == patientId && g.CaregiverUserId == caregiverUserId && g.RevokedAt == null, ct);
+}

@@ -1,0 +1,115 @@
+using NodaTime;
+
+namespace ImidCare.Store.Entities;
+
+/// <summary>A patient's treatment plan as the prescriber set it; the calendar is always computed from it.</summary>
+public sealed class TreatmentPlanRecord
+{
+    public required string Id { get; set; }
+
+    public required string PatientId { get; set; }
+
+    public required string RegimenId { get; set; }
+
+    public LocalDate Start { get; set; }
+
+    public decimal? DoseMg { get; set; }
+
+    public LocalTime UsualDoseTime { get; set; }
+
+    public required string TimeZoneId { get; set; }
+
+    /// <summary>Dose interruptions and resumptions, JSON array of the rules' Hold records.</summary>
+    public required string HoldsJson { get; set; }
+
+    /// <summary>Hemodialysis dates, JSON array of ISO dates.</summary>
+    public required string DialysisDaysJson { get; set; }
+
+    public bool HivPositive { get; set; }
+
+    public required string SetBy { get; set; }
+
+    public Instant SetAt { get; set; }
+}
+
+public sealed class DoseEntryRecord
+{
+    public required string Id { get; set; }
+
+    public required string PatientId { get; set; }
+
+    public LocalDate Date { get; set; }
+
+    /// <summary>taken, missed or skipped.</summary>
+    public required string Status { get; set; }
+
+    public int Capsules { get; set; }
+
+    public required string RecordedBy { get; set; }
+
+    public Instant RecordedAt { get; set; }
+}
+
+public sealed class LabResultRecord
+{
+    public required string Id { get; set; }
+
+    public required string PatientId { get; set; }
+
+    public LocalDate TakenOn { get; set; }
+
+    public int? Anc { get; set; }
+
+    public int? Platelets { get; set; }
+
+    public decimal? HemoglobinGdL { get; set; }
+
+    public required string RecordedBy { get; set; }
+
+    public Instant RecordedAt { get; set; }
+}
+
+public sealed class MyelomaAssessmentRecord
+{
+    public required string Id { get; set; }
+
+    public required string PatientId { get; set; }
+
+    public LocalDate Date { get; set; }
+
+    /// <summary>The rules' MyelomaAssessment as submitted, JSON.</summary>
+    public required string ValuesJson { get; set; }
+
+    public required string RecordedBy { get; set; }
+
+    public Instant RecordedAt { get; set; }
+}
+
+/// <summary>A patient lets a caregiver see their companion data and keep their dose diary.</summary>
+public sealed class CaregiverGrant
+{
+    public required string Id { get; set; }
+
+    public required string PatientId { get; set; }
+
+    public required string CaregiverUserId { get; set; }
+
+    public Instant GrantedAt { get; set; }
+
+    public Instant? RevokedAt { get; set; }
+}
+
+/// <summary>
+/// A secret calendar-feed address: phone calendars subscribe without credentials, so the address
+/// itself is the credential (stored hashed, revocable).
+/// </summary>
+public sealed class CalendarFeed
+{
+    public required string TokenHash { get; set; }
+
+    public required string PatientId { get; set; }
+
+    public Instant CreatedAt { get; set; }
+
+    public Instant? RevokedAt { get; set; }
+}

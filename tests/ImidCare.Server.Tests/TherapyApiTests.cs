@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using ImidCare.Server.Tests.Support;
+using NodaTime;
+using Shouldly;
+
+namespace ImidCare.Server.Tests;
+
+/// <summary>Issue 3's "done when", through the API on each storage provider.</summary>
+public abstract class TherapyApiTests(ImidCareApp app)
+{
+    private static readonly object PomPlan = new { regimenId = "pom-mm-pd", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "America/New_York" };
+
+    private async Task<string> PatientWithPlanAsync(HttpClient park, string name, object plan)
+    {
+        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment(name));
+        var set = await park.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/api/v1/patients/{id}/plan") { Content = System.Net.Http.Json.JsonContent.Create(plan) });
+        ((int)set.StatusCode).ShouldBe(200, await set.Content.ReadAsStringAsync());
+        return id;
+    }
+
+    [Fact]
+    public async Task PomalidomidePlan_CalendarAsJsonAndIcs()
+    {
+        using var park = await app.ParkAsync();
+        var id = await PatientWithPlanAsync(park, "Cal Cora", PomPlan);
+        var cal = await park.GetJsonAsync($"/api/v1/patients/{id}/calendar?through=2026-11-29");
+        cal.Code.ShouldBe(200, cal.ToString());
+        var days = cal.Body.GetProperty("days").EnumerateArray().ToList();
+        days.Count.ShouldBe(28);
+        days.Count(d => d.GetProperty("kind").GetString() == "dose").ShouldBe(21);
+        days.Where(d => d.GetProperty("partners").GetArrayLength() > 0).Select(d => d.GetProperty("cycleDay").GetInt32()).ShouldBe([1, 8, 15, 22]);
+
+        using var raw = await park.GetAsync($"/api/v1/patients/{id}/calendar?through=2026-11-29&format=ics", TestContext.Current.CancellationToken);
+        raw.Content.Headers.ContentType!.MediaType.ShouldBe("text/calendar");
+        var ics = await raw.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        ParseWithPythonIcalendar(ics).ShouldBe(21 + 4); // dose days and dexamethasone days, read back by an independent parser
+
+        (await park.GetJsonAsync($"/api/v1/patients/{id}/calendar?through=2026-02-30")).ErrorFields.ShouldBe(["through"]);
+    }
+
+    [Fact]
+    public async Task Anc450OnCycle2Day8_HoldsWithCitation()
+    {
+        using var park = await app.ParkAsync();
+        var id = await PatientWithPlanAsync(park, "Lab Lena", PomPlan);
+        var r = await park.PostAsync($"/api/v1/patients/{id}/labs", new { takenOn = "2026-12-07", anc = 450, platelets = 120000 }); // cycle 2 day 8
+        r.Code.ShouldBe(201, r.ToString());
+        var advice = r.Body.GetProperty("advice");
+        advice.GetProperty("action").GetString().ShouldBe("hold");
+        advice.GetProperty("resumeWhenAtLeast").GetInt32().ShouldBe(500);
+        advice.GetProperty("decision").GetProperty("reasons")[0].GetProperty("source").GetString()!.ShouldContain("POMALYST PI");
+        r.Body.GetProperty("grades")[0].GetProperty("grade").GetInt32().ShouldBe(4);
+
+        // Recovered: resume one step lower (current label: 1 mg less than the previous dose).
+        var back = await park.PostAsync($"/api/v1/patients/{id}/labs", new { takenOn = "2026-12-14", anc = 800, platelets = 120000, holdingFor = "pom-mm-anc" });
+        back.Body.GetProperty("advice").GetProperty("doseMg").GetDecimal().ShouldBe(3m, back.ToString());
+    }
+
+    [Fact]
+    public async Task MissedEightAmDose_AtSixPm_TakeNow_AndAfterEightPm_Skip()
+    {
+        using var park = await app.ParkAsync();
+        var sixPm = Instant.FromUtc(2026, 11, 20, 23, 0); // 18:00 New York
+        var r = await park.PostAsync("/api/v1/therapy/missed-dose", new { drug = "pomalidomide", usualDoseTime = "08:00", timeZone = "America/New_York", now = Http.Iso(sixPm) });
+        r.Code.ShouldBe(200, r.ToString());
+        r.Str("action").ShouldBe("takeNow");
+        var late = await park.PostAsync("/api/v1/therapy/missed-dose", new { drug = "pomalidomide", usualDoseTime = "08:00", timeZone = "America/New_York", now = Http.Iso(sixPm + Duration.FromHours(2) + Duration.FromMinutes(1)) });
+        late.Str("action").ShouldBe("skipAndTakeNextAtUsualTime");
+        (await park.PostAsync("/api/v1/therapy/missed-dose", new { drug = "pomalidomide", usualDoseTime = "08:00", timeZone = "Mars/Olympus" })).ErrorFields.ShouldBe(["timeZone"]);
+    }
+
+    [Fact]
+    public async Task DrugList_ShowsCyp1a2Warning()
+    {
+        using var park = await app.ParkAsync();
+        var r = await park.PostAsync("/api/v1/therapy/interactions", new { drug = "pomalidomide", medications = new[] { "ciprofloxacin", "acetaminophen" } });
+        r.Code.ShouldBe(200, r.ToString());
+        r.Body.GetProperty("warnings")[0].GetProperty("class").GetString()!.ShouldContain("CYP1A2");
+        r.Body.GetProperty("doseCapMg").GetDecimal().ShouldBe(2m);
+    }
+
+    [Fact]
+    public async Task Symptom_GetsActionLevel()
+    {
+        using var john = await app.LoginAsync("john", "demo-john-2026");
+        var r = await john.PostAsync("/api/v1/therapy/triage", new { drug = "lenalidomide", text = "my leg is swollen and I have chest pain" });
+        r.Code.ShouldBe(200, r.ToString());
+        r.Str("level").ShouldNotBeNullOrEmpty();
+        r.Str("patientMessage").ShouldNotBeNullOrEmpty();
+    }
+
+    [Fact]
+    public async Task SerialMProtein_GivesImwgResponse_AndCaregiverScoping()
+    {
+        using var carla = await app.LoginAsync("carla", "demo-carla-2026");
+        var r = await carla.GetJsonAsync("/api/v1/patients/pat_demo_john/response");
+        r.Code.ShouldBe(200, r.ToString());
+        r.Str("bestConfirmedResponse").ShouldBe("partialResponse");
+
+        using var casey = await app.LoginAsync("casey", "demo-casey-2026");
+        (await casey.GetJsonAsync("/api/v1/patients/pat_demo_john/response")).Code.ShouldBe(403);
+        (await casey.PostAsync("/api/v1/patients/pat_demo_john/doses", new { date = "2026-11-17", status = "taken" })).Code.ShouldBe(403);
+
+        // The patient grants Casey, then revokes: access follows.
+        using var john = await app.LoginAsync("john", "demo-john-2026");
+        var grant = await john.PostAsync("/api/v1/patients/pat_demo_john/caregivers", new { username = "casey" });
+        grant.Code.ShouldBe(201, grant.ToString());
+        (await casey.GetJsonAsync("/api/v1/patients/pat_demo_john/today")).Code.ShouldBe(200);
+        using var revoke = await john.DeleteAsync($"/api/v1/patients/pat_demo_john/caregivers/{grant.Str("grantId")}", TestContext.Current.CancellationToken);
+        ((int)revoke.StatusCode).ShouldBe(200);
+        (await casey.GetJsonAsync("/api/v1/patients/pat_demo_john/today")).Code.ShouldBe(403);
+        (await carla.PostAsync("/api/v1/patients/pat_demo_john/caregivers", new { username = "casey" })).Code.ShouldBe(403);
+    }
+
+    [Fact]
+    public async Task DoseDiary_CountsCapsulesAgainstDispensed()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var carla = await app.LoginAsync("carla", "demo-carla-2026");
+        var before = await carla.GetJsonAsync("/api/v1/patients/pat_demo_john/doses");
+        var taken = before.Body.GetProperty("summary").GetProperty("capsulesTaken").GetInt32();
+        (await carla.PostAsync("/api/v1/patients/pat_demo_john/doses", new { date = "2026-11-17", status = "taken", capsules = 1 })).Code.ShouldBe(201);
+        var after = await carla.GetJsonAsync("/api/v1/patients/pat_demo_john/doses");
+        after.Body.GetProperty("summary").GetProperty("capsulesTaken").GetInt32().ShouldBe(taken + 1);
+        after.Body.GetProperty("summary").GetProperty("capsulesDispensed").GetInt32().ShouldBe(21);
+        (await carla.PostAsync("/api/v1/patients/pat_demo_john/doses", new { date = "2026-12-25", status = "taken" })).ErrorFields.ShouldBe(["date"]);
+    }
+
+    [Fact]
+    public async Task Monitoring_MergesRemsPregnancyTest_AndFeedServesIcsWithoutCredentials()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var id = await Scenario.ReadyFrpAsync(app, park, "Feed Fay");
+        await Scenario.RecordTestAsync(park, id, app.Clock.Now - Duration.FromHours(1));
+        using var set = await park.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/api/v1/patients/{id}/plan") { Content = System.Net.Http.Json.JsonContent.Create(new { regimenId = "pom-mm-pd", start = "2026-11-17", usualDoseTime = "20:00", timeZone = "America/New_York" }) }, TestContext.Current.CancellationToken);
+        var due = await park.GetJsonAsync($"/api/v1/patients/{id}/monitoring?through=2027-01-31");
+        due.Code.ShouldBe(200, due.ToString());
+        var kinds = due.Body.EnumerateArray().Select(x => x.GetProperty("kind").GetString()).ToList();
+        kinds.ShouldContain("pregnancy-test");
+        kinds.ShouldContain("CBC");
+
+        var feed = await park.PostAsync($"/api/v1/patients/{id}/calendar-feed");
+        feed.Code.ShouldBe(201);
+        using var anon = app.Client();
+        using var ics = await anon.GetAsync(new Uri(feed.Str("url")).PathAndQuery, TestContext.Current.CancellationToken);
+        ((int)ics.StatusCode).ShouldBe(200);
+        (await ics.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldContain("BEGIN:VCALENDAR");
+        (await anon.GetJsonAsync("/api/v1/feeds/not-a-real-token.ics")).Code.ShouldBe(404);
+    }
+
+    [Fact]
+    public async Task Plan_BadInput_Is400()
+    {
+        using var park = await app.ParkAsync();
+        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment("Bad Plan"));
+        async Task<ApiResult> Put(object body)
+        {
+            using var r = await park.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/api/v1/patients/{id}/plan") { Content = System.Net.Http.Json.JsonContent.Create(body) });
+            var raw = await r.Content.ReadAsStringAsync();
+            return new ApiResult(r.StatusCode, System.Text.Json.JsonDocument.Parse(raw).RootElement.Clone(), raw, null);
+        }
+
+        (await Put(new { regimenId = "nope", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "America/New_York" })).ErrorFields.ShouldBe(["regimenId"]);
+        (await Put(new { regimenId = "pom-mm-pd", start = "2026-11-02", usualDoseTime = "25:00", timeZone = "America/New_York" })).ErrorFields.ShouldBe(["usualDoseTime"]);
+        (await Put(new { regimenId = "pom-mm-pd", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "Nowhere/City" })).ErrorFields.ShouldBe(["timeZone"]);
+    }
+
+    /// <summary>Counts VEVENTs with Debian's python3-icalendar, an iCalendar parser we did not write.</summary>
+    private static int ParseWithPythonIcalendar(string ics)
+    {
+        var file = Path.GetTempFileName();
+        File.WriteAllText(file, ics);
+        foreach (var python in new[] { "/usr/bin/python3", "python3" })
+        {
+            var psi = new ProcessStartInfo(python, ["-c", "import icalendar,sys; c=icalendar.Calendar.from_ical(open(sys.argv[1],'rb').read()); print(len(c.walk('VEVENT')))", file])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            using var p = Process.Start(psi)!;
+            var output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode == 0)
+            {
+                return int.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException("python3-icalendar is not installed: run ./test.sh, which installs it (apt-get install python3-icalendar).");
+    }
+}
+
+public sealed class SqliteTherapyApiTests(SqliteApp app) : TherapyApiTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgresTherapyApiTests(PostgresApp app) : TherapyApiTests(app), IClassFixture<PostgresApp>;
