@@ -7,6 +7,7 @@ using ImidCare.Server.Infrastructure;
 using ImidCare.Server.Rems;
 using ImidCare.Server.Security;
 using ImidCare.Store;
+using ImidCare.Store.Audit;
 using ImidCare.Store.Entities;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
@@ -341,39 +342,41 @@ public static class TherapyEndpoints
             return Problems.Validation("capsules", "Capsules taken at one time are between 0 and 10.").ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => RecordDoseAsync(caller, id, req, db, audit, now, http.RequestAborted));
+    }
+
+    internal static async Task<Reply> RecordDoseAsync(Caller caller, string id, DoseEntryRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
+        if (patient is null)
         {
-            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
-            if (patient is null)
-            {
-                return Problems.NotFound($"Patient '{id}'");
-            }
+            return Problems.NotFound($"Patient '{id}'");
+        }
 
-            var mayWrite = caller.PatientId == id || (caller.Role == Roles.Caregiver && await TherapyService.CaregiverMaySeeAsync(db, caller.Id, id, http.RequestAborted));
-            if (!mayWrite)
-            {
-                return Problems.Forbidden("The dose diary is kept by the patient or a caregiver they granted.");
-            }
+        var mayWrite = caller.PatientId == id || (caller.Role == Roles.Caregiver && await TherapyService.CaregiverMaySeeAsync(db, caller.Id, id, ct));
+        if (!mayWrite)
+        {
+            return Problems.Forbidden("The dose diary is kept by the patient or a caregiver they granted.");
+        }
 
-            var plan = await TherapyService.PlanAsync(db, id, http.RequestAborted);
-            if (plan is not null && req.Date > TherapyService.Today(plan, now))
-            {
-                return Problems.Validation("date", "A dose cannot be recorded for a future day.");
-            }
+        var plan = await TherapyService.PlanAsync(db, id, ct);
+        if (plan is not null && req.Date > TherapyService.Today(plan, now))
+        {
+            return Problems.Validation("date", "A dose cannot be recorded for a future day.");
+        }
 
-            var entry = new DoseEntryRecord
-            {
-                Id = Ids.New("dose"), PatientId = id, Date = req.Date, Status = req.Status.ToString().ToLowerInvariant(),
-                Capsules = req.Status == DiaryStatus.Taken ? req.Capsules : 0, RecordedBy = caller.Id, RecordedAt = now,
-            };
-            db.DoseEntries.Add(entry);
-            audit.Append(caller.AsActor(id), "dose.recorded", $"patient/{id}", AuditData.Of(new { entry.Id, entry.Date, entry.Status, entry.Capsules }));
-            var already = await db.DoseEntries.AnyAsync(d => d.PatientId == id && d.Date == req.Date && d.Status == "taken");
-            return Reply.Created(new
-            {
-                entry.Id, entry.Date, entry.Status, entry.Capsules,
-                warning = already && req.Status == DiaryStatus.Taken ? "A dose was already recorded as taken on this day: never take two doses in one day." : null,
-            });
+        var entry = new DoseEntryRecord
+        {
+            Id = Ids.New("dose"), PatientId = id, Date = req.Date, Status = req.Status.ToString().ToLowerInvariant(),
+            Capsules = req.Status == DiaryStatus.Taken ? req.Capsules : 0, RecordedBy = caller.Id, RecordedAt = now,
+        };
+        db.DoseEntries.Add(entry);
+        audit.Append(caller.AsActor(id), "dose.recorded", $"patient/{id}", AuditData.Of(new { entry.Id, entry.Date, entry.Status, entry.Capsules }));
+        var already = await db.DoseEntries.AnyAsync(d => d.PatientId == id && d.Date == req.Date && d.Status == "taken");
+        return Reply.Created(new
+        {
+            entry.Id, entry.Date, entry.Status, entry.Capsules,
+            warning = already && req.Status == DiaryStatus.Taken ? "A dose was already recorded as taken on this day: never take two doses in one day." : null,
         });
     }
 
