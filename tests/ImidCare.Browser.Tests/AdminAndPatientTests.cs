@@ -39,7 +39,22 @@ public sealed class AdminAndPatientTests(WebApp app)
         var page = await app.LoginAsync("john", "demo-john-2026", width: 390);
         page.Url.ShouldEndWith("/me");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Hello, John" })).ToBeVisibleAsync();
+
+        // Today's dose, two hours after the usual 08:00: the missed-dose helper says take it now.
+        (await page.Locator("#today-summary").InnerTextAsync()).ShouldStartWith("Take");
+        (await page.Locator("#missed-dose").InnerTextAsync()).ShouldNotBeNullOrWhiteSpace();
         await WebApp.ScreenshotAsync(page, "companion-today");
+        await page.GetByRole(AriaRole.Button, new() { Name = "I took today's dose" }).ClickAsync();
+        (await page.Locator(".decision.ok").InnerTextAsync()).ShouldContain("today's dose is taken");
+        (await page.Locator("#today-summary").InnerTextAsync()).ShouldContain("is taken");
+
+        // A symptom: the action level in plain words, with the numbers to call.
+        await page.GotoAsync("/learn/symptoms?Drug=Lenalidomide");
+        await page.GetByLabel("Or describe it in your own words").FillAsync("I have a fever and chills");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Check" }).ClickAsync();
+        (await page.Locator("#level-h").InnerTextAsync()).ShouldBe("Call your prescriber or care team today.");
+        (await page.Locator(".decision").InnerTextAsync()).ShouldContain("911");
+        await WebApp.ScreenshotAsync(page, "companion-symptom-checker");
 
         await page.GotoAsync("/me/survey");
         await page.GetByRole(AriaRole.Button, new() { Name = "Send my answers" }).ClickAsync();
@@ -53,5 +68,20 @@ public sealed class AdminAndPatientTests(WebApp app)
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Thank you — your survey is done" })).ToBeVisibleAsync();
         await WebApp.ScreenshotAsync(page, "companion-survey");
         await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task LearnPages_DrugPageAndWalletCard()
+    {
+        var context = await app.Browser.NewContextAsync(new() { BaseURL = app.BaseUrl, ViewportSize = new() { Width = 390, Height = 844 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/learn/drug/pomalidomide");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Pomalidomide (Pomalyst)" })).ToBeVisibleAsync();
+        await WebApp.ScreenshotAsync(page, "learn-pomalidomide");
+        await page.GotoAsync("/learn/wallet-card?drug=pomalidomide");
+        (await page.Locator("article").InnerTextAsync()).ShouldContain("I take pomalidomide");
+        await WebApp.ScreenshotAsync(page, "learn-wallet-card");
+        (await page.GotoAsync("/learn/drug/aspirin"))!.Status.ShouldBe(404);
+        await context.CloseAsync();
     }
 }
