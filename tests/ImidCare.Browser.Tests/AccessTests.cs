@@ -55,23 +55,16 @@ public sealed class AccessTests(WebApp app)
     [Fact]
     public async Task CaregiverWithoutAGrant_CannotSeeThePatient()
     {
-        await using (var db = await app.DbAsync())
-        {
-            if (!db.Users.Any(u => u.Username == "carer.nogrant"))
-            {
-                db.Users.Add(new UserAccount
-                {
-                    Id = "usr_test_carer", Username = "carer.nogrant", PasswordHash = SessionEndpoints.HashPassword("carer-password-1"), Role = Roles.Caregiver,
-                    DisplayName = "Carl Carer", CreatedAt = WebApp.Start,
-                });
-                await db.SaveChangesAsync();
-            }
-        }
+        var page = await app.LoginAsync("casey", "demo-casey-2026");
+        await ExpectDeniedAsync(page, "/me?patient=pat_demo_john");
+        await ExpectDeniedAsync(page, "/me/charts?patient=pat_demo_john");
+        await ExpectDeniedAsync(page, "/office/patient/pat_demo_john");
 
-        var page = await app.LoginAsync("carer.nogrant", "carer-password-1");
-        await ExpectDeniedAsync(page, "/me?patient=pat_demo_maria");
-        await ExpectDeniedAsync(page, "/office/patient/pat_demo_maria");
+        var carla = await app.LoginAsync("carla", "demo-carla-2026");
+        (await carla.GotoAsync("/me?patient=pat_demo_john"))!.Status.ShouldBe(200);
+        await ExpectDeniedAsync(carla, "/me?patient=pat_demo_maria");
         await page.Context.CloseAsync();
+        await carla.Context.CloseAsync();
     }
 
     [Fact]

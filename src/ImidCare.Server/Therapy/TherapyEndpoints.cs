@@ -537,25 +537,27 @@ public static class TherapyEndpoints
             return Problems.Forbidden("Only the patient grants access to their own data.").ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => GrantAsync(caller, id, req, db, audit, now, http.RequestAborted));
+    }
+
+    internal static async Task<Reply> GrantAsync(Caller caller, string id, CaregiverRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var caregiver = await db.Users.FirstOrDefaultAsync(u => u.Username == req.Username && u.Role == Roles.Caregiver);
+        if (caregiver is null)
         {
-            var caregiver = await db.Users.FirstOrDefaultAsync(u => u.Username == req.Username && u.Role == Roles.Caregiver);
-            if (caregiver is null)
-            {
-                return Problems.Validation("username", "No caregiver account with this username.");
-            }
+            return Problems.Validation("username", "No caregiver account with this username.");
+        }
 
-            var existing = await db.CaregiverGrants.FirstOrDefaultAsync(g => g.PatientId == id && g.CaregiverUserId == caregiver.Id && g.RevokedAt == null);
-            if (existing is not null)
-            {
-                return Reply.Ok(new { grantId = existing.Id, caregiver = caregiver.DisplayName, existing.GrantedAt });
-            }
+        var existing = await db.CaregiverGrants.FirstOrDefaultAsync(g => g.PatientId == id && g.CaregiverUserId == caregiver.Id && g.RevokedAt == null);
+        if (existing is not null)
+        {
+            return Reply.Ok(new { grantId = existing.Id, caregiver = caregiver.DisplayName, existing.GrantedAt });
+        }
 
-            var grant = new CaregiverGrant { Id = Ids.New("grant"), PatientId = id, CaregiverUserId = caregiver.Id, GrantedAt = now };
-            db.CaregiverGrants.Add(grant);
-            audit.Append(caller.AsActor(), "caregiver.granted", $"patient/{id}", AuditData.Of(new { grant.Id, caregiver = caregiver.Id }));
-            return Reply.Created(new { grantId = grant.Id, caregiver = caregiver.DisplayName, grant.GrantedAt });
-        });
+        var grant = new CaregiverGrant { Id = Ids.New("grant"), PatientId = id, CaregiverUserId = caregiver.Id, GrantedAt = now };
+        db.CaregiverGrants.Add(grant);
+        audit.Append(caller.AsActor(), "caregiver.granted", $"patient/{id}", AuditData.Of(new { grant.Id, caregiver = caregiver.Id }));
+        return Reply.Created(new { grantId = grant.Id, caregiver = caregiver.DisplayName, grant.GrantedAt });
     }
 
     private static async Task<IResult> Revoke(HttpContext http, string id, string grantId, WriteGate gate)
@@ -566,18 +568,20 @@ public static class TherapyEndpoints
             return Problems.Forbidden("Only the patient revokes access to their own data.").ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, new { id, grantId }, async (db, audit, now) =>
-        {
-            var grant = await db.CaregiverGrants.FirstOrDefaultAsync(g => g.Id == grantId && g.PatientId == id);
-            if (grant is null)
-            {
-                return Problems.NotFound($"Grant '{grantId}'");
-            }
+        return await Writes.RunAsync(http, gate, new { id, grantId }, (db, audit, now) => RevokeAsync(caller, id, grantId, db, audit, now, http.RequestAborted));
+    }
 
-            grant.RevokedAt ??= now;
-            audit.Append(caller.AsActor(), "caregiver.revoked", $"patient/{id}", AuditData.Of(new { grant.Id, caregiver = grant.CaregiverUserId }));
-            return Reply.Ok(new { grantId = grant.Id, grant.RevokedAt });
-        });
+    internal static async Task<Reply> RevokeAsync(Caller caller, string id, string grantId, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var grant = await db.CaregiverGrants.FirstOrDefaultAsync(g => g.Id == grantId && g.PatientId == id);
+        if (grant is null)
+        {
+            return Problems.NotFound($"Grant '{grantId}'");
+        }
+
+        grant.RevokedAt ??= now;
+        audit.Append(caller.AsActor(), "caregiver.revoked", $"patient/{id}", AuditData.Of(new { grant.Id, caregiver = grant.CaregiverUserId }));
+        return Reply.Ok(new { grantId = grant.Id, grant.RevokedAt });
     }
 
     private static async Task<IResult> ListGrants(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs)

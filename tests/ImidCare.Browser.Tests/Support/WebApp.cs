@@ -98,6 +98,29 @@ public sealed class WebApp : IAsyncLifetime
         return page;
     }
 
+    /// <summary>axe-core from the npm registry (./test.sh fetches it into artifacts/axe-core).</summary>
+    public static string AxeScript
+    {
+        get
+        {
+            var path = Environment.GetEnvironmentVariable("IMIDCARE_AXE") is { Length: > 0 } env ? env : Path.Combine(RepoRoot, "artifacts", "axe-core", "axe.min.js");
+            return File.Exists(path) ? path : throw new InvalidOperationException($"axe-core not found at {path}: run ./test.sh, which fetches it from the npm registry.");
+        }
+    }
+
+    /// <summary>Runs axe-core (WCAG 2 A and AA rules) on the page; returns each violation as "rule: targets".</summary>
+    public static async Task<IReadOnlyList<string>> AxeViolationsAsync(IPage page)
+    {
+        await page.AddScriptTagAsync(new() { Path = AxeScript });
+        return await page.EvaluateAsync<string[]>(
+            """
+            async () => {
+              const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+              return r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', '));
+            }
+            """);
+    }
+
     public static async Task ScreenshotAsync(IPage page, string name)
     {
         var folder = Path.Combine(RepoRoot, "docs", "screenshots");

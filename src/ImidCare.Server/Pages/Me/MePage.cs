@@ -1,5 +1,6 @@
 using ImidCare.Server.Web;
 using ImidCare.Store.Entities;
+using Microsoft.EntityFrameworkCore;
 
 namespace ImidCare.Server.Pages.Me;
 
@@ -14,7 +15,15 @@ public abstract class MePage : WebPage
     protected async Task<bool> LoadPatientAsync(string? requested)
     {
         await using var db = await DbAsync();
-        var id = requested ?? Me.PatientId;
+        var me = Me;
+        var id = requested ?? me.PatientId;
+        if (id is null && me.Role == Roles.Caregiver)
+        {
+            // A caregiver's start page is the (first) patient who granted them access.
+            id = await db.CaregiverGrants.AsNoTracking().Where(g => g.CaregiverUserId == me.Id && g.RevokedAt == null)
+                .OrderBy(g => g.GrantedAt).Select(g => g.PatientId).FirstOrDefaultAsync(Ct);
+        }
+
         if (await VisiblePatientAsync(db, id) is not { } patient)
         {
             return false;
