@@ -22,6 +22,7 @@ public sealed class AccessibilityTests(WebApp app)
         { "john", "demo-john-2026", "/me/survey" },
         { "john", "demo-john-2026", "/me/charts" },
         { "john", "demo-john-2026", "/me/caregivers" },
+        { "john", "demo-john-2026", "/me/visitsummary" },
         { "john", "demo-john-2026", "/learn/symptoms?Drug=Lenalidomide&Text=fever" },
         { "john", "demo-john-2026", "/learn/drug/lenalidomide" },
         { "john", "demo-john-2026", "/learn/wallet-card" },

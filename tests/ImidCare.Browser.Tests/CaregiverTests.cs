@@ -63,3 +63,34 @@ public sealed class CaregiverTests(WebApp app)
         await carla.Context.CloseAsync();
     }
 }
+
+/// <summary>The printable documents, as PDF from the server (Chromium print-to-PDF).</summary>
+[Collection(WebCollection.Name)]
+public sealed class PrintTests(WebApp app)
+{
+    [Fact]
+    public async Task SignedAgreement_AndVisitSummary_ArePdfs()
+    {
+        var office = await app.LoginAsync("dr.park", "demo-park-2026");
+        await office.GotoAsync("/office/agreement/pat_demo_maria");
+        await WebApp.ScreenshotAsync(office, "office-agreement");
+        var agreement = await office.Context.APIRequest.GetAsync("/office/agreement/pat_demo_maria?handler=Pdf");
+        agreement.Status.ShouldBe(200);
+        agreement.Headers["content-type"].ShouldBe("application/pdf");
+        System.Text.Encoding.ASCII.GetString((await agreement.BodyAsync())[..5]).ShouldBe("%PDF-");
+        (await office.Context.APIRequest.GetAsync("/office/agreement/pat_demo_omar?handler=Pdf")).Status.ShouldBe(403);
+
+        var john = await app.LoginAsync("john", "demo-john-2026");
+        await john.GotoAsync("/me/visitsummary");
+        await john.GetByLabel("My own questions (one per line)").FillAsync("Can I travel next month?");
+        await john.GetByRole(AriaRole.Button, new() { Name = "Add to the summary" }).ClickAsync();
+        (await john.Locator("article").InnerTextAsync()).ShouldContain("Can I travel next month?");
+        await WebApp.ScreenshotAsync(john, "companion-visit-summary");
+        var href = await john.Locator("#pdf-link").GetAttributeAsync("href");
+        var pdf = await john.Context.APIRequest.GetAsync(href!);
+        pdf.Status.ShouldBe(200);
+        System.Text.Encoding.ASCII.GetString((await pdf.BodyAsync())[..5]).ShouldBe("%PDF-");
+        await office.Context.CloseAsync();
+        await john.Context.CloseAsync();
+    }
+}

@@ -31,6 +31,7 @@ public static class WebSetup
 
     public static IServiceCollection AddImidCareWeb(this IServiceCollection services)
     {
+        services.AddSingleton<PdfPrinter>();
         services.AddRazorPages(o =>
         {
             o.Conventions.AuthorizeFolder("/Office", Policies.Prescriber);

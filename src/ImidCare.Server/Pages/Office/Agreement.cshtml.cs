@@ -3,6 +3,7 @@ using ImidCare.Server.Rems;
 using ImidCare.Server.Web;
 using ImidCare.Store.Entities;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 
 namespace ImidCare.Server.Pages.Office;
@@ -29,6 +30,20 @@ public sealed class AgreementModel : WebPage
         Program = ProgramCatalog.Find(enrollment.ProgramId)!;
         Signatures = await db.Agreements.AsNoTracking().Where(a => a.EnrollmentId == enrollment.Id).ToListAsync(Ct);
         return Page();
+    }
+
+    /// <summary>The signed agreement as a PDF (Chromium print-to-PDF).</summary>
+    public async Task<IActionResult> OnGetPdfAsync(string id)
+    {
+        if (await OnGetAsync(id) is not PageResult)
+        {
+            return Forbid();
+        }
+
+        var pdf = await HttpContext.RequestServices.GetRequiredService<PdfPrinter>().PrintAsync(PrintDocuments.Agreement(Patient, Program, Signatures), Ct);
+        return pdf is null
+            ? StatusCode(StatusCodes.Status503ServiceUnavailable, "PDF printing needs Chromium on the server; use the Print button instead.")
+            : File(pdf, "application/pdf", $"agreement-{Patient.Id}.pdf");
     }
 
     public string Text => AgreementTexts.For(Program);
