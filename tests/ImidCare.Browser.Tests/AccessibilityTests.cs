@@ -13,6 +13,7 @@ public sealed class AccessibilityTests(WebApp app)
         { "dr.park", "demo-park-2026", "/office/enroll" },
         { "dr.park", "demo-park-2026", "/office/patient/pat_demo_rosa" },
         { "dr.park", "demo-park-2026", "/office/agreement/pat_demo_maria" },
+        { "dr.park", "demo-park-2026", "/office/therapy/pat_demo_john" },
         { "pharmacist", "demo-pharm-2026", "/pharmacy" },
         { "admin", "demo-admin-2026", "/admin" },
         { "admin", "demo-admin-2026", "/admin/audit" },

@@ -169,57 +169,71 @@ public static class TherapyEndpoints
             r.HivPositive, regimen.InUsLabel, r.SetBy, r.SetAt);
     }
 
-    private static async Task<IResult> SetPlan(HttpContext http, string id, PlanRequest req, WriteGate gate)
+    /// <summary>The field checks of a plan, shared by the API and the web form.</summary>
+    internal static Reply? ValidatePlan(PlanRequest req)
     {
-        var caller = http.Caller();
-        if (!Regimens.TryGet(req.RegimenId, out var regimen))
+        if (!Regimens.TryGet(req.RegimenId, out _))
         {
-            return Problems.Validation("regimenId", $"Unknown regimen; use one of {string.Join(", ", Regimens.All.Select(r => r.Id))}.").ToResult();
+            return Problems.Validation("regimenId", $"Unknown regimen; use one of {string.Join(", ", Regimens.All.Select(r => r.Id))}.");
         }
 
         if (DateTimeZoneProviders.Tzdb.GetZoneOrNull(req.TimeZone) is null)
         {
-            return Problems.Validation("timeZone", $"'{req.TimeZone}' is not an IANA time zone such as America/New_York.").ToResult();
+            return Problems.Validation("timeZone", $"'{req.TimeZone}' is not an IANA time zone such as America/New_York.");
         }
 
         if (req.DoseMg is <= 0 or > 1000)
         {
-            return Problems.Validation("doseMg", "A dose is between 0 and 1000 mg.").ToResult();
+            return Problems.Validation("doseMg", "A dose is between 0 and 1000 mg.");
         }
 
-        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        return null;
+    }
+
+    private static async Task<IResult> SetPlan(HttpContext http, string id, PlanRequest req, WriteGate gate)
+    {
+        var caller = http.Caller();
+        if (ValidatePlan(req) is { } invalid)
         {
-            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
-            if (patient is null)
-            {
-                return Problems.NotFound($"Patient '{id}'");
-            }
+            return invalid.ToResult();
+        }
 
-            if (!caller.IsPrescriberSide || !await Access.CanSeePatientAsync(db, caller, patient, http.RequestAborted))
-            {
-                return Problems.Forbidden("The plan is set by the patient's prescriber.");
-            }
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => SetPlanAsync(caller, id, req, db, audit, now, http.RequestAborted));
+    }
 
-            var plan = new TreatmentPlanRecord
-            {
-                Id = Ids.New("plan"), PatientId = id, RegimenId = regimen!.Id, Start = req.Start, DoseMg = req.DoseMg, UsualDoseTime = req.UsualDoseTime,
-                TimeZoneId = req.TimeZone, HoldsJson = JsonSerializer.Serialize(req.Holds ?? [], Json.Options),
-                DialysisDaysJson = JsonSerializer.Serialize(req.DialysisDays ?? [], Json.Options), HivPositive = req.HivPositive, SetBy = caller.Id, SetAt = now,
-            };
-            try
-            {
-                // Building the calendar once validates holds and dates with the engine's own checks.
-                _ = TherapyService.Calendar(plan, patient, req.Start.PlusDays(regimen.CycleLengthDays));
-            }
-            catch (ArgumentException e)
-            {
-                return Problems.Validation(e.ParamName ?? "holds", e.Message.Split(" (Parameter")[0]);
-            }
+    internal static async Task<Reply> SetPlanAsync(Caller caller, string id, PlanRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var regimen = Regimens.Get(req.RegimenId);
+        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
+        if (patient is null)
+        {
+            return Problems.NotFound($"Patient '{id}'");
+        }
 
-            db.TreatmentPlans.Add(plan);
-            audit.Append(caller.AsActor(patient.PrescriberId), "plan.set", $"patient/{id}", AuditData.Of(new { plan.Id, plan.RegimenId, plan.Start, plan.DoseMg, req.Holds, req.DialysisDays }));
-            return Reply.Ok(ToDto(plan));
-        });
+        if (!caller.IsPrescriberSide || !await Access.CanSeePatientAsync(db, caller, patient, ct))
+        {
+            return Problems.Forbidden("The plan is set by the patient's prescriber.");
+        }
+
+        var plan = new TreatmentPlanRecord
+        {
+            Id = Ids.New("plan"), PatientId = id, RegimenId = regimen!.Id, Start = req.Start, DoseMg = req.DoseMg, UsualDoseTime = req.UsualDoseTime,
+            TimeZoneId = req.TimeZone, HoldsJson = JsonSerializer.Serialize(req.Holds ?? [], Json.Options),
+            DialysisDaysJson = JsonSerializer.Serialize(req.DialysisDays ?? [], Json.Options), HivPositive = req.HivPositive, SetBy = caller.Id, SetAt = now,
+        };
+        try
+        {
+            // Building the calendar once validates holds and dates with the engine's own checks.
+            _ = TherapyService.Calendar(plan, patient, req.Start.PlusDays(regimen.CycleLengthDays));
+        }
+        catch (ArgumentException e)
+        {
+            return Problems.Validation(e.ParamName ?? "holds", e.Message.Split(" (Parameter")[0]);
+        }
+
+        db.TreatmentPlans.Add(plan);
+        audit.Append(caller.AsActor(patient.PrescriberId), "plan.set", $"patient/{id}", AuditData.Of(new { plan.Id, plan.RegimenId, plan.Start, plan.DoseMg, req.Holds, req.DialysisDays }));
+        return Reply.Ok(ToDto(plan));
     }
 
     private static async Task<IResult> GetPlan(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs)
@@ -394,9 +408,9 @@ public static class TherapyEndpoints
         return Results.Json(new { entries = entries.Select(e => new { e.Id, e.Date, e.Status, e.Capsules, e.RecordedBy }), summary }, Json.Options);
     }
 
-    private static async Task<IResult> RecordLab(HttpContext http, string id, LabRequest req, WriteGate gate)
+    /// <summary>The field checks of a lab entry, shared by the API and the web form.</summary>
+    internal static Reply? ValidateLab(LabRequest req)
     {
-        var caller = http.Caller();
         var errors = new Dictionary<string, string[]>();
         if (req.Anc is < 0 or > 100_000)
         {
@@ -413,70 +427,79 @@ public static class TherapyEndpoints
             errors["temperatureC"] = ["Temperature is between 30 and 45 °C."];
         }
 
-        if (errors.Count > 0)
+        return errors.Count > 0 ? Problems.Validation(errors) : null;
+
+    }
+
+    private static async Task<IResult> RecordLab(HttpContext http, string id, LabRequest req, WriteGate gate)
+    {
+        var caller = http.Caller();
+        if (ValidateLab(req) is { } invalid)
         {
-            return Problems.Validation(errors).ToResult();
+            return invalid.ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => RecordLabAsync(caller, id, req, db, audit, now, http.RequestAborted));
+    }
+
+    internal static async Task<Reply> RecordLabAsync(Caller caller, string id, LabRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
+        if (patient is null)
         {
-            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
-            if (patient is null)
-            {
-                return Problems.NotFound($"Patient '{id}'");
-            }
+            return Problems.NotFound($"Patient '{id}'");
+        }
 
-            if (!caller.IsPrescriberSide || !await Access.CanSeePatientAsync(db, caller, patient, http.RequestAborted))
-            {
-                return Problems.Forbidden("Lab results are recorded by the patient's prescriber.");
-            }
+        if (!caller.IsPrescriberSide || !await Access.CanSeePatientAsync(db, caller, patient, ct))
+        {
+            return Problems.Forbidden("Lab results are recorded by the patient's prescriber.");
+        }
 
-            var plan = await TherapyService.PlanAsync(db, id, http.RequestAborted);
-            if (plan is null)
-            {
-                return Problems.Conflict("No treatment plan.", "Set the patient's treatment plan first: the dose advice depends on the regimen and current dose.");
-            }
+        var plan = await TherapyService.PlanAsync(db, id, ct);
+        if (plan is null)
+        {
+            return Problems.Conflict("No treatment plan.", "Set the patient's treatment plan first: the dose advice depends on the regimen and current dose.");
+        }
 
-            var regimen = Regimens.Get(plan.RegimenId);
-            var calendar = TherapyService.Calendar(plan, patient, req.TakenOn < plan.Start ? plan.Start : req.TakenOn);
-            var day = calendar.Days.LastOrDefault(d => d.Date <= req.TakenOn);
-            var current = plan.DoseMg ?? regimen.StartDoseMg;
-            DoseAdvice advice;
-            try
-            {
-                advice = DoseModification.EvaluateCounts(new CountCheck(regimen.Drug, regimen.Indication, current, req.Anc, req.Platelets, req.TemperatureC,
-                    req.FeverSustainedOverOneHour, 0, day?.CycleDay == 1, day?.Cycle == 1, req.HoldingFor, req.NeutropeniaIsOnlyToxicity));
-            }
-            catch (ArgumentException e)
-            {
-                return Problems.Validation(e.ParamName ?? "body", e.Message.Split(" (Parameter")[0]);
-            }
+        var regimen = Regimens.Get(plan.RegimenId);
+        var calendar = TherapyService.Calendar(plan, patient, req.TakenOn < plan.Start ? plan.Start : req.TakenOn);
+        var day = calendar.Days.LastOrDefault(d => d.Date <= req.TakenOn);
+        var current = plan.DoseMg ?? regimen.StartDoseMg;
+        DoseAdvice advice;
+        try
+        {
+            advice = DoseModification.EvaluateCounts(new CountCheck(regimen.Drug, regimen.Indication, current, req.Anc, req.Platelets, req.TemperatureC,
+                req.FeverSustainedOverOneHour, 0, day?.CycleDay == 1, day?.Cycle == 1, req.HoldingFor, req.NeutropeniaIsOnlyToxicity));
+        }
+        catch (ArgumentException e)
+        {
+            return Problems.Validation(e.ParamName ?? "body", e.Message.Split(" (Parameter")[0]);
+        }
 
-            var grades = new List<CtcaeGrade>();
-            if (req.Anc is { } anc)
-            {
-                grades.Add(Ctcae.Grade(LabTerm.NeutrophilCountDecreased, anc, req.AncLowerLimit));
-            }
+        var grades = new List<CtcaeGrade>();
+        if (req.Anc is { } anc)
+        {
+            grades.Add(Ctcae.Grade(LabTerm.NeutrophilCountDecreased, anc, req.AncLowerLimit));
+        }
 
-            if (req.Platelets is { } plt)
-            {
-                grades.Add(Ctcae.Grade(LabTerm.PlateletCountDecreased, plt, req.PlateletLowerLimit));
-            }
+        if (req.Platelets is { } plt)
+        {
+            grades.Add(Ctcae.Grade(LabTerm.PlateletCountDecreased, plt, req.PlateletLowerLimit));
+        }
 
-            if (req.HemoglobinGdL is { } hb)
-            {
-                grades.Add(Ctcae.Grade(LabTerm.Anemia, hb, req.HemoglobinLowerLimit));
-            }
+        if (req.HemoglobinGdL is { } hb)
+        {
+            grades.Add(Ctcae.Grade(LabTerm.Anemia, hb, req.HemoglobinLowerLimit));
+        }
 
-            var lab = new LabResultRecord
-            {
-                Id = Ids.New("lab"), PatientId = id, TakenOn = req.TakenOn, Anc = req.Anc, Platelets = req.Platelets, HemoglobinGdL = req.HemoglobinGdL,
-                RecordedBy = caller.Id, RecordedAt = now,
-            };
-            db.LabResults.Add(lab);
-            audit.Append(caller.AsActor(patient.PrescriberId), "lab.recorded", $"patient/{id}", AuditData.Of(new { lab.Id, lab.TakenOn, lab.Anc, lab.Platelets, advice = advice.Action, advice.DoseMg }));
-            return Reply.Created(new LabReply(lab.Id, lab.TakenOn, advice, grades));
-        });
+        var lab = new LabResultRecord
+        {
+            Id = Ids.New("lab"), PatientId = id, TakenOn = req.TakenOn, Anc = req.Anc, Platelets = req.Platelets, HemoglobinGdL = req.HemoglobinGdL,
+            RecordedBy = caller.Id, RecordedAt = now,
+        };
+        db.LabResults.Add(lab);
+        audit.Append(caller.AsActor(patient.PrescriberId), "lab.recorded", $"patient/{id}", AuditData.Of(new { lab.Id, lab.TakenOn, lab.Anc, lab.Platelets, advice = advice.Action, advice.DoseMg }));
+        return Reply.Created(new LabReply(lab.Id, lab.TakenOn, advice, grades));
     }
 
     private static async Task<IResult> GetLabs(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs)
