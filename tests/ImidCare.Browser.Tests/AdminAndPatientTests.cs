@@ -48,6 +48,12 @@ public sealed class AdminAndPatientTests(WebApp app)
         (await page.Locator(".decision.ok").InnerTextAsync()).ShouldContain("today's dose is taken");
         (await page.Locator("#today-summary").InnerTextAsync()).ShouldContain("is taken");
 
+        // The cycle calendar as a subscription for the phone (.ics).
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add my cycle calendar to my phone" }).ClickAsync();
+        var feed = await page.Locator("#feed-url").GetAttributeAsync("href");
+        var ics = await page.Context.APIRequest.GetAsync(feed!);
+        (await ics.TextAsync()).ShouldContain("BEGIN:VCALENDAR");
+
         // A symptom: the action level in plain words, with the numbers to call.
         await page.GotoAsync("/learn/symptoms?Drug=Lenalidomide");
         await page.GetByLabel("Or describe it in your own words").FillAsync("I have a fever and chills");

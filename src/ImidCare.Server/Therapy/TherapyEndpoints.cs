@@ -292,19 +292,21 @@ public static class TherapyEndpoints
     private static async Task<IResult> CreateFeed(HttpContext http, string id, WriteGate gate)
     {
         var caller = http.Caller();
-        return await Writes.RunAsync(http, gate, new { id }, async (db, audit, now) =>
-        {
-            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
-            if (patient is null || !await Access.CanSeePatientAsync(db, caller, patient, http.RequestAborted))
-            {
-                return patient is null ? Problems.NotFound($"Patient '{id}'") : Problems.Forbidden("Not your patient.");
-            }
+        return await Writes.RunAsync(http, gate, new { id }, (db, audit, now) => CreateFeedAsync(caller, id, $"{http.Request.Scheme}://{http.Request.Host}", db, audit, now, http.RequestAborted));
+    }
 
-            var token = Secrets.NewToken();
-            db.CalendarFeeds.Add(new CalendarFeed { TokenHash = Secrets.Hash(token), PatientId = id, CreatedAt = now });
-            audit.Append(caller.AsActor(), "calendar-feed.created", $"patient/{id}", "{}");
-            return Reply.Created(new { url = $"{http.Request.Scheme}://{http.Request.Host}/api/v1/feeds/{token}.ics", note = "Anyone with this address can read the calendar; keep it private." });
-        });
+    internal static async Task<Reply> CreateFeedAsync(Caller caller, string id, string baseUrl, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
+        if (patient is null || !await Access.CanSeePatientAsync(db, caller, patient, ct))
+        {
+            return patient is null ? Problems.NotFound($"Patient '{id}'") : Problems.Forbidden("Not your patient.");
+        }
+
+        var token = Secrets.NewToken();
+        db.CalendarFeeds.Add(new CalendarFeed { TokenHash = Secrets.Hash(token), PatientId = id, CreatedAt = now });
+        audit.Append(caller.AsActor(), "calendar-feed.created", $"patient/{id}", "{}");
+        return Reply.Created(new { url = $"{baseUrl}/api/v1/feeds/{token}.ics", note = "Anyone with this address can read the calendar; keep it private." });
     }
 
     private static async Task<IResult> Feed(HttpContext http, string token, IDbContextFactory<ImidCareDb> dbs, IClock clock)

@@ -59,6 +59,29 @@ public sealed class IndexModel : MePage
         return Page();
     }
 
+    /// <summary>A private subscription address for the phone's calendar (the API's feed handler).</summary>
+    public async Task<IActionResult> OnPostFeedAsync(string? patient)
+    {
+        if (!await LoadPatientAsync(patient))
+        {
+            return Forbid();
+        }
+
+        var me = Me;
+        var id = Patient.Id;
+        var baseUrl = $"{Request.Scheme}://{Request.Host}";
+        var reply = await WriteAsync((db, audit, now) => TherapyEndpoints.CreateFeedAsync(me, id, baseUrl, db, audit, now, Ct));
+        if (Accept(reply))
+        {
+            FeedUrl = System.Text.Json.JsonSerializer.SerializeToElement(reply.Body).GetProperty("url").GetString();
+        }
+
+        await LoadAsync();
+        return Page();
+    }
+
+    public string? FeedUrl { get; private set; }
+
     private async Task LoadAsync()
     {
         await using var db = await DbAsync();
