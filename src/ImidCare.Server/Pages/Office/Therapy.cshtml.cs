@@ -116,7 +116,7 @@ public sealed class TherapyModel : WebPage
             var today = TherapyService.Today(Current, Now);
             var regimen = Regimens.Get(Current.RegimenId);
             Calendar = TherapyService.Calendar(Current, patient, (today < Current.Start ? Current.Start : today).PlusDays(regimen.CycleLengthDays));
-            if (Request.Method == "GET")
+            if (!string.Equals(Request.Query["handler"], "Plan", StringComparison.OrdinalIgnoreCase))
             {
                 Plan = new PlanInput
                 {
