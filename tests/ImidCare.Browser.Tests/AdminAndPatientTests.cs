@@ -48,6 +48,8 @@ public sealed class AdminAndPatientTests(WebApp app)
         (await page.Locator(".decision.ok").InnerTextAsync()).ShouldContain("today's dose is taken");
         (await page.Locator("#today-summary").InnerTextAsync()).ShouldContain("is taken");
 
+        (await page.Locator("#diary-h").InnerTextAsync()).ShouldBe("My dose diary");
+
         // The cycle calendar as a subscription for the phone (.ics).
         await page.GetByRole(AriaRole.Button, new() { Name = "Add my cycle calendar to my phone" }).ClickAsync();
         var feed = await page.Locator("#feed-url").GetAttributeAsync("href");

@@ -2,7 +2,9 @@ using System.Collections.Immutable;
 using ImidCare.Rules.Calendar;
 using ImidCare.Server.Rems;
 using ImidCare.Server.Therapy;
+using ImidCare.Store.Entities;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 
 namespace ImidCare.Server.Pages.Me;
 
@@ -20,6 +22,10 @@ public sealed class IndexModel : MePage
     public ImmutableArray<DueItem> Upcoming { get; private set; } = [];
 
     public string? Done { get; private set; }
+
+    public DiarySummary? Diary { get; private set; }
+
+    public IReadOnlyList<DoseEntryRecord> RecentDoses { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(string? patient)
     {
@@ -90,6 +96,8 @@ public sealed class IndexModel : MePage
         if (await TherapyService.PlanAsync(db, Patient.Id, Ct) is { } plan)
         {
             Today = await TherapyService.TodayAsync(db, plan, Patient, now, Ct);
+            Diary = await TherapyService.DiaryAsync(db, Patient.Id, null, Ct);
+            RecentDoses = await db.DoseEntries.AsNoTracking().Where(d => d.PatientId == Patient.Id).OrderByDescending(d => d.Date).ThenByDescending(d => d.RecordedAt).Take(10).ToListAsync(Ct);
             Upcoming = [.. (await TherapyService.MonitoringAsync(db, plan, Patient, Today.Date.PlusDays(35), now, Ct)).Where(d => d.Date >= Today.Date).Take(6)];
         }
     }
