@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole ImidCare test suite on a fresh machine of this kind:
-#   - installs what is missing (PostgreSQL, python3-icalendar) from Debian packages,
+#   - installs what is missing (PostgreSQL, python3-icalendar, chromium) from Debian packages,
 #   - starts a throw-away PostgreSQL on 127.0.0.1:55432 unless IMIDCARE_TEST_PG names one,
 #   - restores NuGet packages and runs every test project (SQLite and PostgreSQL storage tests included),
 #   - ends with one line "N passed, N failed".
@@ -14,12 +14,24 @@ log() { printf '[test.sh] %s\n' "$*" >&2; }
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 python3 -c 'import icalendar' >/dev/null 2>&1 || missing+=(python3-icalendar)
+[ -x /usr/bin/chromium ] || missing+=(chromium)          # the browser tests drive Debian's Chromium (never a download)
+command -v npm >/dev/null 2>&1 || missing+=(npm)          # fetches axe-core for the accessibility checks
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# axe-core (npm registry) for the browser tests' accessibility checks, unpacked outside git.
+axe="$root/artifacts/axe-core/axe.min.js"
+if [ ! -f "$axe" ]; then
+  log "fetching axe-core from the npm registry"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent axe-core@4.11.0 >/dev/null && tar xzf axe-core-4.11.0.tgz package/axe.min.js)
+  mkdir -p "$(dirname "$axe")" && cp "$tmp/package/axe.min.js" "$axe" && rm -rf "$tmp"
+fi
+export IMIDCARE_AXE="$axe"
 
 # --- a throw-away PostgreSQL ------------------------------------------------------------------
 pg_dir=""

@@ -2,6 +2,7 @@ using ImidCare.Server.Admin;
 using ImidCare.Server.Infrastructure;
 using ImidCare.Server.Rems;
 using ImidCare.Server.Security;
+using ImidCare.Server.Web;
 using ImidCare.Store;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -51,6 +52,7 @@ public static class ServerApp
             .AddScheme<AuthenticationSchemeOptions, ImidCareAuthHandler>(ImidCareAuthHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        builder.Services.AddImidCareWeb();
         builder.Services.AddOpenApi();
         builder.Services.AddHostedService<DatabasePreparation>();
         builder.Services.AddImidCareHardening(builder.Configuration);
@@ -77,6 +79,7 @@ public static class ServerApp
         AuditEndpoints.Map(api);
         Therapy.TherapyEndpoints.Map(api);
         Interop.InteropEndpoints.Map(app);
+        app.UseImidCareWeb();
         return app;
     }
 

@@ -5,6 +5,7 @@ using ImidCare.Rules.Rems;
 using ImidCare.Server.Infrastructure;
 using ImidCare.Server.Security;
 using ImidCare.Store;
+using ImidCare.Store.Audit;
 using ImidCare.Store.Entities;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
@@ -84,58 +85,60 @@ public static class AuthorizationEndpoints
             return Problems.Forbidden("Only a prescriber (or their office) completes the prescriber survey.").ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => AuthorizeAsync(caller, req, db, audit, now, http.RequestAborted));
+    }
+
+    internal static async Task<Reply> AuthorizeAsync(Caller caller, AuthorizeRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == req.PatientId);
+        if (patient is null)
         {
-            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == req.PatientId);
-            if (patient is null)
-            {
-                return Problems.Validation("patientId", "No such patient.");
-            }
+            return Problems.Validation("patientId", "No such patient.");
+        }
 
-            var prescriberId = await Access.ActingPrescriberAsync(db, caller, req.PrescriberId ?? patient.PrescriberId, http.RequestAborted);
-            if (prescriberId is null || prescriberId != patient.PrescriberId)
-            {
-                return Problems.Forbidden("Only the patient's own prescriber may authorize their prescription.");
-            }
+        var prescriberId = await Access.ActingPrescriberAsync(db, caller, req.PrescriberId ?? patient.PrescriberId, ct);
+        if (prescriberId is null || prescriberId != patient.PrescriberId)
+        {
+            return Problems.Forbidden("Only the patient's own prescriber may authorize their prescription.");
+        }
 
-            var program = ProgramCatalog.ForDrug(req.Drug);
-            var facts = await PatientFacts.LoadAsync(db, patient.Id, program, now, http.RequestAborted);
-            if (program is null || facts is null)
-            {
-                return Problems.Refused(
-                    Decision.Deny(new Reason("REMS.PATIENT_NOT_ENROLLED", $"The patient is not enrolled in a program for '{req.Drug}'.", RuleSource.Verified("REMS: patients are enrolled per program (facts §2.3)", "S"))),
-                    "No authorization.");
-            }
+        var program = ProgramCatalog.ForDrug(req.Drug);
+        var facts = await PatientFacts.LoadAsync(db, patient.Id, program, now, ct);
+        if (program is null || facts is null)
+        {
+            return Problems.Refused(
+                Decision.Deny(new Reason("REMS.PATIENT_NOT_ENROLLED", $"The patient is not enrolled in a program for '{req.Drug}'.", RuleSource.Verified("REMS: patients are enrolled per program (facts §2.3)", "S"))),
+                "No authorization.");
+        }
 
-            var decision = AuthorizationRules.Evaluate(new AuthorizationFacts(
-                program, now, req.Drug, facts.PrescriberCertification, Enum.Parse<EnrollmentStatus>(facts.Enrollment.Status), facts.Category,
-                facts.AgreementSigned, facts.Holds, facts.Tests, facts.FirstPrescription, facts.LastPatientSurvey, req.DaysSupply, req.Refills,
-                req.CounselingAttested, facts.MissedWindows));
-            var dto = DecisionDto.From(decision.Decision);
-            if (!decision.Decision.IsAllowed)
-            {
-                audit.Append(caller.AsActor(prescriberId), "authorization.denied", $"patient/{patient.Id}", AuditData.Of(new { req.Drug, req.DaysSupply, decision = dto }));
-                return Problems.Refused(decision.Decision, decision.Decision.Outcome == Outcome.Hold ? "The patient is on hold: no authorization." : "No authorization: REMS conditions are not met.");
-            }
+        var decision = AuthorizationRules.Evaluate(new AuthorizationFacts(
+            program, now, req.Drug, facts.PrescriberCertification, Enum.Parse<EnrollmentStatus>(facts.Enrollment.Status), facts.Category,
+            facts.AgreementSigned, facts.Holds, facts.Tests, facts.FirstPrescription, facts.LastPatientSurvey, req.DaysSupply, req.Refills,
+            req.CounselingAttested, facts.MissedWindows));
+        var dto = DecisionDto.From(decision.Decision);
+        if (!decision.Decision.IsAllowed)
+        {
+            audit.Append(caller.AsActor(prescriberId), "authorization.denied", $"patient/{patient.Id}", AuditData.Of(new { req.Drug, req.DaysSupply, decision = dto }));
+            return Problems.Refused(decision.Decision, decision.Decision.Outcome == Outcome.Hold ? "The patient is on hold: no authorization." : "No authorization: REMS conditions are not met.");
+        }
 
-            var number = NewNumber('A');
-            while (await db.Authorizations.AnyAsync(a => a.Number == number))
-            {
-                number = NewNumber('A');
-            }
+        var number = NewNumber('A');
+        while (await db.Authorizations.AnyAsync(a => a.Number == number))
+        {
+            number = NewNumber('A');
+        }
 
-            var auth = new AuthorizationRecord
-            {
-                Number = number, PatientId = patient.Id, PrescriberId = prescriberId, ProgramId = program.Id, Drug = req.Drug.Trim().ToLowerInvariant(),
-                Category = facts.Category.ToString(), DaysSupply = req.DaysSupply, IssuedAt = now, ValidThrough = decision.ValidOn!.End,
-                ExpiresAt = decision.ExpiresAt!.Value, AnchorTestDate = decision.AnchorTest?.SpecimenAt.InZone(program.Zone).Date,
-                State = nameof(AuthorizationState.Active), Version = 1, DecisionJson = dto.ToJson(),
-            };
-            db.Authorizations.Add(auth);
-            audit.Append(caller.AsActor(prescriberId), "authorization.issued", $"authorization/{number}",
-                AuditData.Of(new { patient = patient.Id, program = program.Id, auth.Drug, auth.DaysSupply, auth.ValidThrough, auth.ExpiresAt, decision = dto }));
-            return Reply.Created(new AuthorizationDto(number, patient.Id, program.Id, auth.Drug, facts.Category, auth.DaysSupply, now, auth.ValidThrough, auth.ExpiresAt, auth.State, dto));
-        });
+        var auth = new AuthorizationRecord
+        {
+            Number = number, PatientId = patient.Id, PrescriberId = prescriberId, ProgramId = program.Id, Drug = req.Drug.Trim().ToLowerInvariant(),
+            Category = facts.Category.ToString(), DaysSupply = req.DaysSupply, IssuedAt = now, ValidThrough = decision.ValidOn!.End,
+            ExpiresAt = decision.ExpiresAt!.Value, AnchorTestDate = decision.AnchorTest?.SpecimenAt.InZone(program.Zone).Date,
+            State = nameof(AuthorizationState.Active), Version = 1, DecisionJson = dto.ToJson(),
+        };
+        db.Authorizations.Add(auth);
+        audit.Append(caller.AsActor(prescriberId), "authorization.issued", $"authorization/{number}",
+            AuditData.Of(new { patient = patient.Id, program = program.Id, auth.Drug, auth.DaysSupply, auth.ValidThrough, auth.ExpiresAt, decision = dto }));
+        return Reply.Created(new AuthorizationDto(number, patient.Id, program.Id, auth.Drug, facts.Category, auth.DaysSupply, now, auth.ValidThrough, auth.ExpiresAt, auth.State, dto));
     }
 
     private static async Task<IResult> Status(HttpContext http, string number, IDbContextFactory<ImidCareDb> dbs, IClock clock, CancellationToken ct)
@@ -173,7 +176,7 @@ public static class AuthorizationEndpoints
             a.ValidThrough, a.ExpiresAt, patient.Name, patient.DateOfBirth, would), Json.Options);
     }
 
-    private static async Task<ConfirmationFacts> ConfirmationFactsAsync(ImidCareDb db, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct)
+    internal static async Task<ConfirmationFacts> ConfirmationFactsAsync(ImidCareDb db, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct)
     {
         var program = ProgramCatalog.Find(a.ProgramId)!;
         var facts = (await PatientFacts.LoadAsync(db, a.PatientId, program, now, ct))!;
@@ -198,45 +201,47 @@ public static class AuthorizationEndpoints
             return Problems.Validation("number", error!).ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, new { number = parsed.Value.Value }, async (db, audit, now) =>
+        return await Writes.RunAsync(http, gate, new { number = parsed.Value.Value }, (db, audit, now) => ConfirmAsync(caller, parsed.Value, db, audit, now, http.RequestAborted));
+    }
+
+    internal static async Task<Reply> ConfirmAsync(Caller caller, RemsNumber parsed, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var a = await db.Authorizations.FirstOrDefaultAsync(x => x.Number == parsed.Value);
+        if (a is null)
         {
-            var a = await db.Authorizations.FirstOrDefaultAsync(x => x.Number == parsed.Value.Value);
-            if (a is null)
-            {
-                return Problems.NotFound($"Authorization {parsed}");
-            }
+            return Problems.NotFound($"Authorization {parsed}");
+        }
 
-            var facts = await ConfirmationFactsAsync(db, a, caller.PharmacyId!, now, http.RequestAborted);
-            var decision = DispensingRules.Confirm(facts);
-            var dto = DecisionDto.From(decision.Decision);
-            if (!decision.Decision.IsAllowed)
-            {
-                audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.denied", $"authorization/{a.Number}", AuditData.Of(new { decision = dto }));
-                var stateConflict = decision.Decision.Reasons.Any(r => r.Code is "REMS.AUTHORIZATION_ALREADY_CONFIRMED" or "REMS.AUTHORIZATION_ALREADY_DISPENSED");
-                return stateConflict
-                    ? Problems.Conflict("The authorization is already used.", string.Join(" ", decision.Decision.Reasons.Select(r => r.Message)), decision.Decision)
-                    : Problems.Refused(decision.Decision, "Do not dispense: no confirmation.");
-            }
+        var facts = await ConfirmationFactsAsync(db, a, caller.PharmacyId!, now, ct);
+        var decision = DispensingRules.Confirm(facts);
+        var dto = DecisionDto.From(decision.Decision);
+        if (!decision.Decision.IsAllowed)
+        {
+            audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.denied", $"authorization/{a.Number}", AuditData.Of(new { decision = dto }));
+            var stateConflict = decision.Decision.Reasons.Any(r => r.Code is "REMS.AUTHORIZATION_ALREADY_CONFIRMED" or "REMS.AUTHORIZATION_ALREADY_DISPENSED");
+            return stateConflict
+                ? Problems.Conflict("The authorization is already used.", string.Join(" ", decision.Decision.Reasons.Select(r => r.Message)), decision.Decision)
+                : Problems.Refused(decision.Decision, "Do not dispense: no confirmation.");
+        }
 
-            var confirmation = NewNumber('C');
-            while (await db.Confirmations.AnyAsync(c => c.Number == confirmation))
-            {
-                confirmation = NewNumber('C');
-            }
+        var confirmation = NewNumber('C');
+        while (await db.Confirmations.AnyAsync(c => c.Number == confirmation))
+        {
+            confirmation = NewNumber('C');
+        }
 
-            a.State = nameof(AuthorizationState.Confirmed);
-            a.Version++;
-            db.Confirmations.Add(new ConfirmationRecord
-            {
-                Number = confirmation, AuthorizationNumber = a.Number, PharmacyId = caller.PharmacyId!, IssuedAt = now, ExpiresAt = decision.ExpiresAt!.Value,
-                State = "active", Version = 1, DecisionJson = dto.ToJson(),
-            });
-            audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.issued", $"authorization/{a.Number}",
-                AuditData.Of(new { confirmation, pharmacy = caller.PharmacyId, expiresAt = decision.ExpiresAt, decision = dto }));
-            var patient = await db.Patients.AsNoTracking().FirstAsync(p => p.Id == a.PatientId);
-            return Reply.Created(new ConfirmationDto(confirmation, a.Number, caller.PharmacyId!, now, decision.ExpiresAt!.Value, Enum.Parse<RiskCategory>(a.Category),
-                patient.Name, patient.DateOfBirth, dto));
+        a.State = nameof(AuthorizationState.Confirmed);
+        a.Version++;
+        db.Confirmations.Add(new ConfirmationRecord
+        {
+            Number = confirmation, AuthorizationNumber = a.Number, PharmacyId = caller.PharmacyId!, IssuedAt = now, ExpiresAt = decision.ExpiresAt!.Value,
+            State = "active", Version = 1, DecisionJson = dto.ToJson(),
         });
+        audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.issued", $"authorization/{a.Number}",
+            AuditData.Of(new { confirmation, pharmacy = caller.PharmacyId, expiresAt = decision.ExpiresAt, decision = dto }));
+        var patient = await db.Patients.AsNoTracking().FirstAsync(p => p.Id == a.PatientId);
+        return Reply.Created(new ConfirmationDto(confirmation, a.Number, caller.PharmacyId!, now, decision.ExpiresAt!.Value, Enum.Parse<RiskCategory>(a.Category),
+            patient.Name, patient.DateOfBirth, dto));
     }
 
     private static async Task<IResult> Dispense(HttpContext http, string number, DispenseRequest req, WriteGate gate)
@@ -257,49 +262,51 @@ public static class AuthorizationEndpoints
             return Problems.Validation("ndc", ndcError!).ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => DispenseAsync(caller, parsed.Value, ndc!.Value, req, db, audit, now, http.RequestAborted));
+    }
+
+    internal static async Task<Reply> DispenseAsync(Caller caller, RemsNumber parsed, Ndc ndc, DispenseRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var c = await db.Confirmations.FirstOrDefaultAsync(x => x.Number == parsed.Value);
+        if (c is null)
         {
-            var c = await db.Confirmations.FirstOrDefaultAsync(x => x.Number == parsed.Value.Value);
-            if (c is null)
-            {
-                return Problems.NotFound($"Confirmation {parsed}");
-            }
+            return Problems.NotFound($"Confirmation {parsed}");
+        }
 
-            if (c.PharmacyId != caller.PharmacyId)
-            {
-                return Problems.Forbidden("This confirmation belongs to another pharmacy.");
-            }
+        if (c.PharmacyId != caller.PharmacyId)
+        {
+            return Problems.Forbidden("This confirmation belongs to another pharmacy.");
+        }
 
-            var a = await db.Authorizations.FirstAsync(x => x.Number == c.AuthorizationNumber);
-            var program = ProgramCatalog.Find(a.ProgramId)!;
-            var decision = DispensingRules.Dispense(new DispenseFacts(
-                program, now, c.State == "active", c.ExpiresAt, true, a.DaysSupply, req.DaysSupply, req.Quantity, Enum.Parse<RiskCategory>(a.Category), req.Checklist));
-            var dto = DecisionDto.From(decision);
-            if (!decision.IsAllowed)
-            {
-                audit.Append(caller.AsActor(caller.PharmacyId), "dispense.refused", $"authorization/{a.Number}", AuditData.Of(new { confirmation = c.Number, decision = dto }));
-                return c.State == "dispensed"
-                    ? Problems.Conflict("This confirmation was already dispensed.", "A confirmation is used once.", decision)
-                    : Problems.Refused(decision, "The dispense cannot be recorded.");
-            }
+        var a = await db.Authorizations.FirstAsync(x => x.Number == c.AuthorizationNumber);
+        var program = ProgramCatalog.Find(a.ProgramId)!;
+        var decision = DispensingRules.Dispense(new DispenseFacts(
+            program, now, c.State == "active", c.ExpiresAt, true, a.DaysSupply, req.DaysSupply, req.Quantity, Enum.Parse<RiskCategory>(a.Category), req.Checklist));
+        var dto = DecisionDto.From(decision);
+        if (!decision.IsAllowed)
+        {
+            audit.Append(caller.AsActor(caller.PharmacyId), "dispense.refused", $"authorization/{a.Number}", AuditData.Of(new { confirmation = c.Number, decision = dto }));
+            return c.State == "dispensed"
+                ? Problems.Conflict("This confirmation was already dispensed.", "A confirmation is used once.", decision)
+                : Problems.Refused(decision, "The dispense cannot be recorded.");
+        }
 
-            var today = ProgramTime.Today(now, program.Zone);
-            var record = new DispenseRecord
-            {
-                Id = Ids.New("dsp"), ConfirmationNumber = c.Number, AuthorizationNumber = a.Number, PatientId = a.PatientId, PharmacyId = c.PharmacyId,
-                Ndc = ndc!.Value.Value, Quantity = req.Quantity, DaysSupply = req.DaysSupply, DispensedOn = today, At = now, ChecklistJson = AuditData.Of(req.Checklist),
-            };
-            db.Dispenses.Add(record);
-            c.State = "dispensed";
-            c.Version++;
-            a.State = nameof(AuthorizationState.Dispensed);
-            a.Version++;
-            var enrollment = await db.Enrollments.FirstAsync(e => e.PatientId == a.PatientId && e.ProgramId == a.ProgramId);
-            enrollment.TherapyStart ??= today;
-            audit.Append(caller.AsActor(caller.PharmacyId), "dispense.recorded", $"authorization/{a.Number}",
-                AuditData.Of(new { record.Id, confirmation = c.Number, ndc = record.Ndc, record.Quantity, record.DaysSupply, record.DispensedOn, checklist = req.Checklist }));
-            return Reply.Created(new DispenseDto(record.Id, c.Number, a.Number, ndc.Value.ToString(), record.Quantity, record.DaysSupply, today, now, dto));
-        });
+        var today = ProgramTime.Today(now, program.Zone);
+        var record = new DispenseRecord
+        {
+            Id = Ids.New("dsp"), ConfirmationNumber = c.Number, AuthorizationNumber = a.Number, PatientId = a.PatientId, PharmacyId = c.PharmacyId,
+            Ndc = ndc.Value, Quantity = req.Quantity, DaysSupply = req.DaysSupply, DispensedOn = today, At = now, ChecklistJson = AuditData.Of(req.Checklist),
+        };
+        db.Dispenses.Add(record);
+        c.State = "dispensed";
+        c.Version++;
+        a.State = nameof(AuthorizationState.Dispensed);
+        a.Version++;
+        var enrollment = await db.Enrollments.FirstAsync(e => e.PatientId == a.PatientId && e.ProgramId == a.ProgramId);
+        enrollment.TherapyStart ??= today;
+        audit.Append(caller.AsActor(caller.PharmacyId), "dispense.recorded", $"authorization/{a.Number}",
+            AuditData.Of(new { record.Id, confirmation = c.Number, ndc = record.Ndc, record.Quantity, record.DaysSupply, record.DispensedOn, checklist = req.Checklist }));
+        return Reply.Created(new DispenseDto(record.Id, c.Number, a.Number, ndc.ToString(), record.Quantity, record.DaysSupply, today, now, dto));
     }
 
     private static async Task<IResult> Reverse(HttpContext http, string number, ReverseRequest req, WriteGate gate)
@@ -320,35 +327,37 @@ public static class AuthorizationEndpoints
             return Problems.Validation("reason", "A reason is required.").ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => ReverseAsync(caller, parsed.Value, req, db, audit, now, http.RequestAborted));
+    }
+
+    internal static async Task<Reply> ReverseAsync(Caller caller, RemsNumber parsed, ReverseRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var c = await db.Confirmations.FirstOrDefaultAsync(x => x.Number == parsed.Value);
+        if (c is null)
         {
-            var c = await db.Confirmations.FirstOrDefaultAsync(x => x.Number == parsed.Value.Value);
-            if (c is null)
-            {
-                return Problems.NotFound($"Confirmation {parsed}");
-            }
+            return Problems.NotFound($"Confirmation {parsed}");
+        }
 
-            if (c.PharmacyId != caller.PharmacyId)
-            {
-                return Problems.Forbidden("This confirmation belongs to another pharmacy.");
-            }
+        if (c.PharmacyId != caller.PharmacyId)
+        {
+            return Problems.Forbidden("This confirmation belongs to another pharmacy.");
+        }
 
-            if (c.State != "active")
-            {
-                return Problems.Conflict("Only an unused confirmation can be reversed.", $"This confirmation is {c.State}.");
-            }
+        if (c.State != "active")
+        {
+            return Problems.Conflict("Only an unused confirmation can be reversed.", $"This confirmation is {c.State}.");
+        }
 
-            var a = await db.Authorizations.FirstAsync(x => x.Number == c.AuthorizationNumber);
-            c.State = "reversed";
-            c.Version++;
-            if (a.State == nameof(AuthorizationState.Confirmed))
-            {
-                a.State = nameof(AuthorizationState.Active);
-                a.Version++;
-            }
+        var a = await db.Authorizations.FirstAsync(x => x.Number == c.AuthorizationNumber);
+        c.State = "reversed";
+        c.Version++;
+        if (a.State == nameof(AuthorizationState.Confirmed))
+        {
+            a.State = nameof(AuthorizationState.Active);
+            a.Version++;
+        }
 
-            audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.reversed", $"authorization/{a.Number}", AuditData.Of(new { confirmation = c.Number, req.Reason }));
-            return Reply.Ok(new { confirmation = c.Number, state = c.State, authorization = a.Number, authorizationState = EffectiveState(a, now) });
-        });
+        audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.reversed", $"authorization/{a.Number}", AuditData.Of(new { confirmation = c.Number, req.Reason }));
+        return Reply.Ok(new { confirmation = c.Number, state = c.State, authorization = a.Number, authorizationState = EffectiveState(a, now) });
     }
 }

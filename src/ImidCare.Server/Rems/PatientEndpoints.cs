@@ -74,19 +74,9 @@ public static class PatientEndpoints
     internal static ReproductiveFacts Facts(Sex sex, LocalDate dob, ReproductiveAnswers a) =>
         new(sex, dob, a.MensesInLast24Months, a.NaturalMenopauseAtLeast24Months, a.Hysterectomy, a.BilateralOophorectomy);
 
-    private static async Task<IResult> Enroll(HttpContext http, EnrollPatientRequest req, WriteGate gate, IClock clock)
+    /// <summary>The field checks of an enrollment (the API and the web wizard show the same reasons).</summary>
+    internal static Dictionary<string, string[]> ValidateEnrollment(EnrollPatientRequest req, ProgramRules program, Instant now)
     {
-        var caller = http.Caller();
-        if (!caller.IsPrescriberSide)
-        {
-            return Problems.Forbidden("Patients are enrolled by their prescriber.").ToResult();
-        }
-
-        if (ProgramCatalog.Find(req.Program) is not { } program)
-        {
-            return Problems.Validation("program", $"Unknown program; use one of {string.Join(", ", ProgramCatalog.All.Select(p => p.Id))}.").ToResult();
-        }
-
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(req.Name))
         {
@@ -108,79 +98,98 @@ public static class PatientEndpoints
             errors["agreement.signedBy"] = ["The signer's name is required."];
         }
 
-        var today = ProgramTime.Today(clock.GetCurrentInstant(), program.Zone);
+        var today = ProgramTime.Today(now, program.Zone);
         if (req.DateOfBirth > today || req.DateOfBirth < today.PlusYears(-130))
         {
             errors["dateOfBirth"] = ["The date of birth must be in the past 130 years."];
         }
 
+        return errors;
+    }
+
+    private static async Task<IResult> Enroll(HttpContext http, EnrollPatientRequest req, WriteGate gate, IClock clock)
+    {
+        var caller = http.Caller();
+        if (!caller.IsPrescriberSide)
+        {
+            return Problems.Forbidden("Patients are enrolled by their prescriber.").ToResult();
+        }
+
+        if (ProgramCatalog.Find(req.Program) is not { } program)
+        {
+            return Problems.Validation("program", $"Unknown program; use one of {string.Join(", ", ProgramCatalog.All.Select(p => p.Id))}.").ToResult();
+        }
+
+        var errors = ValidateEnrollment(req, program, clock.GetCurrentInstant());
         if (errors.Count > 0)
         {
             return Problems.Validation(errors).ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => EnrollAsync(caller, program, req, db, audit, now, http.RequestAborted));
+    }
+
+    internal static async Task<Reply> EnrollAsync(Caller caller, ProgramRules program, EnrollPatientRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var prescriberId = await Access.ActingPrescriberAsync(db, caller, req.PrescriberId, ct);
+        if (prescriberId is null)
         {
-            var prescriberId = await Access.ActingPrescriberAsync(db, caller, req.PrescriberId, http.RequestAborted);
-            if (prescriberId is null)
-            {
-                return Problems.Forbidden("You may enroll patients only for yourself, or for a prescriber of your practice (name them in prescriberId).");
-            }
+            return Problems.Forbidden("You may enroll patients only for yourself, or for a prescriber of your practice (name them in prescriberId).");
+        }
 
-            if (req.PatientLogin is { } login && await db.Users.AnyAsync(u => u.Username == login.Username))
-            {
-                return Problems.Validation("patientLogin.username", "This username is taken.");
-            }
+        if (req.PatientLogin is { } login && await db.Users.AnyAsync(u => u.Username == login.Username))
+        {
+            return Problems.Validation("patientLogin.username", "This username is taken.");
+        }
 
-            var facts = Facts(req.Sex, req.DateOfBirth, req.Reproductive);
-            var category = RiskCategoryRules.Derive(facts, program.Categories.Value, program.AdultAgeYears.Value, ProgramTime.Today(now, program.Zone));
-            var certification = await db.PrescriberCertifications.Where(c => c.PrescriberId == prescriberId && c.ProgramId == program.Id).Select(c => c.Status).FirstOrDefaultAsync();
-            var decision = CertificationRules.Patient(new PatientEnrollmentFacts(
-                program, category, certification is null ? null : Enum.Parse<CertificationStatus>(certification),
-                req.Agreement.Accepted, req.Agreement.TextVersion, req.Agreement.SignerRole == "guardian"));
-            if (!decision.IsAllowed)
-            {
-                audit.Append(caller.AsActor(prescriberId), "patient.enrollment-refused", $"prescriber/{prescriberId}", AuditData.Of(new { program = program.Id, decision = DecisionDto.From(decision) }));
-                return Problems.Refused(decision, "The patient cannot be enrolled.");
-            }
+        var facts = Facts(req.Sex, req.DateOfBirth, req.Reproductive);
+        var category = RiskCategoryRules.Derive(facts, program.Categories.Value, program.AdultAgeYears.Value, ProgramTime.Today(now, program.Zone));
+        var certification = await db.PrescriberCertifications.Where(c => c.PrescriberId == prescriberId && c.ProgramId == program.Id).Select(c => c.Status).FirstOrDefaultAsync();
+        var decision = CertificationRules.Patient(new PatientEnrollmentFacts(
+            program, category, certification is null ? null : Enum.Parse<CertificationStatus>(certification),
+            req.Agreement.Accepted, req.Agreement.TextVersion, req.Agreement.SignerRole == "guardian"));
+        if (!decision.IsAllowed)
+        {
+            audit.Append(caller.AsActor(prescriberId), "patient.enrollment-refused", $"prescriber/{prescriberId}", AuditData.Of(new { program = program.Id, decision = DecisionDto.From(decision) }));
+            return Problems.Refused(decision, "The patient cannot be enrolled.");
+        }
 
-            var patient = new Patient
-            {
-                Id = Ids.New("pat"), Name = req.Name.Trim(), DateOfBirth = req.DateOfBirth, Sex = req.Sex.ToString(), PrescriberId = prescriberId,
-                MenstrualPattern = req.MenstrualPattern.ToString(), GuardianName = req.GuardianName, CreatedAt = now,
-            };
-            var factsJson = AuditData.Of(req.Reproductive);
-            var enrollment = new Enrollment
-            {
-                Id = Ids.New("enr"), PatientId = patient.Id, ProgramId = program.Id, Category = category.Category!.Value.ToString(),
-                Status = nameof(EnrollmentStatus.Enrolled), EnrolledAt = now, FactsJson = factsJson,
-            };
-            db.Patients.Add(patient);
-            db.Enrollments.Add(enrollment);
-            db.CategoryChanges.Add(new CategoryChange
-            {
-                Id = Ids.New("cat"), EnrollmentId = enrollment.Id, ToCategory = enrollment.Category, Reason = "Enrollment", FactsJson = factsJson, By = caller.Id, At = now,
-            });
-            db.Agreements.Add(new Agreement
-            {
-                Id = Ids.New("agr"), EnrollmentId = enrollment.Id, SignedBy = req.Agreement.SignedBy.Trim(), SignerRole = req.Agreement.SignerRole, SignedAt = now,
-                TextVersion = program.AgreementTextVersion, TextSha256 = AgreementTexts.Sha256(program), WitnessedBy = prescriberId,
-            });
-            if (req.PatientLogin is { } cred)
-            {
-                db.Users.Add(new UserAccount
-                {
-                    Id = Ids.New("usr"), Username = cred.Username, PasswordHash = SessionEndpoints.HashPassword(cred.Password), Role = Roles.Patient,
-                    DisplayName = patient.Name, PatientId = patient.Id, CreatedAt = now,
-                });
-            }
-
-            audit.Append(caller.AsActor(prescriberId), "patient.enrolled", $"patient/{patient.Id}",
-                AuditData.Of(new { program = program.Id, category = enrollment.Category, agreement = program.AgreementTextVersion, decision = DecisionDto.From(decision) }));
-            await db.SaveChangesAsync();
-            var status = await StatusAsync(db, patient.Id, now, http.RequestAborted);
-            return Reply.Created(new EnrollmentReply(status!, DecisionDto.From(decision)));
+        var patient = new Patient
+        {
+            Id = Ids.New("pat"), Name = req.Name.Trim(), DateOfBirth = req.DateOfBirth, Sex = req.Sex.ToString(), PrescriberId = prescriberId,
+            MenstrualPattern = req.MenstrualPattern.ToString(), GuardianName = req.GuardianName, CreatedAt = now,
+        };
+        var factsJson = AuditData.Of(req.Reproductive);
+        var enrollment = new Enrollment
+        {
+            Id = Ids.New("enr"), PatientId = patient.Id, ProgramId = program.Id, Category = category.Category!.Value.ToString(),
+            Status = nameof(EnrollmentStatus.Enrolled), EnrolledAt = now, FactsJson = factsJson,
+        };
+        db.Patients.Add(patient);
+        db.Enrollments.Add(enrollment);
+        db.CategoryChanges.Add(new CategoryChange
+        {
+            Id = Ids.New("cat"), EnrollmentId = enrollment.Id, ToCategory = enrollment.Category, Reason = "Enrollment", FactsJson = factsJson, By = caller.Id, At = now,
         });
+        db.Agreements.Add(new Agreement
+        {
+            Id = Ids.New("agr"), EnrollmentId = enrollment.Id, SignedBy = req.Agreement.SignedBy.Trim(), SignerRole = req.Agreement.SignerRole, SignedAt = now,
+            TextVersion = program.AgreementTextVersion, TextSha256 = AgreementTexts.Sha256(program), WitnessedBy = prescriberId,
+        });
+        if (req.PatientLogin is { } cred)
+        {
+            db.Users.Add(new UserAccount
+            {
+                Id = Ids.New("usr"), Username = cred.Username, PasswordHash = SessionEndpoints.HashPassword(cred.Password), Role = Roles.Patient,
+                DisplayName = patient.Name, PatientId = patient.Id, CreatedAt = now,
+            });
+        }
+
+        audit.Append(caller.AsActor(prescriberId), "patient.enrolled", $"patient/{patient.Id}",
+            AuditData.Of(new { program = program.Id, category = enrollment.Category, agreement = program.AgreementTextVersion, decision = DecisionDto.From(decision) }));
+        await db.SaveChangesAsync();
+        var status = await StatusAsync(db, patient.Id, now, ct);
+        return Reply.Created(new EnrollmentReply(status!, DecisionDto.From(decision)));
     }
 
     private static async Task<IResult> List(HttpContext http, IDbContextFactory<ImidCareDb> dbs, CancellationToken ct)

@@ -30,9 +30,12 @@ public static class SessionEndpoints
 
     public static string HashPassword(string password) => Hasher.HashPassword(null!, password);
 
-    private static async Task<IResult> Login(LoginRequest req, WriteGate gate, CancellationToken ct)
+    private static async Task<IResult> Login(LoginRequest req, WriteGate gate, CancellationToken ct) => (await LoginAsync(req, gate, ct)).ToResult();
+
+    /// <summary>The password check with its lockout, shared by the API and the web login: a <see cref="SessionResponse"/> or a problem.</summary>
+    internal static async Task<Reply> LoginAsync(LoginRequest req, WriteGate gate, CancellationToken ct)
     {
-        var reply = await gate.RunAsync(async (db, audit, now) =>
+        return await gate.RunAsync(async (db, audit, now) =>
         {
             var user = await db.Users.FirstOrDefaultAsync(u => u.Username == req.Username, ct);
             var refused = new Reply(401, new ProblemDto("https://imidcare.example/problems/login-failed", "The username or password is wrong.", 401));
@@ -68,7 +71,6 @@ public static class SessionEndpoints
             audit.Append(new Actor(user.Id, user.Role), "session.created", $"user/{user.Id}", "{}");
             return Reply.Created(new SessionResponse(token, expires, user.Role, user.DisplayName, user.PrescriberId, user.PharmacyId, user.PatientId));
         }, ct);
-        return reply.ToResult();
     }
 
     private static async Task<IResult> Logout(HttpContext http, WriteGate gate, CancellationToken ct)
@@ -79,14 +81,19 @@ public static class SessionEndpoints
             return Results.NoContent();
         }
 
-        var hash = Secrets.Hash(bearer["Bearer ".Length..].Trim());
-        var caller = http.Caller();
+        await EndAsync(gate, http.Caller(), bearer["Bearer ".Length..].Trim(), ct);
+        return Results.NoContent();
+    }
+
+    /// <summary>Ends a session (API logout and web logout alike): the token stops working at once.</summary>
+    internal static async Task EndAsync(WriteGate gate, Caller caller, string token, CancellationToken ct)
+    {
+        var hash = Secrets.Hash(token);
         await gate.RunAsync(async (db, audit, now) =>
         {
             await db.Sessions.Where(s => s.TokenHash == hash).ExecuteDeleteAsync(ct);
             audit.Append(caller.AsActor(), "session.ended", $"user/{caller.Id}", "{}");
             return 0;
         }, ct);
-        return Results.NoContent();
     }
 }

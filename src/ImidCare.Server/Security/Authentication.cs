@@ -51,24 +51,28 @@ public sealed class ImidCareAuthHandler(
         }
         else
         {
-            var hash = Secrets.Hash(bearer["Bearer ".Length..].Trim());
-            var now = clock.GetCurrentInstant();
-            var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.TokenHash == hash, Context.RequestAborted);
-            var user = session is null || session.ExpiresAt <= now
-                ? null
-                : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == session.UserId, Context.RequestAborted);
-            string? practice = null;
-            if (user?.PrescriberId is { } pid)
-            {
-                practice = await db.Prescribers.Where(p => p.Id == pid).Select(p => p.PracticeId).FirstOrDefaultAsync(Context.RequestAborted);
-            }
-
-            caller = user is null ? null : new Caller(user.Id, user.Role, user.DisplayName, user.PrescriberId, user.PharmacyId, user.PatientId, practice);
+            caller = await SessionCallerAsync(db, Secrets.Hash(bearer["Bearer ".Length..].Trim()), clock.GetCurrentInstant(), Context.RequestAborted);
         }
 
         return caller is null
             ? AuthenticateResult.Fail("Unknown or expired credential.")
             : AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(SchemeName), SchemeName));
+    }
+
+    /// <summary>The person behind a live session token (by its hash), or null when unknown or expired. The web cookie checks its session the same way.</summary>
+    internal static async Task<Caller?> SessionCallerAsync(ImidCareDb db, string tokenHash, Instant now, CancellationToken ct)
+    {
+        var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.TokenHash == tokenHash, ct);
+        var user = session is null || session.ExpiresAt <= now
+            ? null
+            : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == session.UserId, ct);
+        string? practice = null;
+        if (user?.PrescriberId is { } pid)
+        {
+            practice = await db.Prescribers.Where(p => p.Id == pid).Select(p => p.PracticeId).FirstOrDefaultAsync(ct);
+        }
+
+        return user is null ? null : new Caller(user.Id, user.Role, user.DisplayName, user.PrescriberId, user.PharmacyId, user.PatientId, practice);
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

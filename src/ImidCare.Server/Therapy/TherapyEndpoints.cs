@@ -7,6 +7,7 @@ using ImidCare.Server.Infrastructure;
 using ImidCare.Server.Rems;
 using ImidCare.Server.Security;
 using ImidCare.Store;
+using ImidCare.Store.Audit;
 using ImidCare.Store.Entities;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
@@ -168,57 +169,71 @@ public static class TherapyEndpoints
             r.HivPositive, regimen.InUsLabel, r.SetBy, r.SetAt);
     }
 
-    private static async Task<IResult> SetPlan(HttpContext http, string id, PlanRequest req, WriteGate gate)
+    /// <summary>The field checks of a plan, shared by the API and the web form.</summary>
+    internal static Reply? ValidatePlan(PlanRequest req)
     {
-        var caller = http.Caller();
-        if (!Regimens.TryGet(req.RegimenId, out var regimen))
+        if (!Regimens.TryGet(req.RegimenId, out _))
         {
-            return Problems.Validation("regimenId", $"Unknown regimen; use one of {string.Join(", ", Regimens.All.Select(r => r.Id))}.").ToResult();
+            return Problems.Validation("regimenId", $"Unknown regimen; use one of {string.Join(", ", Regimens.All.Select(r => r.Id))}.");
         }
 
         if (DateTimeZoneProviders.Tzdb.GetZoneOrNull(req.TimeZone) is null)
         {
-            return Problems.Validation("timeZone", $"'{req.TimeZone}' is not an IANA time zone such as America/New_York.").ToResult();
+            return Problems.Validation("timeZone", $"'{req.TimeZone}' is not an IANA time zone such as America/New_York.");
         }
 
         if (req.DoseMg is <= 0 or > 1000)
         {
-            return Problems.Validation("doseMg", "A dose is between 0 and 1000 mg.").ToResult();
+            return Problems.Validation("doseMg", "A dose is between 0 and 1000 mg.");
         }
 
-        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        return null;
+    }
+
+    private static async Task<IResult> SetPlan(HttpContext http, string id, PlanRequest req, WriteGate gate)
+    {
+        var caller = http.Caller();
+        if (ValidatePlan(req) is { } invalid)
         {
-            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
-            if (patient is null)
-            {
-                return Problems.NotFound($"Patient '{id}'");
-            }
+            return invalid.ToResult();
+        }
 
-            if (!caller.IsPrescriberSide || !await Access.CanSeePatientAsync(db, caller, patient, http.RequestAborted))
-            {
-                return Problems.Forbidden("The plan is set by the patient's prescriber.");
-            }
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => SetPlanAsync(caller, id, req, db, audit, now, http.RequestAborted));
+    }
 
-            var plan = new TreatmentPlanRecord
-            {
-                Id = Ids.New("plan"), PatientId = id, RegimenId = regimen!.Id, Start = req.Start, DoseMg = req.DoseMg, UsualDoseTime = req.UsualDoseTime,
-                TimeZoneId = req.TimeZone, HoldsJson = JsonSerializer.Serialize(req.Holds ?? [], Json.Options),
-                DialysisDaysJson = JsonSerializer.Serialize(req.DialysisDays ?? [], Json.Options), HivPositive = req.HivPositive, SetBy = caller.Id, SetAt = now,
-            };
-            try
-            {
-                // Building the calendar once validates holds and dates with the engine's own checks.
-                _ = TherapyService.Calendar(plan, patient, req.Start.PlusDays(regimen.CycleLengthDays));
-            }
-            catch (ArgumentException e)
-            {
-                return Problems.Validation(e.ParamName ?? "holds", e.Message.Split(" (Parameter")[0]);
-            }
+    internal static async Task<Reply> SetPlanAsync(Caller caller, string id, PlanRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var regimen = Regimens.Get(req.RegimenId);
+        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
+        if (patient is null)
+        {
+            return Problems.NotFound($"Patient '{id}'");
+        }
 
-            db.TreatmentPlans.Add(plan);
-            audit.Append(caller.AsActor(patient.PrescriberId), "plan.set", $"patient/{id}", AuditData.Of(new { plan.Id, plan.RegimenId, plan.Start, plan.DoseMg, req.Holds, req.DialysisDays }));
-            return Reply.Ok(ToDto(plan));
-        });
+        if (!caller.IsPrescriberSide || !await Access.CanSeePatientAsync(db, caller, patient, ct))
+        {
+            return Problems.Forbidden("The plan is set by the patient's prescriber.");
+        }
+
+        var plan = new TreatmentPlanRecord
+        {
+            Id = Ids.New("plan"), PatientId = id, RegimenId = regimen!.Id, Start = req.Start, DoseMg = req.DoseMg, UsualDoseTime = req.UsualDoseTime,
+            TimeZoneId = req.TimeZone, HoldsJson = JsonSerializer.Serialize(req.Holds ?? [], Json.Options),
+            DialysisDaysJson = JsonSerializer.Serialize(req.DialysisDays ?? [], Json.Options), HivPositive = req.HivPositive, SetBy = caller.Id, SetAt = now,
+        };
+        try
+        {
+            // Building the calendar once validates holds and dates with the engine's own checks.
+            _ = TherapyService.Calendar(plan, patient, req.Start.PlusDays(regimen.CycleLengthDays));
+        }
+        catch (ArgumentException e)
+        {
+            return Problems.Validation(e.ParamName ?? "holds", e.Message.Split(" (Parameter")[0]);
+        }
+
+        db.TreatmentPlans.Add(plan);
+        audit.Append(caller.AsActor(patient.PrescriberId), "plan.set", $"patient/{id}", AuditData.Of(new { plan.Id, plan.RegimenId, plan.Start, plan.DoseMg, req.Holds, req.DialysisDays }));
+        return Reply.Ok(ToDto(plan));
     }
 
     private static async Task<IResult> GetPlan(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs)
@@ -277,19 +292,21 @@ public static class TherapyEndpoints
     private static async Task<IResult> CreateFeed(HttpContext http, string id, WriteGate gate)
     {
         var caller = http.Caller();
-        return await Writes.RunAsync(http, gate, new { id }, async (db, audit, now) =>
-        {
-            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
-            if (patient is null || !await Access.CanSeePatientAsync(db, caller, patient, http.RequestAborted))
-            {
-                return patient is null ? Problems.NotFound($"Patient '{id}'") : Problems.Forbidden("Not your patient.");
-            }
+        return await Writes.RunAsync(http, gate, new { id }, (db, audit, now) => CreateFeedAsync(caller, id, $"{http.Request.Scheme}://{http.Request.Host}", db, audit, now, http.RequestAborted));
+    }
 
-            var token = Secrets.NewToken();
-            db.CalendarFeeds.Add(new CalendarFeed { TokenHash = Secrets.Hash(token), PatientId = id, CreatedAt = now });
-            audit.Append(caller.AsActor(), "calendar-feed.created", $"patient/{id}", "{}");
-            return Reply.Created(new { url = $"{http.Request.Scheme}://{http.Request.Host}/api/v1/feeds/{token}.ics", note = "Anyone with this address can read the calendar; keep it private." });
-        });
+    internal static async Task<Reply> CreateFeedAsync(Caller caller, string id, string baseUrl, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
+        if (patient is null || !await Access.CanSeePatientAsync(db, caller, patient, ct))
+        {
+            return patient is null ? Problems.NotFound($"Patient '{id}'") : Problems.Forbidden("Not your patient.");
+        }
+
+        var token = Secrets.NewToken();
+        db.CalendarFeeds.Add(new CalendarFeed { TokenHash = Secrets.Hash(token), PatientId = id, CreatedAt = now });
+        audit.Append(caller.AsActor(), "calendar-feed.created", $"patient/{id}", "{}");
+        return Reply.Created(new { url = $"{baseUrl}/api/v1/feeds/{token}.ics", note = "Anyone with this address can read the calendar; keep it private." });
     }
 
     private static async Task<IResult> Feed(HttpContext http, string token, IDbContextFactory<ImidCareDb> dbs, IClock clock)
@@ -341,39 +358,41 @@ public static class TherapyEndpoints
             return Problems.Validation("capsules", "Capsules taken at one time are between 0 and 10.").ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => RecordDoseAsync(caller, id, req, db, audit, now, http.RequestAborted));
+    }
+
+    internal static async Task<Reply> RecordDoseAsync(Caller caller, string id, DoseEntryRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
+        if (patient is null)
         {
-            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
-            if (patient is null)
-            {
-                return Problems.NotFound($"Patient '{id}'");
-            }
+            return Problems.NotFound($"Patient '{id}'");
+        }
 
-            var mayWrite = caller.PatientId == id || (caller.Role == Roles.Caregiver && await TherapyService.CaregiverMaySeeAsync(db, caller.Id, id, http.RequestAborted));
-            if (!mayWrite)
-            {
-                return Problems.Forbidden("The dose diary is kept by the patient or a caregiver they granted.");
-            }
+        var mayWrite = caller.PatientId == id || (caller.Role == Roles.Caregiver && await TherapyService.CaregiverMaySeeAsync(db, caller.Id, id, ct));
+        if (!mayWrite)
+        {
+            return Problems.Forbidden("The dose diary is kept by the patient or a caregiver they granted.");
+        }
 
-            var plan = await TherapyService.PlanAsync(db, id, http.RequestAborted);
-            if (plan is not null && req.Date > TherapyService.Today(plan, now))
-            {
-                return Problems.Validation("date", "A dose cannot be recorded for a future day.");
-            }
+        var plan = await TherapyService.PlanAsync(db, id, ct);
+        if (plan is not null && req.Date > TherapyService.Today(plan, now))
+        {
+            return Problems.Validation("date", "A dose cannot be recorded for a future day.");
+        }
 
-            var entry = new DoseEntryRecord
-            {
-                Id = Ids.New("dose"), PatientId = id, Date = req.Date, Status = req.Status.ToString().ToLowerInvariant(),
-                Capsules = req.Status == DiaryStatus.Taken ? req.Capsules : 0, RecordedBy = caller.Id, RecordedAt = now,
-            };
-            db.DoseEntries.Add(entry);
-            audit.Append(caller.AsActor(id), "dose.recorded", $"patient/{id}", AuditData.Of(new { entry.Id, entry.Date, entry.Status, entry.Capsules }));
-            var already = await db.DoseEntries.AnyAsync(d => d.PatientId == id && d.Date == req.Date && d.Status == "taken");
-            return Reply.Created(new
-            {
-                entry.Id, entry.Date, entry.Status, entry.Capsules,
-                warning = already && req.Status == DiaryStatus.Taken ? "A dose was already recorded as taken on this day: never take two doses in one day." : null,
-            });
+        var entry = new DoseEntryRecord
+        {
+            Id = Ids.New("dose"), PatientId = id, Date = req.Date, Status = req.Status.ToString().ToLowerInvariant(),
+            Capsules = req.Status == DiaryStatus.Taken ? req.Capsules : 0, RecordedBy = caller.Id, RecordedAt = now,
+        };
+        db.DoseEntries.Add(entry);
+        audit.Append(caller.AsActor(id), "dose.recorded", $"patient/{id}", AuditData.Of(new { entry.Id, entry.Date, entry.Status, entry.Capsules }));
+        var already = await db.DoseEntries.AnyAsync(d => d.PatientId == id && d.Date == req.Date && d.Status == "taken");
+        return Reply.Created(new
+        {
+            entry.Id, entry.Date, entry.Status, entry.Capsules,
+            warning = already && req.Status == DiaryStatus.Taken ? "A dose was already recorded as taken on this day: never take two doses in one day." : null,
         });
     }
 
@@ -391,9 +410,9 @@ public static class TherapyEndpoints
         return Results.Json(new { entries = entries.Select(e => new { e.Id, e.Date, e.Status, e.Capsules, e.RecordedBy }), summary }, Json.Options);
     }
 
-    private static async Task<IResult> RecordLab(HttpContext http, string id, LabRequest req, WriteGate gate)
+    /// <summary>The field checks of a lab entry, shared by the API and the web form.</summary>
+    internal static Reply? ValidateLab(LabRequest req)
     {
-        var caller = http.Caller();
         var errors = new Dictionary<string, string[]>();
         if (req.Anc is < 0 or > 100_000)
         {
@@ -410,70 +429,79 @@ public static class TherapyEndpoints
             errors["temperatureC"] = ["Temperature is between 30 and 45 °C."];
         }
 
-        if (errors.Count > 0)
+        return errors.Count > 0 ? Problems.Validation(errors) : null;
+
+    }
+
+    private static async Task<IResult> RecordLab(HttpContext http, string id, LabRequest req, WriteGate gate)
+    {
+        var caller = http.Caller();
+        if (ValidateLab(req) is { } invalid)
         {
-            return Problems.Validation(errors).ToResult();
+            return invalid.ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => RecordLabAsync(caller, id, req, db, audit, now, http.RequestAborted));
+    }
+
+    internal static async Task<Reply> RecordLabAsync(Caller caller, string id, LabRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
+        if (patient is null)
         {
-            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
-            if (patient is null)
-            {
-                return Problems.NotFound($"Patient '{id}'");
-            }
+            return Problems.NotFound($"Patient '{id}'");
+        }
 
-            if (!caller.IsPrescriberSide || !await Access.CanSeePatientAsync(db, caller, patient, http.RequestAborted))
-            {
-                return Problems.Forbidden("Lab results are recorded by the patient's prescriber.");
-            }
+        if (!caller.IsPrescriberSide || !await Access.CanSeePatientAsync(db, caller, patient, ct))
+        {
+            return Problems.Forbidden("Lab results are recorded by the patient's prescriber.");
+        }
 
-            var plan = await TherapyService.PlanAsync(db, id, http.RequestAborted);
-            if (plan is null)
-            {
-                return Problems.Conflict("No treatment plan.", "Set the patient's treatment plan first: the dose advice depends on the regimen and current dose.");
-            }
+        var plan = await TherapyService.PlanAsync(db, id, ct);
+        if (plan is null)
+        {
+            return Problems.Conflict("No treatment plan.", "Set the patient's treatment plan first: the dose advice depends on the regimen and current dose.");
+        }
 
-            var regimen = Regimens.Get(plan.RegimenId);
-            var calendar = TherapyService.Calendar(plan, patient, req.TakenOn < plan.Start ? plan.Start : req.TakenOn);
-            var day = calendar.Days.LastOrDefault(d => d.Date <= req.TakenOn);
-            var current = plan.DoseMg ?? regimen.StartDoseMg;
-            DoseAdvice advice;
-            try
-            {
-                advice = DoseModification.EvaluateCounts(new CountCheck(regimen.Drug, regimen.Indication, current, req.Anc, req.Platelets, req.TemperatureC,
-                    req.FeverSustainedOverOneHour, 0, day?.CycleDay == 1, day?.Cycle == 1, req.HoldingFor, req.NeutropeniaIsOnlyToxicity));
-            }
-            catch (ArgumentException e)
-            {
-                return Problems.Validation(e.ParamName ?? "body", e.Message.Split(" (Parameter")[0]);
-            }
+        var regimen = Regimens.Get(plan.RegimenId);
+        var calendar = TherapyService.Calendar(plan, patient, req.TakenOn < plan.Start ? plan.Start : req.TakenOn);
+        var day = calendar.Days.LastOrDefault(d => d.Date <= req.TakenOn);
+        var current = plan.DoseMg ?? regimen.StartDoseMg;
+        DoseAdvice advice;
+        try
+        {
+            advice = DoseModification.EvaluateCounts(new CountCheck(regimen.Drug, regimen.Indication, current, req.Anc, req.Platelets, req.TemperatureC,
+                req.FeverSustainedOverOneHour, 0, day?.CycleDay == 1, day?.Cycle == 1, req.HoldingFor, req.NeutropeniaIsOnlyToxicity));
+        }
+        catch (ArgumentException e)
+        {
+            return Problems.Validation(e.ParamName ?? "body", e.Message.Split(" (Parameter")[0]);
+        }
 
-            var grades = new List<CtcaeGrade>();
-            if (req.Anc is { } anc)
-            {
-                grades.Add(Ctcae.Grade(LabTerm.NeutrophilCountDecreased, anc, req.AncLowerLimit));
-            }
+        var grades = new List<CtcaeGrade>();
+        if (req.Anc is { } anc)
+        {
+            grades.Add(Ctcae.Grade(LabTerm.NeutrophilCountDecreased, anc, req.AncLowerLimit));
+        }
 
-            if (req.Platelets is { } plt)
-            {
-                grades.Add(Ctcae.Grade(LabTerm.PlateletCountDecreased, plt, req.PlateletLowerLimit));
-            }
+        if (req.Platelets is { } plt)
+        {
+            grades.Add(Ctcae.Grade(LabTerm.PlateletCountDecreased, plt, req.PlateletLowerLimit));
+        }
 
-            if (req.HemoglobinGdL is { } hb)
-            {
-                grades.Add(Ctcae.Grade(LabTerm.Anemia, hb, req.HemoglobinLowerLimit));
-            }
+        if (req.HemoglobinGdL is { } hb)
+        {
+            grades.Add(Ctcae.Grade(LabTerm.Anemia, hb, req.HemoglobinLowerLimit));
+        }
 
-            var lab = new LabResultRecord
-            {
-                Id = Ids.New("lab"), PatientId = id, TakenOn = req.TakenOn, Anc = req.Anc, Platelets = req.Platelets, HemoglobinGdL = req.HemoglobinGdL,
-                RecordedBy = caller.Id, RecordedAt = now,
-            };
-            db.LabResults.Add(lab);
-            audit.Append(caller.AsActor(patient.PrescriberId), "lab.recorded", $"patient/{id}", AuditData.Of(new { lab.Id, lab.TakenOn, lab.Anc, lab.Platelets, advice = advice.Action, advice.DoseMg }));
-            return Reply.Created(new LabReply(lab.Id, lab.TakenOn, advice, grades));
-        });
+        var lab = new LabResultRecord
+        {
+            Id = Ids.New("lab"), PatientId = id, TakenOn = req.TakenOn, Anc = req.Anc, Platelets = req.Platelets, HemoglobinGdL = req.HemoglobinGdL,
+            RecordedBy = caller.Id, RecordedAt = now,
+        };
+        db.LabResults.Add(lab);
+        audit.Append(caller.AsActor(patient.PrescriberId), "lab.recorded", $"patient/{id}", AuditData.Of(new { lab.Id, lab.TakenOn, lab.Anc, lab.Platelets, advice = advice.Action, advice.DoseMg }));
+        return Reply.Created(new LabReply(lab.Id, lab.TakenOn, advice, grades));
     }
 
     private static async Task<IResult> GetLabs(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs)
@@ -534,25 +562,27 @@ public static class TherapyEndpoints
             return Problems.Forbidden("Only the patient grants access to their own data.").ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => GrantAsync(caller, id, req, db, audit, now, http.RequestAborted));
+    }
+
+    internal static async Task<Reply> GrantAsync(Caller caller, string id, CaregiverRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var caregiver = await db.Users.FirstOrDefaultAsync(u => u.Username == req.Username && u.Role == Roles.Caregiver);
+        if (caregiver is null)
         {
-            var caregiver = await db.Users.FirstOrDefaultAsync(u => u.Username == req.Username && u.Role == Roles.Caregiver);
-            if (caregiver is null)
-            {
-                return Problems.Validation("username", "No caregiver account with this username.");
-            }
+            return Problems.Validation("username", "No caregiver account with this username.");
+        }
 
-            var existing = await db.CaregiverGrants.FirstOrDefaultAsync(g => g.PatientId == id && g.CaregiverUserId == caregiver.Id && g.RevokedAt == null);
-            if (existing is not null)
-            {
-                return Reply.Ok(new { grantId = existing.Id, caregiver = caregiver.DisplayName, existing.GrantedAt });
-            }
+        var existing = await db.CaregiverGrants.FirstOrDefaultAsync(g => g.PatientId == id && g.CaregiverUserId == caregiver.Id && g.RevokedAt == null);
+        if (existing is not null)
+        {
+            return Reply.Ok(new { grantId = existing.Id, caregiver = caregiver.DisplayName, existing.GrantedAt });
+        }
 
-            var grant = new CaregiverGrant { Id = Ids.New("grant"), PatientId = id, CaregiverUserId = caregiver.Id, GrantedAt = now };
-            db.CaregiverGrants.Add(grant);
-            audit.Append(caller.AsActor(), "caregiver.granted", $"patient/{id}", AuditData.Of(new { grant.Id, caregiver = caregiver.Id }));
-            return Reply.Created(new { grantId = grant.Id, caregiver = caregiver.DisplayName, grant.GrantedAt });
-        });
+        var grant = new CaregiverGrant { Id = Ids.New("grant"), PatientId = id, CaregiverUserId = caregiver.Id, GrantedAt = now };
+        db.CaregiverGrants.Add(grant);
+        audit.Append(caller.AsActor(), "caregiver.granted", $"patient/{id}", AuditData.Of(new { grant.Id, caregiver = caregiver.Id }));
+        return Reply.Created(new { grantId = grant.Id, caregiver = caregiver.DisplayName, grant.GrantedAt });
     }
 
     private static async Task<IResult> Revoke(HttpContext http, string id, string grantId, WriteGate gate)
@@ -563,18 +593,20 @@ public static class TherapyEndpoints
             return Problems.Forbidden("Only the patient revokes access to their own data.").ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, new { id, grantId }, async (db, audit, now) =>
-        {
-            var grant = await db.CaregiverGrants.FirstOrDefaultAsync(g => g.Id == grantId && g.PatientId == id);
-            if (grant is null)
-            {
-                return Problems.NotFound($"Grant '{grantId}'");
-            }
+        return await Writes.RunAsync(http, gate, new { id, grantId }, (db, audit, now) => RevokeAsync(caller, id, grantId, db, audit, now, http.RequestAborted));
+    }
 
-            grant.RevokedAt ??= now;
-            audit.Append(caller.AsActor(), "caregiver.revoked", $"patient/{id}", AuditData.Of(new { grant.Id, caregiver = grant.CaregiverUserId }));
-            return Reply.Ok(new { grantId = grant.Id, grant.RevokedAt });
-        });
+    internal static async Task<Reply> RevokeAsync(Caller caller, string id, string grantId, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var grant = await db.CaregiverGrants.FirstOrDefaultAsync(g => g.Id == grantId && g.PatientId == id);
+        if (grant is null)
+        {
+            return Problems.NotFound($"Grant '{grantId}'");
+        }
+
+        grant.RevokedAt ??= now;
+        audit.Append(caller.AsActor(), "caregiver.revoked", $"patient/{id}", AuditData.Of(new { grant.Id, caregiver = grant.CaregiverUserId }));
+        return Reply.Ok(new { grantId = grant.Id, grant.RevokedAt });
     }
 
     private static async Task<IResult> ListGrants(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs)

@@ -1,0 +1,179 @@
+using System.ComponentModel.DataAnnotations;
+using ImidCare.Rules.Programs;
+using ImidCare.Rules.Rems;
+using ImidCare.Server.Infrastructure;
+using ImidCare.Server.Rems;
+using ImidCare.Server.Web;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+
+namespace ImidCare.Server.Pages.Office;
+
+/// <summary>
+/// The enrollment wizard: (1) the patient and the reproductive answers, (2) the category the rules
+/// derive from them and the Patient-Physician Agreement signed on screen. Enrolling runs the API's
+/// own enrollment (same checks, same audit record).
+/// </summary>
+public sealed class EnrollModel : WebPage
+{
+    private static readonly Dictionary<string, string> Fields = new()
+    {
+        ["name"] = "Input.Name",
+        ["dateOfBirth"] = "Input.DateOfBirth",
+        ["program"] = "Input.Program",
+        ["agreement.signedBy"] = "Input.SignedBy",
+        ["agreement.signerRole"] = "Input.SignerRole",
+        ["agreement.accepted"] = "Input.Accepted",
+        ["patientLogin.username"] = "Input.Username",
+    };
+
+    [BindProperty]
+    public EnrollInput Input { get; set; } = new();
+
+    public int Step { get; private set; } = 1;
+
+    public RiskCategory? Category { get; private set; }
+
+    public string? AgreementText { get; private set; }
+
+    public void OnGet()
+    {
+    }
+
+    public IActionResult OnPostBack()
+    {
+        ModelState.Clear();
+        return Page();
+    }
+
+    public IActionResult OnPostPreview()
+    {
+        ModelState.Remove("Input.SignedBy");
+        if (Derive() is null)
+        {
+            return Page();
+        }
+
+        Step = 2;
+        Input.SignedBy ??= Input.GuardianName is { Length: > 0 } g ? g : Input.Name;
+        ModelState.Clear();
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostEnrollAsync()
+    {
+        var program = Derive();
+        if (program is null)
+        {
+            return Page();
+        }
+
+        Step = 2;
+        var req = BuildRequest(program);
+        foreach (var (field, reasons) in PatientEndpoints.ValidateEnrollment(req, program, Now))
+        {
+            ModelState.AddModelError(Fields.GetValueOrDefault(field, string.Empty), string.Join(" ", reasons));
+        }
+
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        var me = Me;
+        var reply = await WriteAsync((db, audit, now) => PatientEndpoints.EnrollAsync(me, program, req, db, audit, now, Ct));
+        if (!Accept(reply, Fields))
+        {
+            return Page();
+        }
+
+        return Redirect($"/office/patient/{((EnrollmentReply)reply.Body!).Patient.Id}?enrolled=1");
+    }
+
+    /// <summary>Checks step 1 and derives the category with the REMS rule; null (with the reasons on the page) when it cannot.</summary>
+    private ProgramRules? Derive()
+    {
+        if (!ModelState.IsValid)
+        {
+            return null;
+        }
+
+        var program = ProgramCatalog.Find(Input.Program);
+        if (program is null)
+        {
+            ModelState.AddModelError("Input.Program", "Choose a program.");
+            return null;
+        }
+
+        var today = ProgramTime.Today(Now, program.Zone);
+        var dob = LocalDate.FromDateOnly(Input.DateOfBirth!.Value);
+        if (dob > today || dob < today.PlusYears(-130))
+        {
+            ModelState.AddModelError("Input.DateOfBirth", "The date of birth must be in the past 130 years.");
+            return null;
+        }
+
+        var result = RiskCategoryRules.Derive(PatientEndpoints.Facts(Input.Sex, dob, Answers()), program.Categories.Value, program.AdultAgeYears.Value, today);
+        if (!result.Decision.IsAllowed)
+        {
+            Accept(Problems.Refused(result.Decision, "The category cannot be derived from these answers."));
+            return null;
+        }
+
+        if (result.IsMinor && string.IsNullOrWhiteSpace(Input.GuardianName))
+        {
+            ModelState.AddModelError("Input.GuardianName", "A child is enrolled with a parent or guardian: enter their name.");
+            return null;
+        }
+
+        Category = result.Category;
+        AgreementText = AgreementTexts.For(program);
+        return program;
+    }
+
+    private ReproductiveAnswers Answers() => Input.Sex == Sex.Female
+        ? new(Input.Menses, Input.Menopause, Input.Hysterectomy, Input.Oophorectomy)
+        : new(false, false, false, false);
+
+    private EnrollPatientRequest BuildRequest(ProgramRules program) => new(
+        Input.Name.Trim(), LocalDate.FromDateOnly(Input.DateOfBirth!.Value), Input.Sex, program.Id, Answers(), Input.MenstrualPattern,
+        new AgreementRequest(Input.SignedBy ?? string.Empty, Input.SignerRole, program.AgreementTextVersion, Input.Accepted),
+        GuardianName: string.IsNullOrWhiteSpace(Input.GuardianName) ? null : Input.GuardianName.Trim(),
+        PatientLogin: string.IsNullOrWhiteSpace(Input.Username) ? null : new LoginCredentials(Input.Username.Trim(), Input.Password ?? string.Empty));
+
+    public sealed class EnrollInput
+    {
+        [Required(ErrorMessage = "A name is required.")]
+        public string Name { get; set; } = string.Empty;
+
+        [Required(ErrorMessage = "The date of birth is required.")]
+        public DateOnly? DateOfBirth { get; set; }
+
+        public Sex Sex { get; set; } = Sex.Female;
+
+        public string Program { get; set; } = "POM";
+
+        public bool Menses { get; set; }
+
+        public bool Menopause { get; set; }
+
+        public bool Hysterectomy { get; set; }
+
+        public bool Oophorectomy { get; set; }
+
+        public MenstrualPattern MenstrualPattern { get; set; } = MenstrualPattern.Regular;
+
+        public string? GuardianName { get; set; }
+
+        public string? Username { get; set; }
+
+        [MinLength(10, ErrorMessage = "A patient password has at least 10 characters.")]
+        public string? Password { get; set; }
+
+        public string? SignedBy { get; set; }
+
+        public string SignerRole { get; set; } = "patient";
+
+        public bool Accepted { get; set; }
+    }
+}

@@ -1,0 +1,95 @@
+using ImidCare.Browser.Tests.Support;
+using Microsoft.Playwright;
+using Shouldly;
+
+namespace ImidCare.Browser.Tests;
+
+/// <summary>Program staff pages and the patient's companion.</summary>
+[Collection(WebCollection.Name)]
+public sealed class AdminAndPatientTests(WebApp app)
+{
+    [Fact]
+    public async Task Safety_SeesTheDashboard_VerifiesTheAuditChain_AndReviewsHolds()
+    {
+        var page = await app.LoginAsync("safety", "demo-safety-2026");
+        page.Url.ShouldEndWith("/admin");
+        int.Parse(await page.Locator("#holds").InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThanOrEqualTo(1);
+        (await page.Locator("main").InnerTextAsync()).ShouldContain("Rosa Diaz");
+        await WebApp.ScreenshotAsync(page, "admin-compliance");
+
+        await page.GotoAsync("/admin/audit");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Verify the hash chain" }).ClickAsync();
+        (await page.Locator("#verify-result").InnerTextAsync()).ShouldStartWith("Chain intact");
+        await page.GetByLabel("Subject contains").FillAsync("pat_demo_rosa");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        (await page.Locator("tbody").InnerTextAsync()).ShouldContain("patient.enrolled");
+        await WebApp.ScreenshotAsync(page, "admin-audit");
+
+        await page.GotoAsync("/admin/holds");
+        (await page.Locator("main").InnerTextAsync()).ShouldContain("Rosa Diaz");
+        await WebApp.ScreenshotAsync(page, "admin-holds");
+        await page.GotoAsync("/admin/certifications");
+        await page.GotoAsync("/admin/cases");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Patient_SeesToday_AndTakesTheSurvey_OnAPhoneSizedScreen()
+    {
+        var page = await app.LoginAsync("john", "demo-john-2026", width: 390);
+        page.Url.ShouldEndWith("/me");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Hello, John" })).ToBeVisibleAsync();
+
+        // Today's dose, two hours after the usual 08:00: the missed-dose helper says take it now.
+        (await page.Locator("#today-summary").InnerTextAsync()).ShouldStartWith("Take");
+        (await page.Locator("#missed-dose").InnerTextAsync()).ShouldNotBeNullOrWhiteSpace();
+        await WebApp.ScreenshotAsync(page, "companion-today");
+        await page.GetByRole(AriaRole.Button, new() { Name = "I took today's dose" }).ClickAsync();
+        (await page.Locator(".decision.ok").InnerTextAsync()).ShouldContain("today's dose is taken");
+        (await page.Locator("#today-summary").InnerTextAsync()).ShouldContain("is taken");
+
+        (await page.Locator("#diary-h").InnerTextAsync()).ShouldBe("My dose diary");
+
+        // The cycle calendar as a subscription for the phone (.ics).
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add my cycle calendar to my phone" }).ClickAsync();
+        var feed = await page.Locator("#feed-url").GetAttributeAsync("href");
+        var ics = await page.Context.APIRequest.GetAsync(feed!);
+        (await ics.TextAsync()).ShouldContain("BEGIN:VCALENDAR");
+
+        // A symptom: the action level in plain words, with the numbers to call.
+        await page.GotoAsync("/learn/symptoms?Drug=Lenalidomide");
+        await page.GetByLabel("Or describe it in your own words").FillAsync("I have a fever and chills");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Check" }).ClickAsync();
+        (await page.Locator("#level-h").InnerTextAsync()).ShouldBe("Call your prescriber or care team today.");
+        (await page.Locator(".decision").InnerTextAsync()).ShouldContain("911");
+        await WebApp.ScreenshotAsync(page, "companion-symptom-checker");
+
+        await page.GotoAsync("/me/survey");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send my answers" }).ClickAsync();
+        (await page.Locator(".field-validation-error").CountAsync()).ShouldBe(6);
+        foreach (var radio in await page.GetByLabel("No", new() { Exact = true }).AllAsync())
+        {
+            await radio.CheckAsync();
+        }
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send my answers" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Thank you — your survey is done" })).ToBeVisibleAsync();
+        await WebApp.ScreenshotAsync(page, "companion-survey");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task LearnPages_DrugPageAndWalletCard()
+    {
+        var context = await app.Browser.NewContextAsync(new() { BaseURL = app.BaseUrl, ViewportSize = new() { Width = 390, Height = 844 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/learn/drug/pomalidomide");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Pomalidomide (Pomalyst)" })).ToBeVisibleAsync();
+        await WebApp.ScreenshotAsync(page, "learn-pomalidomide");
+        await page.GotoAsync("/learn/wallet-card?drug=pomalidomide");
+        (await page.Locator("article").InnerTextAsync()).ShouldContain("I take pomalidomide");
+        await WebApp.ScreenshotAsync(page, "learn-wallet-card");
+        (await page.GotoAsync("/learn/drug/aspirin"))!.Status.ShouldBe(404);
+        await context.CloseAsync();
+    }
+}

@@ -1,0 +1,96 @@
+using ImidCare.Browser.Tests.Support;
+using ImidCare.Server.Rems;
+using ImidCare.Store.Entities;
+using Microsoft.Playwright;
+using Shouldly;
+
+namespace ImidCare.Browser.Tests;
+
+/// <summary>The patient grants a caregiver access and revokes it; the caregiver's view follows at once.</summary>
+[Collection(WebCollection.Name)]
+public sealed class CaregiverTests(WebApp app)
+{
+    [Fact]
+    public async Task Patient_GrantsAndRevokes_CaregiverAccess()
+    {
+        await using (var db = await app.DbAsync())
+        {
+            db.Users.Add(new UserAccount
+            {
+                Id = "usr_test_temp_carer", Username = "carer.temp", PasswordHash = SessionEndpoints.HashPassword("carer-password-2"), Role = Roles.Caregiver,
+                DisplayName = "Tess Temp", CreatedAt = WebApp.Start,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var carer = await app.LoginAsync("carer.temp", "carer-password-2");
+        (await carer.GotoAsync("/me?patient=pat_demo_maria"))!.Status.ShouldBe(403);
+
+        var maria = await app.LoginAsync("maria", "demo-maria-2026");
+        await maria.GotoAsync("/me/caregivers");
+        await maria.GetByLabel("Caregiver's username").FillAsync("nobody.here");
+        await maria.GetByRole(AriaRole.Button, new() { Name = "Give access" }).ClickAsync();
+        (await maria.Locator(".field-validation-error").InnerTextAsync()).ShouldContain("No caregiver account");
+        (await maria.GetByLabel("Caregiver's username").InputValueAsync()).ShouldBe("nobody.here");
+        await maria.GetByLabel("Caregiver's username").FillAsync("carer.temp");
+        await maria.GetByRole(AriaRole.Button, new() { Name = "Give access" }).ClickAsync();
+        (await maria.Locator("main").InnerTextAsync()).ShouldContain("Tess Temp");
+        await WebApp.ScreenshotAsync(maria, "companion-caregivers");
+
+        // Granted: the caregiver's start page is Maria's.
+        (await carer.GotoAsync("/me"))!.Status.ShouldBe(200);
+        await Assertions.Expect(carer.GetByRole(AriaRole.Heading, new() { Name = "Hello, Maria" })).ToBeVisibleAsync();
+        (await carer.GotoAsync("/me/caregivers"))!.Status.ShouldBe(403); // only the patient manages access
+
+        await maria.GetByRole(AriaRole.Button, new() { Name = "Revoke access for Tess Temp" }).ClickAsync();
+        (await maria.Locator(".decision.ok").InnerTextAsync()).ShouldContain("revoked");
+        (await carer.GotoAsync("/me?patient=pat_demo_maria"))!.Status.ShouldBe(403);
+
+        await carer.Context.CloseAsync();
+        await maria.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task GrantedCaregiver_SeesTheCharts_AsLabelledSvg()
+    {
+        var carla = await app.LoginAsync("carla", "demo-carla-2026");
+        await carla.GotoAsync("/me/charts");
+        var anc = carla.GetByRole(AriaRole.Img, new() { Name = "Neutrophils (ANC)" });
+        await Assertions.Expect(anc).ToBeVisibleAsync();
+        (await carla.Locator("#anc-d").TextContentAsync())!.ShouldContain("latest");
+        await Assertions.Expect(carla.GetByRole(AriaRole.Img, new() { Name = "M-protein (serum)" })).ToBeVisibleAsync();
+        await WebApp.ScreenshotAsync(carla, "companion-charts");
+        await carla.Context.CloseAsync();
+    }
+}
+
+/// <summary>The printable documents, as PDF from the server (Chromium print-to-PDF).</summary>
+[Collection(WebCollection.Name)]
+public sealed class PrintTests(WebApp app)
+{
+    [Fact]
+    public async Task SignedAgreement_AndVisitSummary_ArePdfs()
+    {
+        var office = await app.LoginAsync("dr.park", "demo-park-2026");
+        await office.GotoAsync("/office/agreement/pat_demo_maria");
+        await WebApp.ScreenshotAsync(office, "office-agreement");
+        var agreement = await office.Context.APIRequest.GetAsync("/office/agreement/pat_demo_maria?handler=Pdf");
+        agreement.Status.ShouldBe(200);
+        agreement.Headers["content-type"].ShouldBe("application/pdf");
+        System.Text.Encoding.ASCII.GetString((await agreement.BodyAsync())[..5]).ShouldBe("%PDF-");
+        (await office.Context.APIRequest.GetAsync("/office/agreement/pat_demo_omar?handler=Pdf")).Status.ShouldBe(403);
+
+        var john = await app.LoginAsync("john", "demo-john-2026");
+        await john.GotoAsync("/me/visitsummary");
+        await john.GetByLabel("My own questions (one per line)").FillAsync("Can I travel next month?");
+        await john.GetByRole(AriaRole.Button, new() { Name = "Add to the summary" }).ClickAsync();
+        (await john.Locator("article").InnerTextAsync()).ShouldContain("Can I travel next month?");
+        await WebApp.ScreenshotAsync(john, "companion-visit-summary");
+        var href = await john.Locator("#pdf-link").GetAttributeAsync("href");
+        var pdf = await john.Context.APIRequest.GetAsync(href!);
+        pdf.Status.ShouldBe(200);
+        System.Text.Encoding.ASCII.GetString((await pdf.BodyAsync())[..5]).ShouldBe("%PDF-");
+        await office.Context.CloseAsync();
+        await john.Context.CloseAsync();
+    }
+}

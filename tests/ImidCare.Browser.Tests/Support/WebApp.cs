@@ -1,0 +1,163 @@
+using ImidCare.Store;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using NodaTime;
+
+namespace ImidCare.Browser.Tests.Support;
+
+/// <summary>A clock the tests set (NodaTime.Testing does not restore here).</summary>
+public sealed class SettableClock(Instant start) : NodaTime.IClock
+{
+    private long ticks = start.ToUnixTimeTicks();
+
+    public Instant Now
+    {
+        get => Instant.FromUnixTimeTicks(Interlocked.Read(ref ticks));
+        set => Interlocked.Exchange(ref ticks, value.ToUnixTimeTicks());
+    }
+
+    public Instant GetCurrentInstant() => Now;
+}
+
+/// <summary>
+/// The real server on Kestrel with the demo data on a fresh SQLite file and a settable clock, and
+/// Debian's Chromium driven by Playwright (no browser download: /usr/bin/chromium).
+/// </summary>
+public sealed class WebApp : IAsyncLifetime
+{
+    // A Tuesday in New York, 10:00 local.
+    public static readonly Instant Start = Instant.FromUtc(2026, 11, 17, 15, 0);
+
+    private WebApplicationFactory<ImidCare.Server.Program>? factory;
+    private string? dir;
+    private IPlaywright? playwright;
+
+    public SettableClock Clock { get; } = new(Start);
+
+    public string BaseUrl { get; private set; } = string.Empty;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public IServiceProvider Services => factory!.Services;
+
+    public static string RepoRoot
+    {
+        get
+        {
+            var d = new DirectoryInfo(AppContext.BaseDirectory);
+            while (d is not null && !File.Exists(Path.Combine(d.FullName, "ImidCare.slnx")))
+            {
+                d = d.Parent;
+            }
+
+            return d?.FullName ?? throw new InvalidOperationException("Repository root not found.");
+        }
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        dir = Directory.CreateTempSubdirectory("imidcare-web-").FullName;
+        var storage = StorageOptions.DefaultSqlite(Path.Combine(dir, "imidcare.db"));
+        factory = new WebApplicationFactory<ImidCare.Server.Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("ImidCare:Storage:Provider", "Sqlite");
+            b.UseSetting("ConnectionStrings:ImidCare", storage.ConnectionString);
+            b.UseSetting("ImidCare:Demo", "true");
+            b.UseSetting("urls", "http://127.0.0.1:0");
+            b.ConfigureTestServices(s => s.AddSingleton<NodaTime.IClock>(Clock));
+        });
+        factory.UseKestrel();
+        factory.StartServer();
+        BaseUrl = factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');
+        playwright = await Playwright.CreateAsync();
+        Browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task<ImidCareDb> DbAsync() => await Services.GetRequiredService<IDbContextFactory<ImidCareDb>>().CreateDbContextAsync();
+
+    /// <summary>A fresh browser context (its own cookies), logged in as the given user.</summary>
+    public async Task<IPage> LoginAsync(string username, string password, int width = 1200)
+    {
+        var context = await Browser.NewContextAsync(new() { BaseURL = BaseUrl, ViewportSize = new() { Width = width, Height = 900 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/login");
+        await page.GetByLabel("Username").FillAsync(username);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        await page.WaitForURLAsync(u => !u.Contains("/login", StringComparison.Ordinal));
+        return page;
+    }
+
+    /// <summary>axe-core from the npm registry (./test.sh fetches it into artifacts/axe-core).</summary>
+    public static string AxeScript
+    {
+        get
+        {
+            var path = Environment.GetEnvironmentVariable("IMIDCARE_AXE") is { Length: > 0 } env ? env : Path.Combine(RepoRoot, "artifacts", "axe-core", "axe.min.js");
+            return File.Exists(path) ? path : throw new InvalidOperationException($"axe-core not found at {path}: run ./test.sh, which fetches it from the npm registry.");
+        }
+    }
+
+    /// <summary>Runs axe-core (WCAG 2 A and AA rules) on the page; returns each violation as "rule: targets".</summary>
+    public static async Task<IReadOnlyList<string>> AxeViolationsAsync(IPage page)
+    {
+        await page.AddScriptTagAsync(new() { Path = AxeScript });
+        return await page.EvaluateAsync<string[]>(
+            """
+            async () => {
+              const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+              return r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', '));
+            }
+            """);
+    }
+
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        var folder = Path.Combine(RepoRoot, "docs", "screenshots");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png"), FullPage = true });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        playwright?.Dispose();
+        if (factory is not null)
+        {
+            await factory.DisposeAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        if (dir is not null)
+        {
+            try
+            {
+                Directory.Delete(dir, true);
+            }
+            catch (IOException)
+            {
+                // A file still held open only leaves a temp folder behind.
+            }
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class WebCollection : ICollectionFixture<WebApp>
+{
+    public const string Name = "web";
+}
