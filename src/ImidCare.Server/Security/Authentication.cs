@@ -4,6 +4,7 @@ using System.Text.Encodings.Web;
 using ImidCare.Store;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using NodaTime;
 
@@ -28,9 +29,17 @@ public sealed class ImidCareAuthHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     IDbContextFactory<ImidCareDb> dbs,
-    IClock clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    IClock clock,
+    IMemoryCache cache) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ImidCare";
+
+    /// <summary>
+    /// How long an organisation key's identity is remembered in a node's memory. The database stays
+    /// the only source (a cache is never the only copy of a fact); the cost is that a revoked key
+    /// keeps working on a node for at most this long. Sessions are not cached: a logout is immediate.
+    /// </summary>
+    public static readonly TimeSpan ApiKeyCacheFor = TimeSpan.FromSeconds(30);
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -41,16 +50,24 @@ public sealed class ImidCareAuthHandler(
             return AuthenticateResult.NoResult();
         }
 
-        await using var db = await dbs.CreateDbContextAsync(Context.RequestAborted);
         Caller? caller;
         if (apiKey.Length > 0)
         {
             var hash = Secrets.Hash(apiKey);
-            var client = await db.ApiClients.AsNoTracking().FirstOrDefaultAsync(c => c.KeyHash == hash, Context.RequestAborted);
-            caller = client is null ? null : new Caller(client.Id, client.Role, client.Name, PharmacyId: client.PharmacyId, PracticeId: client.PracticeId);
+            if (!cache.TryGetValue(("api-key", hash), out caller))
+            {
+                await using var db = await dbs.CreateDbContextAsync(Context.RequestAborted);
+                var client = await db.ApiClients.AsNoTracking().FirstOrDefaultAsync(c => c.KeyHash == hash, Context.RequestAborted);
+                caller = client is null ? null : new Caller(client.Id, client.Role, client.Name, PharmacyId: client.PharmacyId, PracticeId: client.PracticeId);
+                if (caller is not null)
+                {
+                    cache.Set(("api-key", hash), caller, ApiKeyCacheFor);
+                }
+            }
         }
         else
         {
+            await using var db = await dbs.CreateDbContextAsync(Context.RequestAborted);
             caller = await SessionCallerAsync(db, Secrets.Hash(bearer["Bearer ".Length..].Trim()), clock.GetCurrentInstant(), Context.RequestAborted);
         }
 
