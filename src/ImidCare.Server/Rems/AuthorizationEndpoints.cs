@@ -176,10 +176,13 @@ public static class AuthorizationEndpoints
             a.ValidThrough, a.ExpiresAt, patient.Name, patient.DateOfBirth, would), Json.Options);
     }
 
-    internal static async Task<ConfirmationFacts> ConfirmationFactsAsync(ImidCareDb db, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct)
+    internal static async Task<ConfirmationFacts> ConfirmationFactsAsync(ImidCareDb db, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct) =>
+        await ConfirmationFactsAsync(db, (await PatientFacts.LoadAsync(db, a.PatientId, ProgramCatalog.Find(a.ProgramId)!, now, ct))!, a, pharmacyId, now, ct);
+
+    /// <summary>What the pharmacy's confirmation is decided on — for every channel (JSON API, pages, FHIR, NCPDP).</summary>
+    internal static async Task<ConfirmationFacts> ConfirmationFactsAsync(ImidCareDb db, PatientFacts facts, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct)
     {
-        var program = ProgramCatalog.Find(a.ProgramId)!;
-        var facts = (await PatientFacts.LoadAsync(db, a.PatientId, program, now, ct))!;
+        var program = facts.Program;
         var pharmacyCert = await db.PharmacyCertifications.Where(c => c.PharmacyId == pharmacyId && c.ProgramId == program.Id).Select(c => c.Status).FirstOrDefaultAsync(ct);
         var prescriberCert = await db.PrescriberCertifications.Where(c => c.PrescriberId == a.PrescriberId && c.ProgramId == program.Id).Select(c => c.Status).FirstOrDefaultAsync(ct);
         return new ConfirmationFacts(
@@ -224,12 +227,22 @@ public static class AuthorizationEndpoints
                 : Problems.Refused(decision.Decision, "Do not dispense: no confirmation.");
         }
 
+        var confirmation = await IssueConfirmationAsync(db, audit, caller, a, decision, now, "api", ct);
+        var patient = await db.Patients.AsNoTracking().FirstAsync(p => p.Id == a.PatientId);
+        return Reply.Created(new ConfirmationDto(confirmation, a.Number, caller.PharmacyId!, now, decision.ExpiresAt!.Value, Enum.Parse<RiskCategory>(a.Category),
+            patient.Name, patient.DateOfBirth, dto));
+    }
+
+    /// <summary>Writes an allowed confirmation: a fresh number, the authorization marked confirmed, the audit record. One place for every channel.</summary>
+    internal static async Task<string> IssueConfirmationAsync(ImidCareDb db, AuditWriter audit, Caller caller, AuthorizationRecord a, ConfirmationDecision decision, Instant now, string channel, CancellationToken ct)
+    {
         var confirmation = NewNumber('C');
-        while (await db.Confirmations.AnyAsync(c => c.Number == confirmation))
+        while (await db.Confirmations.AnyAsync(c => c.Number == confirmation, ct))
         {
             confirmation = NewNumber('C');
         }
 
+        var dto = DecisionDto.From(decision.Decision);
         a.State = nameof(AuthorizationState.Confirmed);
         a.Version++;
         db.Confirmations.Add(new ConfirmationRecord
@@ -238,10 +251,8 @@ public static class AuthorizationEndpoints
             State = "active", Version = 1, DecisionJson = dto.ToJson(),
         });
         audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.issued", $"authorization/{a.Number}",
-            AuditData.Of(new { confirmation, pharmacy = caller.PharmacyId, expiresAt = decision.ExpiresAt, decision = dto }));
-        var patient = await db.Patients.AsNoTracking().FirstAsync(p => p.Id == a.PatientId);
-        return Reply.Created(new ConfirmationDto(confirmation, a.Number, caller.PharmacyId!, now, decision.ExpiresAt!.Value, Enum.Parse<RiskCategory>(a.Category),
-            patient.Name, patient.DateOfBirth, dto));
+            AuditData.Of(new { confirmation, pharmacy = caller.PharmacyId, expiresAt = decision.ExpiresAt, channel, decision = dto }));
+        return confirmation;
     }
 
     private static async Task<IResult> Dispense(HttpContext http, string number, DispenseRequest req, WriteGate gate)

@@ -129,16 +129,8 @@ public static class RemsStatus
             f.Program, now, drug, f.PrescriberCertification, Enum.Parse<EnrollmentStatus>(f.Enrollment.Status), f.Category, f.AgreementSigned, f.Holds, f.Tests,
             f.FirstPrescription, f.LastPatientSurvey, daysSupply, refills, true, f.MissedWindows)).Decision;
 
-    public static async Task<ConfirmationDecision> ConfirmAsync(ImidCareDb db, PatientFacts f, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct)
-    {
-        var p = f.Program;
-        var pharmacyCert = await db.PharmacyCertifications.Where(c => c.PharmacyId == pharmacyId && c.ProgramId == p.Id).Select(c => c.Status).FirstOrDefaultAsync(ct);
-        var prescriberCert = await db.PrescriberCertifications.Where(c => c.PrescriberId == a.PrescriberId && c.ProgramId == p.Id).Select(c => c.Status).FirstOrDefaultAsync(ct);
-        return DispensingRules.Confirm(new ConfirmationFacts(
-            p, now, pharmacyCert is null ? null : Enum.Parse<CertificationStatus>(pharmacyCert), Enum.Parse<AuthorizationState>(a.State), a.ExpiresAt,
-            prescriberCert is null ? null : Enum.Parse<CertificationStatus>(prescriberCert), Enum.Parse<EnrollmentStatus>(f.Enrollment.Status),
-            Enum.Parse<RiskCategory>(a.Category), f.Holds, f.FirstPrescription, f.LastPatientSurvey, f.LastDispense));
-    }
+    public static async Task<ConfirmationDecision> ConfirmAsync(ImidCareDb db, PatientFacts f, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct) =>
+        DispensingRules.Confirm(await AuthorizationEndpoints.ConfirmationFactsAsync(db, f, a, pharmacyId, now, ct));
 
     /// <summary>The patient's newest authorization in the program that is not dispensed or revoked (it may be expired).</summary>
     public static Task<AuthorizationRecord?> OpenAuthorizationAsync(ImidCareDb db, string patientId, string programId, CancellationToken ct) =>

@@ -285,21 +285,7 @@ public static class NcpdpEndpoint
                 return new RequestAnswer(p, caseNumber, decision.Decision, null, null, facts.Program.Zone, now);
             }
 
-            var number = NewConfirmationNumber();
-            while (await db.Confirmations.AnyAsync(c => c.Number == number, ct))
-            {
-                number = NewConfirmationNumber();
-            }
-
-            a.State = nameof(AuthorizationState.Confirmed);
-            a.Version++;
-            db.Confirmations.Add(new ConfirmationRecord
-            {
-                Number = number, AuthorizationNumber = a.Number, PharmacyId = caller.PharmacyId!, IssuedAt = now, ExpiresAt = decision.ExpiresAt!.Value,
-                State = "active", Version = 1, DecisionJson = dto.ToJson(),
-            });
-            audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.issued", $"authorization/{a.Number}",
-                AuditData.Of(new { confirmation = number, pharmacy = caller.PharmacyId, expiresAt = decision.ExpiresAt, channel = "ncpdp", decision = dto }));
+            var number = await AuthorizationEndpoints.IssueConfirmationAsync(db, audit, caller, a, decision, now, "ncpdp", ct);
             return new RequestAnswer(p, caseNumber, decision.Decision, number, decision.ExpiresAt, facts.Program.Zone, now);
         }, ct);
 
@@ -318,8 +304,6 @@ public static class NcpdpEndpoint
             new XElement("Response", new XElement("ResponseStatus", status)));
         return Xml(Envelope(root, answer.At, response));
     }
-
-    private static string NewConfirmationNumber() => RemsNumber.Create('C', RandomNumberGenerator.GetInt32(100_000_000, 1_000_000_000)).Value;
 
     // ---- RxFill ----------------------------------------------------------------------------------------
 
