@@ -54,6 +54,9 @@ if [ -z "${IMIDCARE_TEST_PG:-}" ]; then
   export IMIDCARE_TEST_PG="Host=127.0.0.1;Port=$port;Username=postgres;Password=unused;Pooling=true"
 fi
 
+# --- node + ajv for the interop schema tests (FHIR R4 JSON schema, CDS Hooks 2.0 schema) ---------
+[ -d tests/fhir-validation/node_modules ] || npm ci --prefix tests/fhir-validation --no-audit --no-fund >/dev/null
+
 # --- build and test -----------------------------------------------------------------------------
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 results="$root/artifacts/test-results"

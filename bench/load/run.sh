@@ -21,7 +21,7 @@ export AUTHS="$dir/auths.txt"
 "$bin" bench-seed --provider $provider --connection "$conn" --authorizations "$N" --out "$AUTHS"
 
 port=5091
-"$bin" serve --provider $provider --connection "$conn" --urls "http://127.0.0.1:$port" --no-demo >"$dir/server.log" 2>&1 &
+ImidCare__RateLimit__PerCallerPerSecond=10000000 "$bin" serve --provider $provider --connection "$conn" --urls "http://127.0.0.1:$port" --no-demo >"$dir/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done

@@ -13,6 +13,7 @@ public static class AuditEndpoints
     {
         api.MapGet("/audit", Search).WithSummary("Search the audit trail by subject and action (staff).");
         api.MapGet("/audit/verify", Verify).WithSummary("Recompute the hash chain; names the first broken record.");
+        api.MapGet("/compliance", Compliance).WithSummary("The compliance sweep: late pregnancy tests, overdue surveys, authorizations expiring today (staff).");
     }
 
     private static async Task<IResult> Search(HttpContext http, IDbContextFactory<ImidCareDb> dbs, string? subject, string? action, long? afterSeq, int? take, CancellationToken ct)
@@ -36,6 +37,17 @@ public static class AuditEndpoints
 
         var rows = await q.OrderBy(a => a.Seq).Take(Math.Clamp(take ?? 100, 1, 1000)).ToListAsync(ct);
         return Results.Json(rows.Select(r => new { r.Seq, r.At, r.Actor, r.ActorRole, r.OnBehalfOf, r.Action, r.Subject, data = System.Text.Json.JsonDocument.Parse(r.DataJson).RootElement, r.PrevHash, r.Hash }), Json.Options);
+    }
+
+    private static async Task<IResult> Compliance(HttpContext http, IDbContextFactory<ImidCareDb> dbs, NodaTime.IClock clock, CancellationToken ct)
+    {
+        if (!http.Caller().IsStaff)
+        {
+            return Problems.Forbidden("The compliance sweep is for the program's staff.").ToResult();
+        }
+
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return Results.Json(await ComplianceSweep.RunAsync(db, clock.GetCurrentInstant(), ct), Json.Options);
     }
 
     private static async Task<IResult> Verify(HttpContext http, IDbContextFactory<ImidCareDb> dbs, CancellationToken ct)

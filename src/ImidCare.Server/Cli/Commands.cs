@@ -14,7 +14,7 @@ namespace ImidCare.Server.Cli;
 /// </summary>
 public static class Commands
 {
-    private static readonly string[] Verbs = ["serve", "seed", "audit", "programs", "calendar", "dose-check", "response", "bench-seed", "-h", "--help", "-?", "--version"];
+    private static readonly string[] Verbs = ["serve", "seed", "audit", "programs", "calendar", "dose-check", "response", "bench-seed", "backup", "restore", "compliance", "-h", "--help", "-?", "--version"];
 
     public static int Run(string[] args)
     {
@@ -95,6 +95,10 @@ public static class Commands
         }
 
         root.Subcommands.Add(BenchSeed.Command());
+        foreach (var command in BackupCommands.All())
+        {
+            root.Subcommands.Add(command);
+        }
 
         return root.Parse(args).Invoke();
     }

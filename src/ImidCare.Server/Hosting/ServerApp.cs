@@ -43,6 +43,7 @@ public static class ServerApp
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         var storage = Storage(builder.Configuration);
         builder.Services.AddImidCare(storage);
+        Interop.InteropEndpoints.AddImidCareInterop(builder.Services);
         builder.Services.Configure<JsonOptions>(o => Json.Configure(o.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
@@ -54,9 +55,11 @@ public static class ServerApp
         builder.Services.AddImidCareWeb();
         builder.Services.AddOpenApi();
         builder.Services.AddHostedService<DatabasePreparation>();
+        builder.Services.AddImidCareHardening(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler();
+        app.UseImidCareHardening();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -75,6 +78,7 @@ public static class ServerApp
         SafetyEndpoints.Map(api);
         AuditEndpoints.Map(api);
         Therapy.TherapyEndpoints.Map(api);
+        Interop.InteropEndpoints.Map(app);
         app.UseImidCareWeb();
         return app;
     }

@@ -180,9 +180,21 @@ public static class MonitoringEndpoints
 
     internal static async Task<Reply> ClearHoldAsync(Caller caller, string id, string holdId, ClearHoldRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
     {
+        // Who may act is settled before anything about the hold is revealed.
         var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
+        if (patient is null)
+        {
+            return Problems.NotFound($"Patient '{id}'");
+        }
+
+        var mayAct = caller.IsStaff || (caller.IsPrescriberSide && await Access.CanSeePatientAsync(db, caller, patient, ct));
+        if (!mayAct)
+        {
+            return Problems.Forbidden("Only the patient's prescriber or the program's safety staff clear a hold.");
+        }
+
         var hold = await db.Holds.FirstOrDefaultAsync(h => h.Id == holdId && h.PatientId == id);
-        if (patient is null || hold is null)
+        if (hold is null)
         {
             return Problems.NotFound($"Hold '{holdId}' of patient '{id}'");
         }
@@ -190,12 +202,6 @@ public static class MonitoringEndpoints
         if (hold.ClearedAt is not null)
         {
             return Problems.Conflict("The hold is already cleared.", $"Cleared at {hold.ClearedAt} by {hold.ClearedByActor}.");
-        }
-
-        var mayAct = caller.IsStaff || (caller.IsPrescriberSide && await Access.CanSeePatientAsync(db, caller, patient, ct));
-        if (!mayAct)
-        {
-            return Problems.Forbidden("Only the patient's prescriber or the program's safety staff clear a hold.");
         }
 
         // Each party does its own part (a prescriber counsels, safety staff review); the hold

@@ -23,7 +23,7 @@ public static class SessionEndpoints
 
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapPost("/session", Login).AllowAnonymous().WithSummary("Log in with a username and password; returns a bearer token.");
+        api.MapPost("/session", Login).AllowAnonymous().RequireRateLimiting(Hosting.Hardening.LoginPolicy).WithSummary("Log in with a username and password; returns a bearer token.");
         api.MapDelete("/session", Logout).WithSummary("End the current session.");
         api.MapGet("/me", (HttpContext http) => Results.Json(http.Caller(), Json.Options)).WithSummary("Who the credential belongs to.");
     }

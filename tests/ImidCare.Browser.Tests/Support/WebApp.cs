@@ -69,6 +69,7 @@ public sealed class WebApp : IAsyncLifetime
             b.UseSetting("ConnectionStrings:ImidCare", storage.ConnectionString);
             b.UseSetting("ImidCare:Demo", "true");
             b.UseSetting("urls", "http://127.0.0.1:0");
+            b.UseSetting("ImidCare:RateLimit:LoginPerMinute", "10000"); // every test logs in; the limit itself is the API tests' concern
             b.ConfigureTestServices(s => s.AddSingleton<NodaTime.IClock>(Clock));
         });
         factory.UseKestrel();
@@ -86,9 +87,10 @@ public sealed class WebApp : IAsyncLifetime
     public async Task<ImidCareDb> DbAsync() => await Services.GetRequiredService<IDbContextFactory<ImidCareDb>>().CreateDbContextAsync();
 
     /// <summary>A fresh browser context (its own cookies), logged in as the given user.</summary>
-    public async Task<IPage> LoginAsync(string username, string password, int width = 1200)
+    public async Task<IPage> LoginAsync(string username, string password, int width = 1200, bool bypassCsp = false)
     {
-        var context = await Browser.NewContextAsync(new() { BaseURL = BaseUrl, ViewportSize = new() { Width = width, Height = 900 } });
+        // Only the axe-core checks bypass the content security policy (they inject a script); every other test runs under it.
+        var context = await Browser.NewContextAsync(new() { BaseURL = BaseUrl, ViewportSize = new() { Width = width, Height = 900 }, BypassCSP = bypassCsp });
         var page = await context.NewPageAsync();
         await page.GotoAsync("/login");
         await page.GetByLabel("Username").FillAsync(username);

@@ -27,6 +27,13 @@ public class ImidCareApp : IAsyncLifetime
 
     public ImidCareApp(StorageProvider provider) => this.provider = provider;
 
+    /// <summary>Rate limits generous enough for a test suite hammering one address; <see cref="HardeningTests"/> sets tight ones.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["ImidCare:RateLimit:PerCallerPerSecond"] = "100000",
+        ["ImidCare:RateLimit:LoginPerMinute"] = "100000",
+    };
+
     public SettableClock Clock { get; } = new(Start);
 
     public StorageOptions Storage => database!.Options;
@@ -45,6 +52,11 @@ public class ImidCareApp : IAsyncLifetime
             b.UseSetting("ConnectionStrings:ImidCare", storage.ConnectionString);
             b.UseSetting("ImidCare:Demo", "true");
             b.UseSetting("urls", "http://127.0.0.1:0");
+            foreach (var (key, value) in Settings)
+            {
+                b.UseSetting(key, value);
+            }
+
             b.ConfigureTestServices(s => s.AddSingleton<IClock>(Clock));
         });
         factory.UseKestrel();
@@ -101,6 +113,6 @@ public class ImidCareApp : IAsyncLifetime
     }
 }
 
-public sealed class SqliteApp() : ImidCareApp(StorageProvider.Sqlite);
+public class SqliteApp() : ImidCareApp(StorageProvider.Sqlite);
 
 public sealed class PostgresApp() : ImidCareApp(StorageProvider.Postgres);

@@ -1,0 +1,22 @@
+using ImidCare.Server.Interop.CdsHooks;
+using ImidCare.Server.Interop.Fhir;
+using ImidCare.Server.Interop.Ncpdp;
+
+namespace ImidCare.Server.Interop;
+
+/// <summary>The interoperability layer: FHIR R4, CDS Hooks 2.0 and NCPDP SCRIPT REMS messages (docs/interop.md).</summary>
+public static class InteropEndpoints
+{
+    public static IServiceCollection AddImidCareInterop(this IServiceCollection services)
+    {
+        services.AddHttpClient("ehr");
+        return services;
+    }
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        FhirEndpoints.Map(app);
+        CdsHooksEndpoints.Map(app);
+        NcpdpEndpoint.Map(app);
+    }
+}

@@ -1,0 +1,117 @@
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
+using ImidCare.Server.Hosting;
+using ImidCare.Server.Tests.Support;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Shouldly;
+
+namespace ImidCare.Server.Tests;
+
+/// <summary>
+/// Every JSON-taking endpoint of the API, taken from the route table (so a new one cannot be
+/// forgotten), fed hostile and random bodies by several callers: never a 5xx, and a batch that
+/// got no 2xx changed nothing.
+/// </summary>
+public sealed class FuzzTests(SqliteApp app) : IClassFixture<SqliteApp>
+{
+    private static readonly string[] Corpus =
+    [
+        "", "{", "}", "[]", "null", "true", "0", "-1", "\"text\"", "{\"a\":", "{\"a\":1,}", "{'single':'quotes'}",
+        "{\"id\":\"\\u0000\"}", "{\"date\":\"2026-02-30\",\"start\":\"0000-00-00\",\"takenOn\":\"9999-99-99\"}",
+        "{\"daysSupply\":1e309,\"quantity\":99999999999999999999,\"anc\":-0.0}",
+        "{\"npi\":[],\"name\":{},\"program\":true,\"drug\":123}",
+        "{\"__proto__\":{\"admin\":true},\"constructor\":null}",
+        new string('[', 5_000) + new string(']', 5_000),
+        "{\"name\":\"" + new string('x', 300_000) + "\"}",
+        "{\"patientId\":\"pat_demo_maria\",\"drug\":\"pomalidomide\",\"daysSupply\":\"28\",\"refills\":0,\"counselingAttested\":\"yes\"}",
+    ];
+
+    private static readonly string[] Keys =
+    [
+        "id", "name", "npi", "ncpdpId", "program", "drug", "patientId", "daysSupply", "refills", "counselingAttested", "date", "start", "status",
+        "answers", "reason", "username", "password", "specimenAt", "result", "ndc", "quantity", "checklist", "regimenId", "timeZone", "anc", "platelets",
+        "medWatch", "reproductive", "agreement", "kind", "representative", "takenOn", "usualDoseTime", "plan", "through", "medications", "text",
+    ];
+
+    private static Gen<string> JsonValue(int depth) => depth <= 0
+        ? Gen.OneOf(
+            Gen.Constant("null"), Gen.Constant("true"), Gen.Constant("false"),
+            ArbMap.Default.GeneratorFor<int>().Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ArbMap.Default.GeneratorFor<string>().Select(s => System.Text.Json.JsonSerializer.Serialize(s ?? string.Empty)),
+            Gen.Elements("\"2026-11-21\"", "\"2026-11-21T10:00:00Z\"", "\"pat_demo_maria\"", "\"POM\"", "\"pomalidomide\"", "\"negative\"", "\"08:00\""))
+        : Gen.OneOf(
+            JsonValue(0),
+            Gen.ListOf(JsonValue(depth - 1)).Select(xs => "[" + string.Join(",", xs.Take(4)) + "]"),
+            Gen.ListOf(Gen.Elements(Keys).Zip(JsonValue(depth - 1))).Select(kv => "{" + string.Join(",", kv.Take(6).Select(p => $"\"{p.Item1}\":{p.Item2}")) + "}"));
+
+    private async Task<string> FingerprintAsync()
+    {
+        await using var db = await app.DbAsync();
+        return string.Join(",",
+            await db.Patients.CountAsync(), await db.Enrollments.CountAsync(), await db.Prescribers.CountAsync(), await db.PrescriberCertifications.CountAsync(x => x.Status == "Certified"),
+            await db.Pharmacies.CountAsync(), await db.PregnancyTests.CountAsync(), await db.Surveys.CountAsync(), await db.Holds.CountAsync(x => x.ClearedAt == null),
+            await db.Authorizations.SumAsync(x => x.Version), await db.Confirmations.SumAsync(x => x.Version), await db.Dispenses.CountAsync(), await db.Cases.CountAsync(),
+            await db.TreatmentPlans.CountAsync(), await db.DoseEntries.CountAsync(), await db.LabResults.CountAsync(), await db.CaregiverGrants.CountAsync(x => x.RevokedAt == null));
+    }
+
+    private static string Fill(string pattern) => pattern
+        .Replace("{id}", pattern.Contains("/prescribers/", StringComparison.Ordinal) ? "prs_demo_park" : pattern.Contains("/pharmacies/", StringComparison.Ordinal) ? "phy_demo_main" : "pat_demo_maria", StringComparison.Ordinal)
+        .Replace("{number}", pattern.Contains("/confirmations/", StringComparison.Ordinal) ? Rules.Rems.RemsNumber.Create('C', 123_456_789).Value : Rules.Rems.RemsNumber.Create('A', 123_456_789).Value, StringComparison.Ordinal)
+        .Replace("{program}", "POM", StringComparison.Ordinal)
+        .Replace("{action:regex(^(suspend|revoke|reinstate)$)}", "suspend", StringComparison.Ordinal)
+        .Replace("{holdId}", "hold_demo_rosa", StringComparison.Ordinal)
+        .Replace("{grantId}", "grant_demo_carla", StringComparison.Ordinal)
+        .Replace("{token}", "x", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task EveryJsonEndpoint_HostileAndRandomBodies_NeverA5xx_NorAChangeWhenRefused()
+    {
+        var routes = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (Method: m, Pattern: "/" + e.RoutePattern.RawText!.TrimStart('/'))))
+            .Where(r => r.Method is "POST" or "PUT" && r.Pattern.StartsWith("/api/v1/", StringComparison.Ordinal))
+            .Distinct().ToList();
+        routes.Count.ShouldBeGreaterThan(30);
+
+        var callers = new[]
+        {
+            await app.AdminAsync(), await app.ParkAsync(), app.Pharmacy(), await app.LoginAsync("maria", "demo-maria-2026"), await app.LoginAsync("carla", "demo-carla-2026"),
+        };
+        var random = JsonValue(3).Sample(40, 11).ToArray();
+        var failures = new List<string>();
+        foreach (var (method, pattern) in routes)
+        {
+            var url = Fill(pattern);
+            var before = await FingerprintAsync();
+            var anySuccess = false;
+            foreach (var caller in callers)
+            {
+                foreach (var body in Corpus.Concat(random))
+                {
+                    using var req = new HttpRequestMessage(new HttpMethod(method), url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                    using var r = await caller.SendAsync(req, TestContext.Current.CancellationToken);
+                    var code = (int)r.StatusCode;
+                    anySuccess |= code is >= 200 and < 300;
+                    if (code >= 500)
+                    {
+                        failures.Add($"{method} {url} → {code} for body {body[..Math.Min(body.Length, 80)]}");
+                    }
+                }
+            }
+
+            if (!anySuccess)
+            {
+                (await FingerprintAsync()).ShouldBe(before, $"{method} {url} refused every body yet something changed");
+            }
+        }
+
+        failures.ShouldBeEmpty(string.Join("\n", failures.Take(20)));
+        TestContext.Current.SendDiagnosticMessage($"fuzzed {routes.Count} routes × {callers.Length} callers × {Corpus.Length + random.Length} bodies");
+        foreach (var c in callers)
+        {
+            c.Dispose();
+        }
+    }
+}

@@ -1,0 +1,207 @@
+using System.Text.RegularExpressions;
+using ImidCare.Server.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Shouldly;
+
+namespace ImidCare.Server.Tests.Interop;
+
+/// <summary>The PIMS pharmacy's NCPDP SCRIPT REMS messages, replayed with the peers' variants, read back PIMS's way.</summary>
+public abstract partial class NcpdpTests(ImidCareApp app)
+{
+    private const string Init = "message.body.remsinitiationresponse";
+    private const string Resp = "message.body.remsresponse.response.responsestatus";
+
+    [GeneratedRegex("<(/?)([A-Za-z0-9]+)")]
+    private static partial Regex Tags();
+
+    /// <summary>The patient name as request-generator sends it (Name) or as PIMS expects it (Names/Name).</summary>
+    public static string WithName(string xml, string given, string family, string dob, bool names = false)
+    {
+        var name = $"<Name><LastName>{family}</LastName><FirstName>{given}</FirstName></Name>";
+        return xml.Replace("<HumanPatient>", "<HumanPatient>" + (names ? $"<Names>{name}</Names>" : name), StringComparison.Ordinal)
+            .Replace("1986-04-12", dob, StringComparison.Ordinal);
+    }
+
+    public static string Lower(string xml) => Tags().Replace(xml, m => "<" + m.Groups[1].Value + m.Groups[2].Value.ToLowerInvariant());
+
+    public static string Request(string caseId, string drugVariant = "ProductCode")
+    {
+        var xml = Peer.Fixture("REMSRequest.pims.xml").Replace("{{CASE}}", caseId, StringComparison.Ordinal);
+        return drugVariant switch
+        {
+            "NDC" => xml.Replace("<ProductCode>\n            <Code>59572-0501-21</Code>\n            <Qualifier>ND</Qualifier>\n          </ProductCode>", "<NDC>59572-0501-21</NDC>", StringComparison.Ordinal),
+            "ProductNDC" => xml.Replace("<DrugCoded>", "<Product><DrugCoded>", StringComparison.Ordinal).Replace("</DrugCoded>", "</DrugCoded></Product>", StringComparison.Ordinal)
+                .Replace("<ProductCode>\n            <Code>59572-0501-21</Code>\n            <Qualifier>ND</Qualifier>\n          </ProductCode>", "<NDC>59572-0501-21</NDC>", StringComparison.Ordinal),
+            _ => xml,
+        };
+    }
+
+    private async Task<(int Audit, int Confirmations)> StateAsync()
+    {
+        await using var db = await app.DbAsync();
+        return (await db.Audit.CountAsync(), await db.Confirmations.CountAsync());
+    }
+
+    [Fact]
+    public async Task Initiation_PimsAsSent_WithTheNameDropped_IsClosedEM()
+    {
+        using var pharmacy = Peer.Pharmacy(app);
+        var r = await pharmacy.XmlPostAsync(Peer.Fixture("REMSInitiationRequest.pims.xml"));
+        r.Code.ShouldBe(200, r.ToString());
+        r.ContentType.ShouldBe("application/xml");
+        Peer.Pims(r.Raw, Init + ".response.responsestatus.closed.reasoncode").ShouldBe("EM");
+    }
+
+    [Theory]
+    [InlineData("Name")]
+    [InlineData("Names")]
+    [InlineData("lower-case")]
+    public async Task Initiation_ForMaria_IsOpen_WithTheCaseNumberWherePimsReadsIt(string variant)
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var pharmacy = Peer.Pharmacy(app);
+        var xml = WithName(Peer.Fixture("REMSInitiationRequest.pims.xml"), "Maria", "Lopez", "1986-04-12", names: variant == "Names");
+        var r = await pharmacy.XmlPostAsync(variant == "lower-case" ? Lower(xml) : xml);
+        r.Code.ShouldBe(200, r.ToString());
+        Peer.Pims(r.Raw, Init + ".patient.humanpatient.identification.remspatientid").ShouldBe("enr_pat_demo_maria", r.Raw);
+        Peer.PimsHas(r.Raw, Init + ".response.responsestatus.closed").ShouldBeFalse();
+
+        // Strict on output: NCPDP casing, To/From swapped, RelatesToMessageID.
+        r.Raw.ShouldContain("<REMSInitiationResponse>");
+        r.Raw.ShouldContain("<To Qualifier=\"REMS\">Pharmacy 123</To>");
+        r.Raw.ShouldContain($"<RelatesToMessageID>{Peer.Pims(xml, "message.header.messageid")}</RelatesToMessageID>");
+    }
+
+    [Fact]
+    public async Task RemsRequest_BeforeAnyAuthorization_IsDeniedEC_AndChangesNoConfirmation()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var pharmacy = Peer.Pharmacy(app);
+        var before = await StateAsync();
+        var r = await pharmacy.XmlPostAsync(Request("enr_pat_demo_maria"));
+        r.Code.ShouldBe(200, r.ToString());
+        Peer.Pims(r.Raw, Resp + ".denied.deniedreasoncode").ShouldBe("EC");
+        Peer.Pims(r.Raw, Resp + ".denied.remscaseid").ShouldBe("enr_pat_demo_maria");
+        Peer.NoteCodes(Peer.Pims(r.Raw, Resp + ".denied.remsnote")).ShouldBe(["REMS.AUTHORIZATION_MISSING"]);
+        (await StateAsync()).Confirmations.ShouldBe(before.Confirmations);
+    }
+
+    [Theory]
+    [InlineData("ProductCode")]
+    [InlineData("NDC")]
+    [InlineData("ProductNDC")]
+    public async Task RemsRequest_AfterTheJsonApiAuthorizes_IsApproved_AsAConfirmation_AndARetryGetsTheSameNumber(string drugVariant)
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var id = await Scenario.ReadyFrpAsync(app, park, $"Ncpdp {drugVariant}");
+        var authorization = await Scenario.AuthorizedAsync(park, id);
+        using var pharmacy = Peer.Pharmacy(app);
+
+        var r = await pharmacy.XmlPostAsync(Request(authorization, drugVariant));
+        r.Code.ShouldBe(200, r.ToString());
+        var number = Peer.Pims(r.Raw, Resp + ".approved.remsauthorizationnumber");
+        number.ShouldNotBeNull(r.Raw);
+        number.ShouldStartWith("C");
+        Peer.Pims(r.Raw, Resp + ".approved.remscaseid").ShouldBe(await Peer.CaseNumberAsync(app, id));
+        Peer.Pims(r.Raw, Resp + ".approved.authorizationperiod.expirationdate.date").ShouldBe("2026-11-18");
+
+        // The JSON API sees the same state: the authorization is confirmed.
+        using var json = app.Pharmacy();
+        (await json.GetJsonAsync($"/api/v1/authorizations/{authorization}")).Str("state").ShouldBe("Confirmed");
+
+        var again = await pharmacy.XmlPostAsync(Request(authorization, drugVariant));
+        Peer.Pims(again.Raw, Resp + ".approved.remsauthorizationnumber").ShouldBe(number);
+    }
+
+    [Fact]
+    public async Task RemsRequest_PatientOnHold_IsDeniedEM_WithTheHoldInTheNote()
+    {
+        using var pharmacy = Peer.Pharmacy(app);
+        var r = await pharmacy.XmlPostAsync(Request("enr_pat_demo_rosa"));
+        Peer.Pims(r.Raw, Resp + ".denied.deniedreasoncode").ShouldBe("EM", r.Raw);
+        Peer.NoteCodes(Peer.Pims(r.Raw, Resp + ".denied.remsnote")).ShouldContain("REMS.HOLD_CONTRACEPTION_LAPSE");
+    }
+
+    [Fact]
+    public async Task RemsRequest_UnknownCase_IsDeniedEC()
+    {
+        using var pharmacy = Peer.Pharmacy(app);
+        var r = await pharmacy.XmlPostAsync(Request("a24e73e53b2"));
+        Peer.Pims(r.Raw, Resp + ".denied.deniedreasoncode").ShouldBe("EC", r.Raw);
+        Peer.Pims(r.Raw, Resp + ".denied.remscaseid").ShouldBe("a24e73e53b2");
+    }
+
+    [Fact]
+    public async Task RxFill_IsAcknowledgedOnlyOnceTheDispenseIsRecorded()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var id = await Scenario.ReadyFrpAsync(app, park, "Rxfill Case");
+        var authorization = await Scenario.AuthorizedAsync(park, id);
+        using var pharmacy = Peer.Pharmacy(app);
+        var approved = await pharmacy.XmlPostAsync(Request(authorization));
+        var confirmation = Peer.Pims(approved.Raw, Resp + ".approved.remsauthorizationnumber")!;
+        var fill = WithName(Peer.Fixture("RxFill.pims.xml"), "Rxfill", "Case", "1988-02-03");
+
+        var early = await pharmacy.XmlPostAsync(fill);
+        Peer.Pims(early.Raw, "message.body.error.code").ShouldBe("EC", early.Raw);
+        Peer.Pims(early.Raw, "message.body.error.description")!.ShouldContain(confirmation);
+
+        using var json = app.Pharmacy();
+        (await Scenario.DispenseAsync(json, confirmation)).Code.ShouldBe(201);
+        var done = await pharmacy.XmlPostAsync(fill);
+        Peer.Pims(done.Raw, "message.body.status.code").ShouldBe("000", done.Raw);
+    }
+
+    public static TheoryData<string, string, int> BadMessages => new()
+    {
+        { "unknown root", "<NotAMessage><Body/></NotAMessage>", 400 },
+        { "malformed", "<Message><Body><REMSRequest></Body></Message>", 400 },
+        { "not xml", "{\"json\":true}", 400 },
+        { "empty", "", 400 },
+        { "XXE", "<?xml version=\"1.0\"?><!DOCTYPE m [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><Message><Body><REMSRequest><REMSReferenceID>&x;</REMSReferenceID></REMSRequest></Body></Message>", 400 },
+        { "billion laughs", "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\"><!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\"><!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">]><Message><Body><REMSRequest><REMSReferenceID>&lol4;</REMSReferenceID></REMSRequest></Body></Message>", 400 },
+        { "unknown message", "<Message><Header><MessageID>1</MessageID></Header><Body><CancelRx/></Body></Message>", 400 },
+        { "huge", "<Message><Body><REMSRequest><REMSReferenceID>" + new string('x', 1_100_000) + "</REMSReferenceID></REMSRequest></Body></Message>", 413 },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadMessages))]
+    public async Task BadXml_GetsAnNcpdpError_AndChangesNothing(string what, string xml, int status)
+    {
+        using var pharmacy = Peer.Pharmacy(app);
+        var before = await StateAsync();
+        var r = await pharmacy.XmlPostAsync(xml);
+        r.Code.ShouldBe(status, what + ": " + r);
+        Peer.Pims(r.Raw, "message.body.error.code").ShouldBe("ER", what);
+        r.Raw.ShouldNotContain("root:");
+        (await StateAsync()).ShouldBe(before, what);
+    }
+
+    [Fact]
+    public async Task NewRx_IsNotOurs_ToAnswer()
+    {
+        using var pharmacy = Peer.Pharmacy(app);
+        var r = await pharmacy.XmlPostAsync(Peer.Fixture("NewRx.request-generator.xml"));
+        r.Code.ShouldBe(400);
+        Peer.Pims(r.Raw, "message.body.error.description")!.ShouldContain("NewRx");
+    }
+
+    [Fact]
+    public async Task OnlyAPharmacyCredential_MaySendRemsMessages()
+    {
+        using var anon = app.Client();
+        (await anon.XmlPostAsync(Request("enr_pat_demo_maria"))).Code.ShouldBe(401);
+        using var office = Peer.Office(app);
+        var r = await office.XmlPostAsync(Request("enr_pat_demo_maria"));
+        r.Code.ShouldBe(403);
+        Peer.Pims(r.Raw, "message.body.error.code").ShouldBe("ER");
+        using var wrongKey = Peer.BearerKey(app, "not-a-key");
+        (await wrongKey.XmlPostAsync(Request("enr_pat_demo_maria"))).Code.ShouldBe(401);
+    }
+}
+
+public sealed class SqliteNcpdpTests(SqliteApp app) : NcpdpTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgresNcpdpTests(PostgresApp app) : NcpdpTests(app), IClassFixture<PostgresApp>;

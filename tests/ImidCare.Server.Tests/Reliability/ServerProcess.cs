@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace ImidCare.Server.Tests.Reliability;
+
+/// <summary>
+/// The real `imidcare` executable as a separate OS process (the test project's output holds it),
+/// so a test can kill it with SIGKILL or run two of them against one database.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process process;
+
+    private ServerProcess(Process process, Uri baseAddress)
+    {
+        this.process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "imidcare.dll");
+
+    /// <summary>Runs a CLI command to completion and returns its exit code and output.</summary>
+    public static async Task<(int Exit, string Output)> RunAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet", [Dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
+    public static async Task<ServerProcess> StartAsync(string provider, string connection)
+    {
+        var port = FreePort();
+        var psi = new ProcessStartInfo("dotnet", [Dll, "serve", "--provider", provider, "--connection", connection, "--urls", $"http://127.0.0.1:{port}", "--no-demo"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var p = Process.Start(psi)!;
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        var server = new ServerProcess(p, new Uri($"http://127.0.0.1:{port}"));
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        for (var i = 0; i < 300; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync("/health")).IsSuccessStatusCode)
+                {
+                    return server;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            if (p.HasExited)
+            {
+                throw new InvalidOperationException($"The server exited with code {p.ExitCode} before listening.");
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("The server did not start within 30 s.");
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flush — as a power cut would leave it.</summary>
+    public void KillHard() => process.Kill(entireProcessTree: true);
+
+    public HttpClient Client(string apiKey)
+    {
+        var c = new HttpClient { BaseAddress = BaseAddress };
+        c.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        return c;
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+    }
+}
