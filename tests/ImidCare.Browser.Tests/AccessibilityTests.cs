@@ -34,7 +34,7 @@ public sealed class AccessibilityTests(WebApp app)
     [MemberData(nameof(Pages))]
     public async Task Page_HasNoAxeViolations(string user, string password, string url)
     {
-        var page = await app.LoginAsync(user, password, bypassCsp: true);
+        var page = await app.LoginAsync(user, password);
         await page.GotoAsync(url);
         var violations = await WebApp.AxeViolationsAsync(page);
         violations.ShouldBeEmpty(string.Join("\n", violations));
@@ -44,7 +44,7 @@ public sealed class AccessibilityTests(WebApp app)
     [Fact]
     public async Task TheCheck_CatchesAViolation()
     {
-        var page = await app.LoginAsync("john", "demo-john-2026", bypassCsp: true);
+        var page = await app.LoginAsync("john", "demo-john-2026");
         await page.GotoAsync("/learn");
         await page.EvaluateAsync("() => document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/static/site.css\">')");
         (await WebApp.AxeViolationsAsync(page)).ShouldContain(v => v.StartsWith("image-alt", StringComparison.Ordinal));

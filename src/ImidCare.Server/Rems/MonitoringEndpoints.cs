@@ -181,7 +181,7 @@ public static class MonitoringEndpoints
     internal static async Task<Reply> ClearHoldAsync(Caller caller, string id, string holdId, ClearHoldRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
     {
         // Who may act is settled before anything about the hold is revealed.
-        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
+        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id, ct);
         if (patient is null)
         {
             return Problems.NotFound($"Patient '{id}'");
@@ -193,7 +193,7 @@ public static class MonitoringEndpoints
             return Problems.Forbidden("Only the patient's prescriber or the program's safety staff clear a hold.");
         }
 
-        var hold = await db.Holds.FirstOrDefaultAsync(h => h.Id == holdId && h.PatientId == id);
+        var hold = await db.Holds.FirstOrDefaultAsync(h => h.Id == holdId && h.PatientId == id, ct);
         if (hold is null)
         {
             return Problems.NotFound($"Hold '{holdId}' of patient '{id}'");
