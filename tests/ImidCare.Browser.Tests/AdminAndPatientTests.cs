@@ -83,6 +83,14 @@ public sealed class AdminAndPatientTests(WebApp app)
     {
         var context = await app.Browser.NewContextAsync(new() { BaseURL = app.BaseUrl, ViewportSize = new() { Width = 390, Height = 844 } });
         var page = await context.NewPageAsync();
+        var cspErrors = new List<string>();
+        page.Console += (_, m) =>
+        {
+            if (m.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+            {
+                cspErrors.Add(m.Text);
+            }
+        };
         await page.GotoAsync("/learn/drug/pomalidomide");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Pomalidomide (Pomalyst)" })).ToBeVisibleAsync();
         await WebApp.ScreenshotAsync(page, "learn-pomalidomide");
@@ -90,6 +98,7 @@ public sealed class AdminAndPatientTests(WebApp app)
         (await page.Locator("article").InnerTextAsync()).ShouldContain("I take pomalidomide");
         await WebApp.ScreenshotAsync(page, "learn-wallet-card");
         (await page.GotoAsync("/learn/drug/aspirin"))!.Status.ShouldBe(404);
+        cspErrors.ShouldBeEmpty(); // the pages' own script runs under the server's content security policy
         await context.CloseAsync();
     }
 }

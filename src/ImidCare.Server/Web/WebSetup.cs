@@ -4,6 +4,7 @@ using ImidCare.Store;
 using ImidCare.Store.Entities;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
 using NodaTime;
@@ -20,6 +21,9 @@ public static class WebSetup
     public const string CookieScheme = "ImidCareWeb";
     public const string PolicyScheme = "ImidCareAny";
     public const string SessionClaim = "session";
+
+    /// <summary>Named like the hardening's per-caller rate-limit key expects (".ImidCare…").</summary>
+    public const string CookieName = ".ImidCare.Web";
 
     public static class Policies
     {
@@ -39,6 +43,9 @@ public static class WebSetup
             o.Conventions.AuthorizeFolder("/Admin", Policies.Staff);
             o.Conventions.AuthorizeFolder("/Me", Policies.Patient);
             o.Conventions.AllowAnonymousToPage("/Login");
+
+            // The web login is limited like the API's (per address, ImidCare:RateLimit:LoginPerMinute).
+            o.Conventions.AddPageApplicationModelConvention("/Login", m => m.EndpointMetadata.Add(new EnableRateLimitingAttribute(Hosting.Hardening.LoginPolicy)));
             o.Conventions.AllowAnonymousToPage("/Denied");
             o.Conventions.AllowAnonymousToPage("/Index");
             o.Conventions.AllowAnonymousToFolder("/Learn");
@@ -59,7 +66,7 @@ public static class WebSetup
             .AddPolicyScheme(PolicyScheme, "API credential or web cookie", o => o.ForwardDefaultSelector = SelectScheme)
             .AddCookie(CookieScheme, o =>
             {
-                o.Cookie.Name = "imidcare";
+                o.Cookie.Name = CookieName;
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Strict;
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
@@ -99,7 +106,7 @@ public static class WebSetup
         }
 
         var html = r.Headers[HeaderNames.Accept].ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
-        return html || r.Cookies.ContainsKey("imidcare") || r.HasFormContentType ? CookieScheme : ImidCareAuthHandler.SchemeName;
+        return html || r.Cookies.ContainsKey(CookieName) || r.HasFormContentType ? CookieScheme : ImidCareAuthHandler.SchemeName;
     }
 
     /// <summary>The cookie lives only as long as its session: a logout or an expired session ends it at once.</summary>

@@ -10,4 +10,6 @@
   // Pharmacy counter: scanners and people type lower case; numbers are upper case.
   var number = document.querySelector('.counter input[name=Number]');
   if (number) { number.addEventListener('input', function () { number.value = number.value.toUpperCase(); }); }
+  // Print buttons (no inline handlers: the content security policy allows only this file's script).
+  document.querySelectorAll('[data-print]').forEach(function (b) { b.addEventListener('click', function () { window.print(); }); });
 })();

@@ -1,50 +1,36 @@
-using ImidCare.Server.Rems;
+using ImidCare.Server.Admin;
 using ImidCare.Server.Web;
+using ImidCare.Store.Entities;
 using Microsoft.EntityFrameworkCore;
-using NodaTime;
 
 namespace ImidCare.Server.Pages.Admin;
 
 /// <summary>
-/// The compliance dashboard: late pregnancy tests, overdue surveys, authorizations about to
-/// expire, open holds, certifications to review. Every line comes from the same status the API
-/// returns for a patient.
+/// The compliance dashboard: the program's compliance sweep (the same report the staff API and
+/// the CLI give: late pregnancy tests, overdue surveys, authorizations expiring today), open
+/// holds, and certifications to review.
 /// </summary>
 public sealed class IndexModel : WebPage
 {
-    public static readonly Duration ExpiringWithin = Duration.FromHours(48);
+    public ComplianceReport Report { get; private set; } = null!;
 
-    public IReadOnlyList<PatientStatusDto> LateTests { get; private set; } = [];
+    public IReadOnlyDictionary<string, string> Names { get; private set; } = new Dictionary<string, string>();
 
-    public IReadOnlyList<PatientStatusDto> OverdueSurveys { get; private set; } = [];
-
-    public IReadOnlyList<(PatientStatusDto Patient, AuthorizationSummary Authorization)> Expiring { get; private set; } = [];
-
-    public IReadOnlyList<PatientStatusDto> OnHold { get; private set; } = [];
+    public IReadOnlyList<(HoldRecord Hold, string Patient)> Holds { get; private set; } = [];
 
     public int CertificationsToReview { get; private set; }
 
-    public int PatientCount { get; private set; }
+    public string Name(string patientId) => Names.TryGetValue(patientId, out var n) ? n : patientId;
 
     public async Task OnGetAsync()
     {
         await using var db = await DbAsync();
-        var now = Now;
-        var ids = await db.Patients.AsNoTracking().OrderBy(p => p.Name).Select(p => p.Id).Take(2000).ToListAsync(Ct);
-        var all = new List<PatientStatusDto>();
-        foreach (var id in ids)
-        {
-            if (await PatientEndpoints.StatusAsync(db, id, now, Ct) is { } s)
-            {
-                all.Add(s);
-            }
-        }
-
-        PatientCount = all.Count;
-        LateTests = [.. all.Where(s => s.NextPregnancyTest is { Overdue: true })];
-        OverdueSurveys = [.. all.Where(s => s.PatientSurvey.Due && s.TherapyStart is not null)];
-        Expiring = [.. all.SelectMany(s => s.Authorizations.Where(a => a.State == "Active" && a.ExpiresAt - now <= ExpiringWithin).Select(a => (s, a)))];
-        OnHold = [.. all.Where(s => s.Holds.Count > 0)];
+        Report = await ComplianceSweep.RunAsync(db, Now, Ct);
+        var ids = Report.LateTests.Select(t => t.PatientId).Concat(Report.OverdueSurveys.Select(s => s.PatientId)).Concat(Report.ExpiringToday.Select(a => a.PatientId)).Distinct().ToList();
+        Names = await db.Patients.AsNoTracking().Where(p => ids.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.Name, Ct);
+        var holds = await db.Holds.AsNoTracking().Where(h => h.ClearedAt == null)
+            .Join(db.Patients, h => h.PatientId, p => p.Id, (h, p) => new { h, p.Name }).Take(500).ToListAsync(Ct);
+        Holds = [.. holds.OrderBy(x => x.h.OpenedAt).Select(x => (x.h, x.Name))];
         CertificationsToReview = await db.PrescriberCertifications.CountAsync(c => c.Status != "Certified", Ct)
             + await db.PharmacyCertifications.CountAsync(c => c.Status != "Certified", Ct);
     }
