@@ -253,39 +253,7 @@ public static class PharmacyEndpoints
         });
     }
 
-    private static async Task<IResult> ChangeStatus(HttpContext http, string id, string program, string action, StatusChangeRequest req, WriteGate gate)
-    {
-        var caller = http.Caller();
-        if (caller.Role != Roles.Admin)
-        {
-            return Problems.Forbidden("Only a program administrator changes certification status.").ToResult();
-        }
-
-        if (string.IsNullOrWhiteSpace(req.Reason))
-        {
-            return Problems.Validation("reason", "A reason is required.").ToResult();
-        }
-
-        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
-        {
-            var programId = program.ToUpperInvariant();
-            var cert = await db.PharmacyCertifications.FirstOrDefaultAsync(c => c.PharmacyId == id && c.ProgramId == programId);
-            if (cert is null)
-            {
-                return Problems.NotFound($"Certification of pharmacy '{id}' in '{program}'");
-            }
-
-            var result = CertificationTransitions.Apply(cert.Status, action);
-            if (result.Error is not null)
-            {
-                return Problems.Conflict("That status change is not possible.", result.Error);
-            }
-
-            cert.Status = result.Status!;
-            cert.StatusReason = req.Reason;
-            cert.UpdatedAt = now;
-            audit.Append(caller.AsActor(), $"pharmacy.certification.{action}", $"pharmacy/{id}", AuditData.Of(new { program = programId, req.Reason }));
-            return Reply.Ok(new CertificationDto(cert.ProgramId, cert.Status, cert.StatusReason, cert.CertifiedAt));
-        });
-    }
+    private static Task<IResult> ChangeStatus(HttpContext http, string id, string program, string action, StatusChangeRequest req, WriteGate gate) =>
+        CertificationTransitions.ChangeAsync(http, gate, req, "pharmacy", id, program, action,
+            async (db, programId) => await db.PharmacyCertifications.FirstOrDefaultAsync(c => c.PharmacyId == id && c.ProgramId == programId));
 }

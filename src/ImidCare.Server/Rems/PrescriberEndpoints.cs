@@ -161,7 +161,17 @@ public static class PrescriberEndpoints
         });
     }
 
-    private static async Task<IResult> ChangeStatus(HttpContext http, string id, string program, string action, StatusChangeRequest req, WriteGate gate)
+    private static Task<IResult> ChangeStatus(HttpContext http, string id, string program, string action, StatusChangeRequest req, WriteGate gate) =>
+        CertificationTransitions.ChangeAsync(http, gate, req, "prescriber", id, program, action,
+            async (db, programId) => await db.PrescriberCertifications.FirstOrDefaultAsync(c => c.PrescriberId == id && c.ProgramId == programId));
+}
+
+/// <summary>The certification state machine, shared by prescribers and pharmacies: every other transition is refused.</summary>
+public static class CertificationTransitions
+{
+    /// <summary>Suspend, revoke or reinstate a certification (administrator), audited with its reason.</summary>
+    public static async Task<IResult> ChangeAsync(HttpContext http, WriteGate gate, StatusChangeRequest req, string kind, string id, string program, string action,
+        Func<ImidCareDb, string, Task<ICertification?>> find)
     {
         var caller = http.Caller();
         if (caller.Role != Roles.Admin)
@@ -177,13 +187,13 @@ public static class PrescriberEndpoints
         return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
         {
             var programId = program.ToUpperInvariant();
-            var cert = await db.PrescriberCertifications.FirstOrDefaultAsync(c => c.PrescriberId == id && c.ProgramId == programId);
+            var cert = await find(db, programId);
             if (cert is null)
             {
-                return Problems.NotFound($"Certification of prescriber '{id}' in '{program}'");
+                return Problems.NotFound($"Certification of {kind} '{id}' in '{program}'");
             }
 
-            var result = CertificationTransitions.Apply(cert.Status, action);
+            var result = Apply(cert.Status, action);
             if (result.Error is not null)
             {
                 return Problems.Conflict("That status change is not possible.", result.Error);
@@ -192,15 +202,11 @@ public static class PrescriberEndpoints
             cert.Status = result.Status!;
             cert.StatusReason = req.Reason;
             cert.UpdatedAt = now;
-            audit.Append(caller.AsActor(), $"prescriber.certification.{action}", $"prescriber/{id}", AuditData.Of(new { program = programId, req.Reason }));
+            audit.Append(caller.AsActor(), $"{kind}.certification.{action}", $"{kind}/{id}", AuditData.Of(new { program = programId, req.Reason }));
             return Reply.Ok(new CertificationDto(cert.ProgramId, cert.Status, cert.StatusReason, cert.CertifiedAt));
         });
     }
-}
 
-/// <summary>The certification state machine, shared by prescribers and pharmacies: every other transition is refused.</summary>
-public static class CertificationTransitions
-{
     public static (string? Status, string? Error) Apply(string current, string action) => (current, action) switch
     {
         (nameof(CertificationStatus.Certified), "suspend") => (nameof(CertificationStatus.Suspended), null),

@@ -90,7 +90,21 @@ public sealed class Prescriber
     public Instant CreatedAt { get; set; }
 }
 
-public sealed class PrescriberCertification
+/// <summary>What a prescriber's and a pharmacy's certification have in common: one state machine serves both.</summary>
+public interface ICertification
+{
+    string ProgramId { get; }
+
+    string Status { get; set; }
+
+    string? StatusReason { get; set; }
+
+    Instant? CertifiedAt { get; }
+
+    Instant UpdatedAt { get; set; }
+}
+
+public sealed class PrescriberCertification : ICertification
 {
     public required string Id { get; set; }
 
@@ -134,7 +148,7 @@ public sealed class Pharmacy
     public Instant CreatedAt { get; set; }
 }
 
-public sealed class PharmacyCertification
+public sealed class PharmacyCertification : ICertification
 {
     public required string Id { get; set; }
 
