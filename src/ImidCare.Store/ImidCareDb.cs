@@ -67,6 +67,8 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
 
     public DbSet<CalendarFeed> CalendarFeeds => Set<CalendarFeed>();
 
+    public DbSet<OutageRecord> Outages => Set<OutageRecord>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         configurationBuilder.Properties<Instant>().HaveConversion<InstantTicksConverter>();
@@ -205,6 +207,7 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
             e.ToTable("calendar_feeds").HasKey(x => x.TokenHash);
             e.HasIndex(x => x.PatientId);
         });
+        b.Entity<OutageRecord>().ToTable("outages").HasKey(x => x.Id);
         b.Entity<AuditRecord>(e =>
         {
             e.ToTable("audit").HasKey(x => x.Seq);

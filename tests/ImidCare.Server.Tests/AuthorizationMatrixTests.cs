@@ -72,6 +72,8 @@ public sealed class AuthorizationMatrixTests(SqliteApp app) : IClassFixture<Sqli
         [("GET", "/api/v1/audit")] = (Staff, null),
         [("GET", "/api/v1/audit/verify")] = (Staff, null),
         [("GET", "/api/v1/compliance")] = (Staff, null),
+        [("POST", "/api/v1/outages")] = ([Admin], new { from = "2026-11-16T00:00:00Z", to = "2026-11-16T01:00:00Z", reason = "matrix" }),
+        [("GET", "/api/v1/outages")] = (Authenticated, null),
         [("GET", "/api/v1/therapy/regimens")] = (Authenticated, null),
         [("POST", "/api/v1/therapy/calendar")] = (Authenticated, new { plan = new { regimenId = "pom-mm-pd", start = "2026-11-02", ageYears = 60 }, through = "2026-11-05" }),
         [("POST", "/api/v1/therapy/dose-check")] = (Authenticated, new { drug = "pomalidomide", indication = "multipleMyeloma", currentDoseMg = 4, anc = 450, platelets = (int?)null }),

@@ -27,7 +27,8 @@ public sealed record ConfirmationFacts(
     IReadOnlyList<OpenHold> Holds,
     bool FirstPrescription,
     LocalDate? LastPatientSurvey,
-    PreviousDispense? LastDispense);
+    PreviousDispense? LastDispense,
+    Instant? ExpiresBeforeOutage = null);
 
 public sealed record ConfirmationDecision(Decision Decision, Instant? ExpiresAt);
 
@@ -104,6 +105,11 @@ public static class DispensingRules
             static _ => new Reason("REMS.PRESCRIBER_NOT_CERTIFIED", "The prescriber's certification is no longer active.", PrescriberStill));
         b.Check(f.Enrollment == EnrollmentStatus.Enrolled, EnrolledStillReason, f,
             static _ => new Reason("REMS.PATIENT_NOT_ENROLLED", "The patient is no longer enrolled.", PrescriberStill));
+        if (f.ExpiresBeforeOutage is { } before && before != f.AuthorizationExpiresAt)
+        {
+            b.Pass(OutageRules.Extended(before, f.AuthorizationExpiresAt, p.Zone));
+        }
+
         AuthorizationRules.AddHolds(b, f.Holds, Holds);
         b.Add(WithSource(SurveyRules.PatientSurveyCurrent(p, f.Category, f.FirstPrescription, f.LastPatientSurvey, today), SurveyFirst));
         b.Add(EarlyFill(p, f.LastDispense, today));

@@ -78,6 +78,7 @@ public static class ServerApp
         AuthorizationEndpoints.Map(api);
         SafetyEndpoints.Map(api);
         AuditEndpoints.Map(api);
+        OutageEndpoints.Map(api);
         Therapy.TherapyEndpoints.Map(api);
         Interop.InteropEndpoints.Map(app);
         app.UseImidCareWeb();

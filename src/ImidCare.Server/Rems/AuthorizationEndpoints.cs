@@ -185,10 +185,12 @@ public static class AuthorizationEndpoints
         var program = facts.Program;
         var pharmacyCert = await db.PharmacyCertifications.Where(c => c.PharmacyId == pharmacyId && c.ProgramId == program.Id).Select(c => c.Status).FirstOrDefaultAsync(ct);
         var prescriberCert = await db.PrescriberCertifications.Where(c => c.PrescriberId == a.PrescriberId && c.ProgramId == program.Id).Select(c => c.Status).FirstOrDefaultAsync(ct);
+        // A declared outage stops the authorization's clock (the rule is pure; the outages are facts).
+        var expiresAt = OutageRules.Extend(a.IssuedAt, a.ExpiresAt, await Admin.OutageEndpoints.ForProgramAsync(db, program.Id, ct));
         return new ConfirmationFacts(
-            program, now, pharmacyCert is null ? null : Enum.Parse<CertificationStatus>(pharmacyCert), Enum.Parse<AuthorizationState>(a.State), a.ExpiresAt,
+            program, now, pharmacyCert is null ? null : Enum.Parse<CertificationStatus>(pharmacyCert), Enum.Parse<AuthorizationState>(a.State), expiresAt,
             prescriberCert is null ? null : Enum.Parse<CertificationStatus>(prescriberCert), Enum.Parse<EnrollmentStatus>(facts.Enrollment.Status),
-            Enum.Parse<RiskCategory>(a.Category), facts.Holds, facts.FirstPrescription, facts.LastPatientSurvey, facts.LastDispense);
+            Enum.Parse<RiskCategory>(a.Category), facts.Holds, facts.FirstPrescription, facts.LastPatientSurvey, facts.LastDispense, a.ExpiresAt);
     }
 
     private static async Task<IResult> Confirm(HttpContext http, string number, WriteGate gate)
@@ -292,7 +294,7 @@ public static class AuthorizationEndpoints
         var a = await db.Authorizations.FirstAsync(x => x.Number == c.AuthorizationNumber);
         var program = ProgramCatalog.Find(a.ProgramId)!;
         var decision = DispensingRules.Dispense(new DispenseFacts(
-            program, now, c.State == "active", c.ExpiresAt, true, a.DaysSupply, req.DaysSupply, req.Quantity, Enum.Parse<RiskCategory>(a.Category), req.Checklist));
+            program, now, c.State == "active", OutageRules.Extend(c.IssuedAt, c.ExpiresAt, await Admin.OutageEndpoints.ForProgramAsync(db, program.Id, ct)), true, a.DaysSupply, req.DaysSupply, req.Quantity, Enum.Parse<RiskCategory>(a.Category), req.Checklist));
         var dto = DecisionDto.From(decision);
         if (!decision.IsAllowed)
         {

@@ -118,3 +118,22 @@ public sealed class AuditRecord
 
     public required string Hash { get; set; }
 }
+
+/// <summary>A program outage the administrator declared: windows open during it are extended by its length.</summary>
+public sealed class OutageRecord
+{
+    public required string Id { get; set; }
+
+    /// <summary>The program it affects, or null for all programs.</summary>
+    public string? ProgramId { get; set; }
+
+    public Instant From { get; set; }
+
+    public Instant To { get; set; }
+
+    public required string Reason { get; set; }
+
+    public required string DeclaredBy { get; set; }
+
+    public Instant DeclaredAt { get; set; }
+}
