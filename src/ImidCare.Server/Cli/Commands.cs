@@ -136,7 +136,7 @@ public static class Commands
             Console.WriteLine($"ImidCare is running at {url}  (storage: {storage.Provider}; API under {url}/api/v1, OpenAPI at {url}/openapi/v1.json)");
             if (demo)
             {
-                Console.WriteLine("Demo logins (POST /api/v1/session with {\"username\",\"password\"}; send the token as 'Authorization: Bearer <token>'):");
+                Console.WriteLine($"Demo logins: open {url}/ in a browser and log in, or POST /api/v1/session with {{\"username\",\"password\"}} and send the token as 'Authorization: Bearer <token>':");
                 foreach (var l in DemoSeed.Logins)
                 {
                     Console.WriteLine($"  {l.Role,-11} {l.Username,-11} {l.Password,-17} {l.What}");
