@@ -117,11 +117,7 @@ public static class BackupCommands
         return [backup, restore, sweep];
     }
 
-    private static StorageOptions Storage(string provider, string? connection) =>
-        ServerApp.Storage(new ConfigurationBuilder().AddCommandLine([
-            $"--ImidCare:Storage:Provider={provider}",
-            .. connection is null ? Array.Empty<string>() : [$"--ConnectionStrings:ImidCare={connection}"],
-        ]).Build());
+    private static StorageOptions Storage(string provider, string? connection) => Commands.Storage(provider, connection);
 
     /// <summary>Runs a PostgreSQL client tool with the connection's parts as libpq environment variables (no password on the command line).</summary>
     private static async Task<(int Code, string Output)> PgToolAsync(string tool, string connectionString, string[] args, CancellationToken ct)

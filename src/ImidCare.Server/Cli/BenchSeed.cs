@@ -27,13 +27,7 @@ public static class BenchSeed
         var command = new Command("bench-seed", "Seed load-test patients with live authorizations (after `seed`).") { provider, connection, count, output };
         command.SetAction(async (r, ct) =>
         {
-            var config = new ConfigurationBuilder().AddCommandLine([
-                $"--ImidCare:Storage:Provider={r.GetValue(provider)}",
-                .. r.GetValue(connection) is { } c ? new[] { $"--ConnectionStrings:ImidCare={c}" } : [],
-            ]).Build();
-            var services = new ServiceCollection();
-            services.AddImidCare(ServerApp.Storage(config));
-            await using var sp = services.BuildServiceProvider();
+            await using var sp = Commands.Open(r.GetValue(provider)!, r.GetValue(connection));
             await ServerApp.PrepareAsync(sp, demo: true, ct);
             var numbers = new List<string>();
             var gate = sp.GetRequiredService<WriteGate>();

@@ -35,7 +35,7 @@ public static class Commands
         var seed = new Command("seed", "Create the schema and the demo data (only into an empty database).") { provider, connection };
         seed.SetAction(async (r, ct) =>
         {
-            await using var services = await OpenAsync(r.GetValue(provider)!, r.GetValue(connection), ct);
+            await using var services = Open(r.GetValue(provider)!, r.GetValue(connection));
             await ServerApp.PrepareAsync(services, demo: true, ct);
             Console.WriteLine("Schema migrated; demo data present.");
             return 0;
@@ -44,7 +44,7 @@ public static class Commands
         var verify = new Command("verify", "Recompute the audit hash chain; exit 1 and name the first broken record if it does not hold.") { provider, connection };
         verify.SetAction(async (r, ct) =>
         {
-            await using var services = await OpenAsync(r.GetValue(provider)!, r.GetValue(connection), ct);
+            await using var services = Open(r.GetValue(provider)!, r.GetValue(connection));
             await using var db = await services.GetRequiredService<IDbContextFactory<ImidCareDb>>().CreateDbContextAsync(ct);
             var result = await AuditChain.VerifyAsync(db, ct);
             if (result.Intact)
@@ -114,14 +114,16 @@ public static class Commands
         return [.. list];
     }
 
-    private static async Task<ServiceProvider> OpenAsync(string provider, string? connection, CancellationToken ct)
+    /// <summary>The storage the CLI options name, read the way the server reads its configuration.</summary>
+    internal static StorageOptions Storage(string provider, string? connection) =>
+        ServerApp.Storage(new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(HostArgs(provider, connection, "http://127.0.0.1:0")).Build());
+
+    /// <summary>The server's storage services without the web host, for the CLI's own commands.</summary>
+    internal static ServiceProvider Open(string provider, string? connection)
     {
-        var config = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(HostArgs(provider, connection, "http://127.0.0.1:0")).Build();
         var services = new ServiceCollection();
-        services.AddImidCare(ServerApp.Storage(config));
-        var sp = services.BuildServiceProvider();
-        await Task.CompletedTask;
-        return sp;
+        services.AddImidCare(Storage(provider, connection));
+        return services.BuildServiceProvider();
     }
 
     private static int Serve(string[] args, bool demo)
