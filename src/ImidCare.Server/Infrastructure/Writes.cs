@@ -69,7 +69,6 @@ public static class Writes
     {
         public IResult ToResult() => Json.Length == 0
             ? Results.StatusCode(Status)
-            : Results.Content(Json, Json.Contains("\"type\":\"https://imidcare.example/problems/", StringComparison.Ordinal) && Status >= 400
-                ? "application/problem+json" : "application/json", Encoding.UTF8, Status);
+            : Results.Content(Json, Status >= 400 ? "application/problem+json" : "application/json", Encoding.UTF8, Status);
     }
 }
