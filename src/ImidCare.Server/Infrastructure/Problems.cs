@@ -70,6 +70,10 @@ public static class Problems
         Decision: DecisionDto.From(decision),
         Codes: [.. decision.Reasons.Select(r => r.Code)]));
 
+    /// <summary>The rules refuse impossible input with ArgumentException naming the parameter: a 400 on that field.</summary>
+    public static Reply FromArgument(ArgumentException e, string fallbackField = "body") =>
+        Validation(e.ParamName ?? fallbackField, e.Message.Split(" (Parameter")[0]);
+
     public static Reply NotFound(string what) => new(404, new ProblemDto(Base + "not-found", $"{what} was not found.", 404));
 
     public static Reply Conflict(string title, string detail, Decision? decision = null) => new(409, new ProblemDto(

@@ -116,7 +116,7 @@ public static class TherapyEndpoints
         }
         catch (ArgumentException e)
         {
-            return Problems.Validation(e.ParamName ?? "body", e.Message.Split(" (Parameter")[0]).ToResult();
+            return Problems.FromArgument(e).ToResult();
         }
         catch (KeyNotFoundException e)
         {
@@ -228,7 +228,7 @@ public static class TherapyEndpoints
         }
         catch (ArgumentException e)
         {
-            return Problems.Validation(e.ParamName ?? "holds", e.Message.Split(" (Parameter")[0]);
+            return Problems.FromArgument(e, "holds");
         }
 
         db.TreatmentPlans.Add(plan);
@@ -475,7 +475,7 @@ public static class TherapyEndpoints
         }
         catch (ArgumentException e)
         {
-            return Problems.Validation(e.ParamName ?? "body", e.Message.Split(" (Parameter")[0]);
+            return Problems.FromArgument(e);
         }
 
         var grades = new List<CtcaeGrade>();
