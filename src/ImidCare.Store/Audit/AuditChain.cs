@@ -82,7 +82,7 @@ public sealed record AuditVerification(bool Intact, long RecordsVerified, long? 
 public sealed class AuditWriter
 {
     private readonly ImidCareDb db;
-    private readonly Instant now;
+    private Instant now;
     private long lastSeq;
     private string lastHash;
 
@@ -100,6 +100,14 @@ public sealed class AuditWriter
             .Select(a => new { a.Seq, a.Hash }).FirstOrDefaultAsync(ct);
         return new AuditWriter(db, now, last?.Seq ?? 0, last?.Hash ?? AuditChain.Genesis);
     }
+
+    /// <summary>The time of the request now being written (the gate writes several per transaction).</summary>
+    internal void At(Instant instant) => now = instant;
+
+    internal (long Seq, string Hash) Mark() => (lastSeq, lastHash);
+
+    /// <summary>Forget the records of a request rolled back to its savepoint.</summary>
+    internal void Reset((long Seq, string Hash) mark) => (lastSeq, lastHash) = mark;
 
     public void Append(Actor actor, string action, string subject, string dataJson)
     {

@@ -1,0 +1,109 @@
+using ImidCare.Server.Tests.Support;
+using ImidCare.Store;
+using ImidCare.Store.Audit;
+using ImidCare.Store.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Shouldly;
+
+namespace ImidCare.Server.Tests.Reliability;
+
+/// <summary>
+/// The write gate's group commit: requests that wait together share one transaction, each in its
+/// own savepoint; one that fails is rolled back alone; the chain stays linear and verifiable.
+/// </summary>
+public abstract class GroupCommitTests(ImidCareApp app)
+{
+    [Fact]
+    public async Task WaitingWrites_ShareOneCommit_AndAFailingOne_IsRolledBackAlone()
+    {
+        var gate = app.Services.GetRequiredService<WriteGate>();
+        var tag = Guid.NewGuid().ToString("N");
+
+        // Hold the writer so that the next writes queue up behind it and form one batch.
+        var release = new TaskCompletionSource();
+        var holding = gate.RunAsync(async (db, audit, now) =>
+        {
+            await release.Task;
+            return 0;
+        });
+        await Task.Delay(100);
+        var batchesBefore = gate.Batches;
+
+        var writes = Enumerable.Range(0, 60).Select(i => gate.RunAsync(async (db, audit, now) =>
+        {
+            audit.Append(new Actor("test", "test"), "test.group-commit", $"test/{tag}/{i}", "{}");
+            db.IdempotencyRecords.Add(new IdempotencyRecord { CallerId = "test", Key = $"{tag}-{i}", RequestHash = "h", StatusCode = 200, ResponseJson = "{}", At = now });
+            await Task.Yield();
+            if (i == 30)
+            {
+                throw new InvalidOperationException("this request fails after writing");
+            }
+
+            return i;
+        })).ToList();
+        release.SetResult();
+        await holding;
+
+        for (var i = 0; i < writes.Count; i++)
+        {
+            if (i == 30)
+            {
+                await Should.ThrowAsync<InvalidOperationException>(writes[i]);
+            }
+            else
+            {
+                (await writes[i]).ShouldBe(i);
+            }
+        }
+
+        // The holding write was one batch; the sixty waited together and were at most a few more.
+        (gate.Batches - batchesBefore).ShouldBeLessThanOrEqualTo(3);
+
+        await using var check = await app.DbAsync();
+        var subjects = await check.Audit.Where(r => r.Action == "test.group-commit" && r.Subject.StartsWith($"test/{tag}/")).Select(r => r.Subject).ToListAsync();
+        subjects.Count.ShouldBe(59);
+        subjects.ShouldNotContain($"test/{tag}/30");
+        (await check.IdempotencyRecords.CountAsync(r => r.CallerId == "test" && r.Key.StartsWith(tag))).ShouldBe(59);
+        (await check.IdempotencyRecords.AnyAsync(r => r.Key == $"{tag}-30")).ShouldBeFalse();
+        (await AuditChain.VerifyAsync(check)).Intact.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task AWriteFailingInTheDatabase_IsRolledBackAlone()
+    {
+        var gate = app.Services.GetRequiredService<WriteGate>();
+        var tag = Guid.NewGuid().ToString("N");
+
+        // Two writes with the same primary key in one batch: the second fails at its own SaveChanges
+        // and is rolled back to its savepoint; the first commits.
+        var release = new TaskCompletionSource();
+        var holding = gate.RunAsync(async (db, audit, now) =>
+        {
+            await release.Task;
+            return 0;
+        });
+        await Task.Delay(100);
+        Task<int> Write(int n) => gate.RunAsync(async (db, audit, now) =>
+        {
+            audit.Append(new Actor("test", "test"), "test.duplicate", $"test/{tag}", "{}");
+            db.IdempotencyRecords.Add(new IdempotencyRecord { CallerId = "test", Key = tag, RequestHash = "h", StatusCode = 200, ResponseJson = "{}", At = now });
+            await Task.Yield();
+            return n;
+        });
+        var first = Write(1);
+        var second = Write(2);
+        release.SetResult();
+        await holding;
+        (await first).ShouldBe(1);
+        await Should.ThrowAsync<DbUpdateException>(second);
+
+        await using var check = await app.DbAsync();
+        (await check.Audit.CountAsync(r => r.Action == "test.duplicate" && r.Subject == $"test/{tag}")).ShouldBe(1);
+        (await AuditChain.VerifyAsync(check)).Intact.ShouldBeTrue();
+    }
+}
+
+public sealed class SqliteGroupCommitTests(SqliteApp app) : GroupCommitTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgresGroupCommitTests(PostgresApp app) : GroupCommitTests(app), IClassFixture<PostgresApp>;
