@@ -150,13 +150,10 @@ public static class AuthorizationEndpoints
 
         var caller = http.Caller();
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var a = await db.Authorizations.AsNoTracking().FirstOrDefaultAsync(x => x.Number == parsed.Value.Value, ct);
-        if (a is null)
+        if (await FactsQuery.AuthorizationAsync(db, parsed.Value.Value, ct) is not var (a, patient))
         {
             return Problems.NotFound($"Authorization {parsed}").ToResult();
         }
-
-        var patient = await db.Patients.AsNoTracking().FirstAsync(p => p.Id == a.PatientId, ct);
 
         // A pharmacy holding the number (it is written on the prescription) may look it up; others only for their own patients.
         if (!caller.IsPharmacy && !await Access.CanSeePatientAsync(db, caller, patient, ct))
@@ -168,7 +165,7 @@ public static class AuthorizationEndpoints
         DecisionDto? would = null;
         if (caller.IsPharmacy)
         {
-            var facts = await ConfirmationFactsAsync(db, a, caller.PharmacyId!, now, ct);
+            var facts = await ConfirmationFactsAsync(db, patient, a, caller.PharmacyId!, now, ct);
             would = DecisionDto.From(DispensingRules.Confirm(facts).Decision);
         }
 
@@ -177,21 +174,29 @@ public static class AuthorizationEndpoints
     }
 
     internal static async Task<ConfirmationFacts> ConfirmationFactsAsync(ImidCareDb db, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct) =>
-        await ConfirmationFactsAsync(db, (await PatientFacts.LoadAsync(db, a.PatientId, ProgramCatalog.Find(a.ProgramId)!, now, ct))!, a, pharmacyId, now, ct);
+        await ConfirmationFactsAsync(db, (await FactsQuery.PatientAsync(db, a.PatientId, ct))!, a, pharmacyId, now, ct);
 
     /// <summary>What the pharmacy's confirmation is decided on — for every channel (JSON API, pages, FHIR, NCPDP).</summary>
+    internal static async Task<ConfirmationFacts> ConfirmationFactsAsync(ImidCareDb db, Patient patient, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct)
+    {
+        var program = ProgramCatalog.Find(a.ProgramId)!;
+        var (facts, counter) = await FactsQuery.LoadAsync(db, patient, program, now, (pharmacyId, a.PrescriberId), ct);
+        return ConfirmationFacts(facts!, counter!, a, now);
+    }
+
     internal static async Task<ConfirmationFacts> ConfirmationFactsAsync(ImidCareDb db, PatientFacts facts, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct)
     {
-        var program = facts.Program;
-        var pharmacyCert = await db.PharmacyCertifications.Where(c => c.PharmacyId == pharmacyId && c.ProgramId == program.Id).Select(c => c.Status).FirstOrDefaultAsync(ct);
-        var prescriberCert = await db.PrescriberCertifications.Where(c => c.PrescriberId == a.PrescriberId && c.ProgramId == program.Id).Select(c => c.Status).FirstOrDefaultAsync(ct);
-        // A declared outage stops the authorization's clock (the rule is pure; the outages are facts).
-        var expiresAt = OutageRules.Extend(a.IssuedAt, a.ExpiresAt, await Admin.OutageEndpoints.ForProgramAsync(db, program.Id, ct));
-        return new ConfirmationFacts(
-            program, now, pharmacyCert is null ? null : Enum.Parse<CertificationStatus>(pharmacyCert), Enum.Parse<AuthorizationState>(a.State), expiresAt,
-            prescriberCert is null ? null : Enum.Parse<CertificationStatus>(prescriberCert), Enum.Parse<EnrollmentStatus>(facts.Enrollment.Status),
-            Enum.Parse<RiskCategory>(a.Category), facts.Holds, facts.FirstPrescription, facts.LastPatientSurvey, facts.LastDispense, a.ExpiresAt);
+        var (_, counter) = await FactsQuery.LoadAsync(db, facts.Patient, facts.Program, now, (pharmacyId, a.PrescriberId), ct);
+        return ConfirmationFacts(facts, counter!, a, now);
     }
+
+    private static ConfirmationFacts ConfirmationFacts(PatientFacts facts, FactsQuery.CounterFacts counter, AuthorizationRecord a, Instant now) =>
+        new(
+            facts.Program, now, counter.Pharmacy, Enum.Parse<AuthorizationState>(a.State),
+            // A declared outage stops the authorization's clock (the rule is pure; the outages are facts).
+            OutageRules.Extend(a.IssuedAt, a.ExpiresAt, counter.Outages),
+            counter.AuthorizationPrescriber, Enum.Parse<EnrollmentStatus>(facts.Enrollment.Status),
+            Enum.Parse<RiskCategory>(a.Category), facts.Holds, facts.FirstPrescription, facts.LastPatientSurvey, facts.LastDispense, a.ExpiresAt);
 
     private static async Task<IResult> Confirm(HttpContext http, string number, WriteGate gate)
     {
@@ -217,7 +222,8 @@ public static class AuthorizationEndpoints
             return Problems.NotFound($"Authorization {parsed}");
         }
 
-        var facts = await ConfirmationFactsAsync(db, a, caller.PharmacyId!, now, ct);
+        var patient = (await FactsQuery.PatientAsync(db, a.PatientId, ct))!;
+        var facts = await ConfirmationFactsAsync(db, patient, a, caller.PharmacyId!, now, ct);
         var decision = DispensingRules.Confirm(facts);
         var dto = DecisionDto.From(decision.Decision);
         if (!decision.Decision.IsAllowed)
@@ -230,7 +236,6 @@ public static class AuthorizationEndpoints
         }
 
         var confirmation = await IssueConfirmationAsync(db, audit, caller, a, decision, now, "api", ct);
-        var patient = await db.Patients.AsNoTracking().FirstAsync(p => p.Id == a.PatientId);
         return Reply.Created(new ConfirmationDto(confirmation, a.Number, caller.PharmacyId!, now, decision.ExpiresAt!.Value, Enum.Parse<RiskCategory>(a.Category),
             patient.Name, patient.DateOfBirth, dto));
     }

@@ -35,48 +35,24 @@ public sealed record PatientFacts(
 
     public static async Task<PatientFacts?> LoadAsync(ImidCareDb db, string patientId, ProgramRules? program, Instant now, CancellationToken ct)
     {
-        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == patientId, ct);
-        if (patient is null)
+        var patient = await FactsQuery.PatientAsync(db, patientId, ct);
+        return patient is null ? null : await LoadAsync(db, patient, program, now, ct);
+    }
+
+    /// <summary>The facts of a patient already loaded; without a program, the patient's first enrollment's.</summary>
+    public static async Task<PatientFacts?> LoadAsync(ImidCareDb db, Patient patient, ProgramRules? program, Instant now, CancellationToken ct)
+    {
+        if (program is null)
         {
-            return null;
+            var programId = await db.Enrollments.AsNoTracking().Where(e => e.PatientId == patient.Id).Select(e => e.ProgramId).FirstOrDefaultAsync(ct);
+            program = programId is null ? null : ProgramCatalog.Find(programId);
+            if (program is null)
+            {
+                return null;
+            }
         }
 
-        var enrollments = await db.Enrollments.Where(e => e.PatientId == patientId).ToListAsync(ct);
-        var enrollment = program is null ? enrollments.FirstOrDefault() : enrollments.FirstOrDefault(e => e.ProgramId == program.Id);
-        if (enrollment is null)
-        {
-            return null;
-        }
-
-        program ??= ProgramCatalog.Find(enrollment.ProgramId)!;
-        var agreement = await db.Agreements.AnyAsync(a => a.EnrollmentId == enrollment.Id && a.TextVersion == program.AgreementTextVersion, ct);
-        var holds = await db.Holds.Where(h => h.PatientId == patientId && h.ClearedAt == null).ToListAsync(ct);
-        var tests = (await db.PregnancyTests.Where(t => t.PatientId == patientId).ToListAsync(ct))
-            .Select(t => new PregnancyTest(t.SpecimenAt, Enum.Parse<TestResult>(t.Result), t.SensitivityMiuPerMl, Enum.Parse<TestSetting>(t.Setting)))
-            .ToList();
-        var lastSurvey = await db.Surveys.Where(s => s.PatientId == patientId && s.ProgramId == program.Id)
-            .OrderByDescending(s => s.CompletedAt).Select(s => (LocalDate?)s.CompletedOn).FirstOrDefaultAsync(ct);
-        var lastDispense = await db.Dispenses.Where(d => d.PatientId == patientId)
-            .OrderByDescending(d => d.At).Select(d => new { d.DispensedOn, d.DaysSupply }).FirstOrDefaultAsync(ct);
-        var nowTicks = now;
-        var missed = await db.Authorizations
-            .Where(a => a.PatientId == patientId && a.ProgramId == program.Id && a.State == nameof(AuthorizationState.Active) && a.AnchorTestDate != null && a.ExpiresAt <= nowTicks)
-            .Select(a => a.AnchorTestDate!.Value).ToListAsync(ct);
-        var certification = await db.PrescriberCertifications
-            .Where(c => c.PrescriberId == patient.PrescriberId && c.ProgramId == program.Id).Select(c => c.Status).FirstOrDefaultAsync(ct);
-        return new PatientFacts(
-            patient,
-            enrollment,
-            program,
-            Enum.Parse<RiskCategory>(enrollment.Category),
-            agreement,
-            holds,
-            tests,
-            lastSurvey,
-            lastDispense is null ? null : new PreviousDispense(lastDispense.DispensedOn, lastDispense.DaysSupply),
-            lastDispense is null,
-            [.. missed.Select(d => new MissedWindow(d))],
-            certification is null ? null : Enum.Parse<CertificationStatus>(certification));
+        return (await FactsQuery.LoadAsync(db, patient, program, now, null, ct)).Facts;
     }
 }
 

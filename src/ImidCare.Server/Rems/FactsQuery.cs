@@ -1,0 +1,214 @@
+using System.Data.Common;
+using ImidCare.Rules.Programs;
+using ImidCare.Rules.Rems;
+using ImidCare.Store;
+using ImidCare.Store.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using NodaTime;
+
+namespace ImidCare.Server.Rems;
+
+/// <summary>
+/// The REMS facts of one patient, read in one database round trip: every statement in one
+/// command, one result set each. The pharmacy's counter path (status, confirm) runs this on every
+/// call; through EF Core it was a dozen separate queries, each paying EF's per-query cost, and
+/// that — not the database — was the time (docs/benchmarks.md). The SQL is plain enough for both
+/// SQLite and PostgreSQL (quoted identifiers, LIMIT, no JSON functions), and the values are read
+/// with the same representations the EF model stores (Unix ticks, ISO dates).
+/// </summary>
+internal static class FactsQuery
+{
+    private const string PatientColumns = """p."Id", p."Name", p."DateOfBirth", p."Sex", p."PrescriberId", p."MenstrualPattern", p."GuardianName", p."CreatedAt" """;
+
+    private const string AuthorizationColumns = """a."Number", a."PatientId", a."PrescriberId", a."ProgramId", a."Drug", a."Category", a."DaysSupply", a."IssuedAt", a."ValidThrough", a."ExpiresAt", a."AnchorTestDate", a."State", a."Version" """;
+
+    private const string FactsSql = """
+        SELECT e."Id", e."PatientId", e."ProgramId", e."Category", e."Status", e."EnrolledAt", e."TherapyStart", e."FactsJson" FROM enrollments e WHERE e."PatientId" = @pid AND e."ProgramId" = @prog;
+        SELECT CAST(COUNT(*) AS BIGINT) FROM agreements g JOIN enrollments e ON g."EnrollmentId" = e."Id" WHERE e."PatientId" = @pid AND e."ProgramId" = @prog AND g."TextVersion" = @agv;
+        SELECT h."Id", h."Code", h."Why", h."ClearedByList", h."SatisfiedList", h."OpenedAt" FROM holds h WHERE h."PatientId" = @pid AND h."ClearedAt" IS NULL;
+        SELECT t."SpecimenAt", t."Result", t."SensitivityMiuPerMl", t."Setting" FROM pregnancy_tests t WHERE t."PatientId" = @pid;
+        SELECT s."CompletedOn" FROM surveys s WHERE s."PatientId" = @pid AND s."ProgramId" = @prog ORDER BY s."CompletedAt" DESC LIMIT 1;
+        SELECT d."DispensedOn", d."DaysSupply" FROM dispenses d WHERE d."PatientId" = @pid ORDER BY d."At" DESC LIMIT 1;
+        SELECT a."AnchorTestDate" FROM authorizations a WHERE a."PatientId" = @pid AND a."ProgramId" = @prog AND a."State" = 'Active' AND a."AnchorTestDate" IS NOT NULL AND a."ExpiresAt" <= @now;
+        SELECT c."Status" FROM prescriber_certifications c WHERE c."PrescriberId" = @prescriber AND c."ProgramId" = @prog;
+        """;
+
+    private const string CounterSql = """
+        SELECT c."Status" FROM pharmacy_certifications c WHERE c."PharmacyId" = @pharmacy AND c."ProgramId" = @prog;
+        SELECT c."Status" FROM prescriber_certifications c WHERE c."PrescriberId" = @authprescriber AND c."ProgramId" = @prog;
+        SELECT o."From", o."To", o."Reason" FROM outages o WHERE o."ProgramId" IS NULL OR o."ProgramId" = @prog;
+        """;
+
+    /// <summary>What the pharmacy counter needs beyond the patient's facts.</summary>
+    internal sealed record CounterFacts(CertificationStatus? Pharmacy, CertificationStatus? AuthorizationPrescriber, IReadOnlyList<Outage> Outages);
+
+    internal static async Task<(PatientFacts? Facts, CounterFacts? Counter)> LoadAsync(
+        ImidCareDb db, Patient patient, ProgramRules program, Instant now, (string PharmacyId, string AuthorizationPrescriberId)? counter, CancellationToken ct)
+    {
+        return await WithCommandAsync(db, counter is null ? FactsSql : FactsSql + CounterSql, async cmd =>
+        {
+            Add(cmd, "pid", patient.Id);
+            Add(cmd, "prog", program.Id);
+            Add(cmd, "agv", program.AgreementTextVersion);
+            Add(cmd, "now", now.ToUnixTimeTicks());
+            Add(cmd, "prescriber", patient.PrescriberId);
+            if (counter is { } c)
+            {
+                Add(cmd, "pharmacy", c.PharmacyId);
+                Add(cmd, "authprescriber", c.AuthorizationPrescriberId);
+            }
+
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            Enrollment? enrollment = null;
+            if (await r.ReadAsync(ct))
+            {
+                enrollment = new Enrollment
+                {
+                    Id = r.GetString(0), PatientId = r.GetString(1), ProgramId = r.GetString(2), Category = r.GetString(3), Status = r.GetString(4),
+                    EnrolledAt = Instant.FromUnixTimeTicks(r.GetInt64(5)), TherapyStart = r.IsDBNull(6) ? null : Date(r, 6), FactsJson = r.GetString(7),
+                };
+            }
+
+            await r.NextResultAsync(ct);
+            await r.ReadAsync(ct);
+            var agreement = r.GetInt64(0) > 0;
+
+            await r.NextResultAsync(ct);
+            var holds = new List<HoldRecord>();
+            while (await r.ReadAsync(ct))
+            {
+                holds.Add(new HoldRecord
+                {
+                    Id = r.GetString(0), PatientId = patient.Id, Code = r.GetString(1), Why = r.GetString(2), ClearedByList = r.GetString(3),
+                    SatisfiedList = r.GetString(4), OpenedAt = Instant.FromUnixTimeTicks(r.GetInt64(5)),
+                });
+            }
+
+            await r.NextResultAsync(ct);
+            var tests = new List<PregnancyTest>();
+            while (await r.ReadAsync(ct))
+            {
+                tests.Add(new PregnancyTest(Instant.FromUnixTimeTicks(r.GetInt64(0)), Enum.Parse<TestResult>(r.GetString(1)), r.GetInt32(2), Enum.Parse<TestSetting>(r.GetString(3))));
+            }
+
+            await r.NextResultAsync(ct);
+            LocalDate? lastSurvey = await r.ReadAsync(ct) ? Date(r, 0) : null;
+
+            await r.NextResultAsync(ct);
+            PreviousDispense? lastDispense = await r.ReadAsync(ct) ? new PreviousDispense(Date(r, 0), r.GetInt32(1)) : null;
+
+            await r.NextResultAsync(ct);
+            var missed = new List<MissedWindow>();
+            while (await r.ReadAsync(ct))
+            {
+                missed.Add(new MissedWindow(Date(r, 0)));
+            }
+
+            await r.NextResultAsync(ct);
+            var prescriberCert = await StatusAsync(r, ct);
+
+            CounterFacts? counterFacts = null;
+            if (counter is not null)
+            {
+                await r.NextResultAsync(ct);
+                var pharmacyCert = await StatusAsync(r, ct);
+                await r.NextResultAsync(ct);
+                var authPrescriberCert = await StatusAsync(r, ct);
+                await r.NextResultAsync(ct);
+                var outages = new List<Outage>();
+                while (await r.ReadAsync(ct))
+                {
+                    outages.Add(new Outage(Instant.FromUnixTimeTicks(r.GetInt64(0)), Instant.FromUnixTimeTicks(r.GetInt64(1)), r.GetString(2)));
+                }
+
+                counterFacts = new CounterFacts(pharmacyCert, authPrescriberCert, outages);
+            }
+
+            if (enrollment is null)
+            {
+                return ((PatientFacts?)null, counterFacts);
+            }
+
+            var facts = new PatientFacts(
+                patient, enrollment, program, Enum.Parse<RiskCategory>(enrollment.Category), agreement, holds, tests, lastSurvey, lastDispense,
+                lastDispense is null, missed, prescriberCert);
+            return (facts, counterFacts);
+        });
+    }
+
+    /// <summary>An authorization and its patient, by number, for the read-only status check.</summary>
+    internal static async Task<(AuthorizationRecord Authorization, Patient Patient)?> AuthorizationAsync(ImidCareDb db, string number, CancellationToken ct) =>
+        await WithCommandAsync(db, $"""SELECT {AuthorizationColumns}, {PatientColumns} FROM authorizations a JOIN patients p ON p."Id" = a."PatientId" WHERE a."Number" = @n""", async cmd =>
+        {
+            Add(cmd, "n", number);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            if (!await r.ReadAsync(ct))
+            {
+                return ((AuthorizationRecord, Patient)?)null;
+            }
+
+            var a = new AuthorizationRecord
+            {
+                Number = r.GetString(0), PatientId = r.GetString(1), PrescriberId = r.GetString(2), ProgramId = r.GetString(3), Drug = r.GetString(4),
+                Category = r.GetString(5), DaysSupply = r.GetInt32(6), IssuedAt = Instant.FromUnixTimeTicks(r.GetInt64(7)), ValidThrough = Date(r, 8),
+                ExpiresAt = Instant.FromUnixTimeTicks(r.GetInt64(9)), AnchorTestDate = r.IsDBNull(10) ? null : Date(r, 10), State = r.GetString(11),
+                Version = r.GetInt32(12), DecisionJson = string.Empty,
+            };
+            return (a, ReadPatient(r, 13));
+        });
+
+    internal static async Task<Patient?> PatientAsync(ImidCareDb db, string id, CancellationToken ct) =>
+        await WithCommandAsync(db, $"""SELECT {PatientColumns} FROM patients p WHERE p."Id" = @id""", async cmd =>
+        {
+            Add(cmd, "id", id);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            return await r.ReadAsync(ct) ? ReadPatient(r, 0) : null;
+        });
+
+    private static Patient ReadPatient(DbDataReader r, int i) => new()
+    {
+        Id = r.GetString(i), Name = r.GetString(i + 1), DateOfBirth = Date(r, i + 2), Sex = r.GetString(i + 3), PrescriberId = r.GetString(i + 4),
+        MenstrualPattern = r.GetString(i + 5), GuardianName = r.IsDBNull(i + 6) ? null : r.GetString(i + 6), CreatedAt = Instant.FromUnixTimeTicks(r.GetInt64(i + 7)),
+    };
+
+    private static async Task<CertificationStatus?> StatusAsync(DbDataReader r, CancellationToken ct) =>
+        await r.ReadAsync(ct) ? Enum.Parse<CertificationStatus>(r.GetString(0)) : null;
+
+    private static LocalDate Date(DbDataReader r, int i) => LocalDate.FromDateOnly(r.GetFieldValue<DateOnly>(i));
+
+    private static void Add(DbCommand cmd, string name, object value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = "@" + name;
+        p.Value = value;
+        cmd.Parameters.Add(p);
+    }
+
+    /// <summary>Runs on EF's own connection, inside its transaction when a write has one open.</summary>
+    private static async Task<T> WithCommandAsync<T>(ImidCareDb db, string sql, Func<DbCommand, Task<T>> run)
+    {
+        var connection = db.Database.GetDbConnection();
+        var opened = false;
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            await db.Database.OpenConnectionAsync();
+            opened = true;
+        }
+
+        try
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = sql;
+            cmd.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            return await run(cmd);
+        }
+        finally
+        {
+            if (opened)
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+    }
+}
