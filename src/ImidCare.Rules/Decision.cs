@@ -75,29 +75,42 @@ public sealed record Decision(Outcome Outcome, ImmutableArray<Reason> Reasons)
 /// </summary>
 public sealed class DecisionBuilder
 {
-    private readonly ImmutableArray<Reason>.Builder passed = ImmutableArray.CreateBuilder<Reason>(12);
-    private ImmutableArray<Reason>.Builder? failed;
+    private Reason[]? passed = new Reason[16];
+    private int passedCount;
+    private Reason[]? failed;
+    private int failedCount;
     private bool denied;
 
-    public bool AnyFailed => failed is { Count: > 0 };
+    public bool AnyFailed => failedCount > 0;
 
     public DecisionBuilder Pass(Reason reason)
     {
-        passed.Add(reason);
+        Append(ref passed, ref passedCount, reason);
         return this;
     }
 
     public DecisionBuilder Deny(Reason reason)
     {
-        (failed ??= ImmutableArray.CreateBuilder<Reason>()).Add(reason);
+        Append(ref failed, ref failedCount, reason);
         denied = true;
         return this;
     }
 
     public DecisionBuilder Hold(Reason reason)
     {
-        (failed ??= ImmutableArray.CreateBuilder<Reason>()).Add(reason);
+        Append(ref failed, ref failedCount, reason);
         return this;
+    }
+
+    private static void Append(ref Reason[]? items, ref int count, Reason reason)
+    {
+        items ??= new Reason[4];
+        if (count == items.Length)
+        {
+            Array.Resize(ref items, count * 2);
+        }
+
+        items[count++] = reason;
     }
 
     /// <summary>Pass with <paramref name="ok"/> when the condition holds, else deny with what <paramref name="fail"/> builds (built only then).</summary>
@@ -121,12 +134,20 @@ public sealed class DecisionBuilder
 
     public Decision Build(params Reason[] onSuccess)
     {
-        if (failed is { Count: > 0 })
+        if (failedCount > 0)
         {
-            return new Decision(denied ? Outcome.Denied : Outcome.Hold, failed.ToImmutable());
+            return new Decision(denied ? Outcome.Denied : Outcome.Hold, Seal(failed!, failedCount, []));
         }
 
-        passed.AddRange(onSuccess);
-        return new Decision(Outcome.Allowed, passed.ToImmutable());
+        return new Decision(Outcome.Allowed, Seal(passed!, passedCount, onSuccess));
+    }
+
+    /// <summary>One exact-size array handed to the ImmutableArray without a second copy; the builder never touches it again.</summary>
+    private static ImmutableArray<Reason> Seal(Reason[] items, int count, Reason[] more)
+    {
+        var result = new Reason[count + more.Length];
+        Array.Copy(items, result, count);
+        more.CopyTo(result, count);
+        return System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(result);
     }
 }

@@ -8,7 +8,15 @@ namespace ImidCare.Rules.Programs;
 public sealed record Sourced<T>(T Value, RuleSource Source);
 
 /// <summary>One pregnancy test a patient who can get pregnant needs before the first prescription.</summary>
-public abstract record PreStartTest(string Code, string Description, RuleSource Source);
+public abstract record PreStartTest(string Code, string Description, RuleSource Source)
+{
+    /// <summary>The reason codes, built once: they sit on the prescriber's authorization path.</summary>
+    public string MetCode { get; } = "REMS." + Code + "_MET";
+
+    public string MissingCode { get; } = "REMS." + Code + "_MISSING";
+
+    public string MissingMessage { get; } = "Missing: " + Description;
+}
 
 /// <summary>A test whose specimen date lies from <see cref="FromDaysBefore"/> to <see cref="ToDaysBefore"/> days before the first prescription date.</summary>
 public sealed record TestDaysBeforeFirstPrescription(int FromDaysBefore, int ToDaysBefore, string Code, string Description, RuleSource Source)

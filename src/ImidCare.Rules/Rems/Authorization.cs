@@ -63,6 +63,10 @@ public static class AuthorizationRules
 
     private static readonly Reason CounselingReason = new("REMS.COUNSELING_ATTESTED", "Counseling attested.", Counseling);
 
+    private static readonly string[] DaysSupplyTexts = [.. Enumerable.Range(0, 91).Select(d => $"{d} days supply.")];
+
+    private static string DaysSupplyText(int days) => (uint)days < (uint)DaysSupplyTexts.Length ? DaysSupplyTexts[days] : $"{days} days supply.";
+
     /// <summary>Each open hold holds the decision, with what clears it; none passes.</summary>
     internal static void AddHolds(DecisionBuilder b, IReadOnlyList<OpenHold> holds, RuleSource source)
     {
@@ -92,22 +96,16 @@ public static class AuthorizationRules
         b.Check(f.Enrollment == EnrollmentStatus.Enrolled && f.AgreementSigned, EnrolledReason, f,
             static f => new Reason("REMS.PATIENT_NOT_ENROLLED",
                 f.Enrollment == EnrollmentStatus.Enrolled ? "The Patient-Physician Agreement is not signed." : "The patient is not enrolled in this program.", Enrolled));
-        b.Check(f.DaysSupply >= 1 && f.DaysSupply <= p.MaxDaysSupply.Value, new Reason("REMS.DAYS_SUPPLY_OK", $"{f.DaysSupply} days supply.", p.MaxDaysSupply.Source), f,
+        b.Check(f.DaysSupply >= 1 && f.DaysSupply <= p.MaxDaysSupply.Value, new Reason("REMS.DAYS_SUPPLY_OK", DaysSupplyText(f.DaysSupply), p.MaxDaysSupply.Source), f,
             static f => new Reason("REMS.DAYS_SUPPLY_OUT_OF_RANGE", $"Days supply must be 1 to {f.Program.MaxDaysSupply.Value}; {f.DaysSupply} was asked.", f.Program.MaxDaysSupply.Source));
         b.Check(f.Refills <= p.MaxRefills.Value, new Reason("REMS.NO_REFILLS", "No refills.", p.MaxRefills.Source), p,
             static p => new Reason("REMS.REFILLS_NOT_ALLOWED", "No refills may be prescribed; every fill needs a new authorization.", p.MaxRefills.Source));
         b.Check(f.CounselingAttested, CounselingReason, f,
             static _ => new Reason("REMS.COUNSELING_NOT_ATTESTED", "The prescriber must attest to counseling for this prescription.", Counseling));
         AddHolds(b, f.Holds, Holds);
-        b.Add(SurveyRules.PatientSurveyCurrent(p, f.Category, f.FirstPrescription, f.LastPatientSurvey, today));
+        SurveyRules.AddPatientSurvey(b, p, f.Category, f.FirstPrescription, f.LastPatientSurvey, today);
 
-        PregnancyTest? anchor = null;
-        if (f.Category.CanGetPregnant())
-        {
-            var (testDecision, test) = TestsForPrescription(f, today);
-            b.Add(testDecision);
-            anchor = test;
-        }
+        var anchor = f.Category.CanGetPregnant() ? TestsForPrescription(b, f, today) : null;
 
         if (b.AnyFailed)
         {
@@ -127,56 +125,68 @@ public static class AuthorizationRules
         return new(b.Build(validity), validOn, window.Value.ClosesAt(dayOne, zone), anchor);
     }
 
-    private static (Decision, PregnancyTest?) TestsForPrescription(AuthorizationFacts f, LocalDate today)
+    /// <summary>Writes the pregnancy-test checks into the decision; returns the test the authorization rests on, if any.</summary>
+    private static PregnancyTest? TestsForPrescription(DecisionBuilder b, AuthorizationFacts f, LocalDate today)
     {
         var p = f.Program;
         var zone = p.Zone;
-        var eligible = f.Tests.AsEnumerable();
+        IReadOnlyList<PregnancyTest> tests = f.Tests;
         if (p.Lockout.Enabled && f.MissedWindows.Count > 0)
         {
             var lockedUntil = f.MissedWindows.Max(m => m.OpenedByTestOn).PlusDays(p.Lockout.AtLeastDaysAfterMissedTest);
-            eligible = eligible.Where(t => t.SpecimenAt.InZone(zone).Date >= lockedUntil);
-            if (ProgramTime.Today(f.Now, zone) < lockedUntil || !eligible.Any(t => PregnancyTestRules.Counts(t, p)))
+            tests = [.. f.Tests.Where(t => t.SpecimenAt.InZone(zone).Date >= lockedUntil)];
+            if (today < lockedUntil || !tests.Any(t => PregnancyTestRules.Counts(t, p)))
             {
-                return (Decision.Deny(new Reason("REMS.LOCKOUT", $"A window was missed: the next pregnancy test must be taken on or after {Fmt.Date(lockedUntil)}.", p.Lockout.Source)), null);
+                b.Deny(new Reason("REMS.LOCKOUT", $"A window was missed: the next pregnancy test must be taken on or after {Fmt.Date(lockedUntil)}.", p.Lockout.Source));
+                return null;
             }
         }
 
-        var tests = eligible.ToList();
         // A positive test stands until a later negative test that counts; an indeterminate or
         // insufficiently sensitive test taken after it does not clear it.
-        var latestPositive = f.Tests.Where(t => t.SpecimenAt <= f.Now && t.Result == TestResult.Positive).MaxBy(t => t.SpecimenAt);
-        var latestCounting = PregnancyTestRules.LastQualifying(f.Tests, p, f.Now);
-        if (latestPositive is not null && (latestCounting is null || latestCounting.SpecimenAt <= latestPositive.SpecimenAt))
+        PregnancyTest? latestPositive = null;
+        foreach (var t in f.Tests)
         {
-            return (Decision.Deny(new Reason("REMS.PREGNANCY_TEST_POSITIVE", "The most recent pregnancy test is positive: the drug must not be prescribed.", VerifyTests)), null);
+            if (t.SpecimenAt <= f.Now && t.Result == TestResult.Positive && (latestPositive is null || t.SpecimenAt > latestPositive.SpecimenAt))
+            {
+                latestPositive = t;
+            }
         }
 
-        if (f.FirstPrescription)
+        if (latestPositive is not null)
         {
-            var preStart = PregnancyTestRules.PreStart(tests, p, f.Now);
-            if (!preStart.IsAllowed)
+            var latestCounting = PregnancyTestRules.LastQualifying(f.Tests, p, f.Now);
+            if (latestCounting is null || latestCounting.SpecimenAt <= latestPositive.SpecimenAt)
             {
-                return (preStart, null);
+                b.Deny(new Reason("REMS.PREGNANCY_TEST_POSITIVE", "The most recent pregnancy test is positive: the drug must not be prescribed.", VerifyTests));
+                return null;
             }
+        }
+
+        if (f.FirstPrescription && !PregnancyTestRules.AddPreStart(b, tests, p, f.Now, passes: false))
+        {
+            return null;
         }
 
         var last = PregnancyTestRules.LastQualifying(tests, p, f.Now);
         if (last is null)
         {
-            return (Decision.Deny(new Reason("REMS.PREGNANCY_TEST_MISSING", "No negative pregnancy test is on file.", VerifyTests)), null);
+            b.Deny(new Reason("REMS.PREGNANCY_TEST_MISSING", "No negative pregnancy test is on file.", VerifyTests));
+            return null;
         }
 
-        var lastDay = p.AuthorizationFromLastTest.Value.LastDay(last.SpecimenAt.InZone(zone).Date);
-        if (today > lastDay)
+        var lastDate = last.SpecimenAt.InZone(zone).Date;
+        if (today > p.AuthorizationFromLastTest.Value.LastDay(lastDate))
         {
-            return (Decision.Deny(new Reason(
+            b.Deny(new Reason(
                 "REMS.PREGNANCY_TEST_STALE",
-                $"The last negative test ({Fmt.Date(last.SpecimenAt.InZone(zone).Date)}) is too old: an authorization must fall within {p.AuthorizationFromLastTest.Value.Days} days of it (day 1 = specimen date).",
-                p.AuthorizationFromLastTest.Source)), null);
+                $"The last negative test ({Fmt.Date(lastDate)}) is too old: an authorization must fall within {p.AuthorizationFromLastTest.Value.Days} days of it (day 1 = specimen date).",
+                p.AuthorizationFromLastTest.Source));
+            return null;
         }
 
-        return (Decision.Allow(new Reason("REMS.PREGNANCY_TEST_CURRENT", $"Negative test on {Fmt.Date(last.SpecimenAt.InZone(zone).Date)}.", VerifyTests)), last);
+        b.Pass(new Reason("REMS.PREGNANCY_TEST_CURRENT", string.Concat("Negative test on ", Fmt.Date(lastDate), "."), VerifyTests));
+        return last;
     }
 
     internal static Decision Check(bool ok, string failCode, string failMessage, string okCode, string okMessage, RuleSource source) =>

@@ -111,8 +111,12 @@ public static class DispensingRules
         }
 
         AuthorizationRules.AddHolds(b, f.Holds, Holds);
-        b.Add(WithSource(SurveyRules.PatientSurveyCurrent(p, f.Category, f.FirstPrescription, f.LastPatientSurvey, today), SurveyFirst));
-        b.Add(EarlyFill(p, f.LastDispense, today));
+        if (!SurveyRules.AddPatientSurvey(b, p, f.Category, f.FirstPrescription, f.LastPatientSurvey, today))
+        {
+            b.Deny(new Reason("REMS.SURVEY_BEFORE_CONFIRMATION", "The survey must be done before the pharmacy confirms.", SurveyFirst));
+        }
+
+        AddEarlyFill(b, p, f.LastDispense, today);
         if (b.AnyFailed)
         {
             return new(b.Build(), null);
@@ -141,16 +145,24 @@ public static class DispensingRules
     /// </summary>
     public static Decision EarlyFill(ProgramRules p, PreviousDispense? last, LocalDate today)
     {
+        var b = new DecisionBuilder();
+        AddEarlyFill(b, p, last, today);
+        return b.Build();
+    }
+
+    private static void AddEarlyFill(DecisionBuilder b, ProgramRules p, PreviousDispense? last, LocalDate today)
+    {
         if (last is null)
         {
-            return Decision.Allow(new Reason("REMS.FIRST_FILL", "No earlier fill on record.", p.NextFillWhenDaysRemainAtMost.Source));
+            b.Pass(new Reason("REMS.FIRST_FILL", "No earlier fill on record.", p.NextFillWhenDaysRemainAtMost.Source));
+            return;
         }
 
         var remaining = Period.DaysBetween(today, last.DispensedOn.PlusDays(last.DaysSupply));
         var limit = p.NextFillWhenDaysRemainAtMost.Value;
-        return remaining <= limit
-            ? Decision.Allow(new Reason("REMS.REFILL_WINDOW_OPEN", $"{Math.Max(remaining, 0)} days of therapy remain (at most {limit} allowed).", p.NextFillWhenDaysRemainAtMost.Source))
-            : Decision.Deny(new Reason("REMS.TOO_EARLY_TO_FILL",
+        _ = remaining <= limit
+            ? b.Pass(new Reason("REMS.REFILL_WINDOW_OPEN", $"{Math.Max(remaining, 0)} days of therapy remain (at most {limit} allowed).", p.NextFillWhenDaysRemainAtMost.Source))
+            : b.Deny(new Reason("REMS.TOO_EARLY_TO_FILL",
                 $"{remaining} days of therapy remain from the fill of {Fmt.Date(last.DispensedOn)}; the next fill may be confirmed from {Fmt.Date(last.DispensedOn.PlusDays(last.DaysSupply - limit))}.",
                 p.NextFillWhenDaysRemainAtMost.Source));
     }
@@ -212,7 +224,4 @@ public static class DispensingRules
         };
         return Decision.Combine(checks);
     }
-
-    private static Decision WithSource(Decision d, RuleSource extra) =>
-        d.IsAllowed ? d : d with { Reasons = d.Reasons.Add(new Reason("REMS.SURVEY_BEFORE_CONFIRMATION", "The survey must be done before the pharmacy confirms.", extra)) };
 }

@@ -57,52 +57,94 @@ public static class PregnancyTestRules
     /// </summary>
     public static Decision PreStart(IReadOnlyList<PregnancyTest> tests, ProgramRules program, Instant prescribedAt)
     {
+        var b = new DecisionBuilder();
+        AddPreStart(b, tests, program, prescribedAt, passes: true);
+        return b.Build();
+    }
+
+    /// <summary>
+    /// The pre-start check written straight into a decision being built; false when a test is
+    /// missing. With <paramref name="passes"/> false only the missing tests are written (the
+    /// authorization then names the test it rests on instead).
+    /// </summary>
+    internal static bool AddPreStart(DecisionBuilder b, IReadOnlyList<PregnancyTest> tests, ProgramRules program, Instant prescribedAt, bool passes)
+    {
         var zone = program.Zone;
         var rxDate = ProgramTime.Today(prescribedAt, zone);
-        var usable = tests.Where(t => t.SpecimenAt <= prescribedAt && Counts(t, program))
-            .OrderByDescending(t => t.SpecimenAt).ToList();
-        var matched = new PregnancyTest?[program.PreStartTests.Length];
-        for (var i = program.PreStartTests.Length - 1; i >= 0; i--)
+
+        // The usable tests, latest first (a stable insertion sort: there are a handful).
+        var usable = new PregnancyTest[tests.Count];
+        var dates = new LocalDate[tests.Count];
+        var n = 0;
+        foreach (var t in tests)
         {
-            var requirement = program.PreStartTests[i];
-            var next = i + 1 < matched.Length ? matched[i + 1] : null;
-            var gapAfter = i + 1 < matched.Length && program.PreStartTests[i + 1] is TestDaysAfterPreviousTest gap ? gap.AtLeastDays : 0;
-            var latestDate = next?.SpecimenAt.InZone(zone).Date.PlusDays(-gapAfter);
-            matched[i] = usable.FirstOrDefault(t =>
-                (next is null || (t.SpecimenAt < next.SpecimenAt && t.SpecimenAt.InZone(zone).Date <= latestDate))
-                && Meets(requirement, t, previous: null, rxDate, prescribedAt, zone));
+            if (t.SpecimenAt > prescribedAt || !Counts(t, program))
+            {
+                continue;
+            }
+
+            var j = n++;
+            while (j > 0 && usable[j - 1].SpecimenAt < t.SpecimenAt)
+            {
+                usable[j] = usable[j - 1];
+                dates[j] = dates[j - 1];
+                j--;
+            }
+
+            usable[j] = t;
+            dates[j] = t.SpecimenAt.InZone(zone).Date;
+        }
+
+        var requirements = program.PreStartTests;
+        var matched = new int[requirements.Length];
+        for (var i = requirements.Length - 1; i >= 0; i--)
+        {
+            var next = i + 1 < matched.Length ? matched[i + 1] : -1;
+            var gapAfter = i + 1 < matched.Length && requirements[i + 1] is TestDaysAfterPreviousTest gap ? gap.AtLeastDays : 0;
+            matched[i] = -1;
+            for (var k = 0; k < n; k++)
+            {
+                if ((next < 0 || (usable[k].SpecimenAt < usable[next].SpecimenAt && dates[k] <= dates[next].PlusDays(-gapAfter)))
+                    && Meets(requirements[i], usable[k], dates[k], previous: null, rxDate, prescribedAt))
+                {
+                    matched[i] = k;
+                    break;
+                }
+            }
         }
 
         // A requirement relative to the previous test is checked again once that test is known.
-        var reasons = new List<Reason>();
-        var failed = false;
+        var ok = true;
         for (var i = 0; i < matched.Length; i++)
         {
-            var requirement = program.PreStartTests[i];
-            var test = matched[i];
-            var previous = i > 0 ? matched[i - 1] : null;
-            var ok = test is not null && Meets(requirement, test, previous, rxDate, prescribedAt, zone);
-            failed |= !ok;
-            reasons.Add(new Reason(
-                ok ? $"REMS.{requirement.Code}_MET" : $"REMS.{requirement.Code}_MISSING",
-                ok ? $"{requirement.Description} Specimen {Fmt.Date(test!.SpecimenAt.InZone(zone).Date)}." : $"Missing: {requirement.Description}",
-                requirement.Source));
+            var requirement = requirements[i];
+            var k = matched[i];
+            var previous = i > 0 && matched[i - 1] >= 0 ? (LocalDate?)dates[matched[i - 1]] : null;
+            if (k >= 0 && Meets(requirement, usable[k], dates[k], previous, rxDate, prescribedAt))
+            {
+                if (passes)
+                {
+                    b.Pass(new Reason(requirement.MetCode, string.Concat(requirement.Description, " Specimen ", Fmt.Date(dates[k]), "."), requirement.Source));
+                }
+            }
+            else
+            {
+                b.Deny(new Reason(requirement.MissingCode, requirement.MissingMessage, requirement.Source));
+                ok = false;
+            }
         }
 
-        return failed ? Decision.Deny([.. reasons.Where(r => r.Code.EndsWith("_MISSING", StringComparison.Ordinal))]) : Decision.Allow([.. reasons]);
+        return ok;
     }
 
-    private static bool Meets(PreStartTest requirement, PregnancyTest test, PregnancyTest? previous, LocalDate rxDate, Instant rxAt, DateTimeZone zone)
-    {
-        var date = test.SpecimenAt.InZone(zone).Date;
-        return requirement switch
+    private static bool Meets(PreStartTest requirement, PregnancyTest test, LocalDate date, LocalDate? previous, LocalDate rxDate, Instant rxAt) =>
+        requirement switch
         {
             TestDaysBeforeFirstPrescription r => date >= rxDate.PlusDays(-r.FromDaysBefore) && date <= rxDate.PlusDays(-r.ToDaysBefore),
             TestWithinBeforeFirstPrescription r => test.SpecimenAt >= rxAt - r.Within && test.SpecimenAt <= rxAt,
-            TestDaysAfterPreviousTest r => previous is null || date >= previous.SpecimenAt.InZone(zone).Date.PlusDays(r.AtLeastDays),
+            TestDaysAfterPreviousTest r => previous is null || date >= previous.Value.PlusDays(r.AtLeastDays),
             _ => false,
         };
-    }
 
     /// <summary>The latest negative, sensitive-enough test at or before <paramref name="asOf"/>.</summary>
     public static PregnancyTest? LastQualifying(IEnumerable<PregnancyTest> tests, ProgramRules program, Instant asOf)

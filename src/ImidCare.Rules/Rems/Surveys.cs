@@ -105,23 +105,35 @@ public static class SurveyRules
     /// </summary>
     public static Decision PatientSurveyCurrent(ProgramRules program, RiskCategory category, bool firstPrescription, LocalDate? lastSurvey, LocalDate today)
     {
+        var b = new DecisionBuilder();
+        AddPatientSurvey(b, program, category, firstPrescription, lastSurvey, today);
+        return b.Build();
+    }
+
+    /// <summary>The same check written straight into a decision being built; false when the survey is due.</summary>
+    internal static bool AddPatientSurvey(DecisionBuilder b, ProgramRules program, RiskCategory category, bool firstPrescription, LocalDate? lastSurvey, LocalDate today)
+    {
         if (firstPrescription && !program.PatientSurveyBeforeFirstPrescription.Value)
         {
-            return Decision.Allow(new Reason("REMS.SURVEY_NOT_NEEDED_FIRST_RX", "No patient survey is needed for the first prescription.", program.PatientSurveyBeforeFirstPrescription.Source));
+            b.Pass(new Reason("REMS.SURVEY_NOT_NEEDED_FIRST_RX", "No patient survey is needed for the first prescription.", program.PatientSurveyBeforeFirstPrescription.Source));
+            return true;
         }
 
         if (!program.PatientSurveys.TryGetValue(category, out var cadence) || cadence.Every is null)
         {
-            return Decision.Allow(new Reason("REMS.SURVEY_NOT_NEEDED", "Patients in this category take no survey.", cadence?.Source ?? program.Categories.Source));
+            b.Pass(new Reason("REMS.SURVEY_NOT_NEEDED", "Patients in this category take no survey.", cadence?.Source ?? program.Categories.Source));
+            return true;
         }
 
         // "Every month": a survey taken on or after the same date one month earlier still counts.
         var oldestAccepted = today.Minus(cadence.Every);
         if (lastSurvey is { } last && last >= oldestAccepted && last <= today)
         {
-            return Decision.Allow(new Reason("REMS.SURVEY_CURRENT", $"Patient survey taken {Fmt.Date(last)}.", cadence.Source));
+            b.Pass(new Reason("REMS.SURVEY_CURRENT", string.Concat("Patient survey taken ", Fmt.Date(last), "."), cadence.Source));
+            return true;
         }
 
-        return Decision.Deny(new Reason("REMS.SURVEY_DUE", "The patient must complete the mandatory survey first.", cadence.Source));
+        b.Deny(new Reason("REMS.SURVEY_DUE", "The patient must complete the mandatory survey first.", cadence.Source));
+        return false;
     }
 }
