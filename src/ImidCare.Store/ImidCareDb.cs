@@ -139,11 +139,13 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
         {
             e.ToTable("pregnancy_tests").HasKey(x => x.Id);
             e.HasIndex(x => x.PatientId);
+            e.HasIndex(x => new { x.PatientId, x.Result, x.SpecimenAt });
         });
         b.Entity<SurveyRecord>(e =>
         {
             e.ToTable("surveys").HasKey(x => x.Id);
             e.HasIndex(x => x.PatientId);
+            e.HasIndex(x => new { x.PatientId, x.CompletedOn });
         });
         b.Entity<HoldRecord>(e =>
         {
@@ -159,6 +161,7 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
         {
             e.ToTable("authorizations").HasKey(x => x.Number);
             e.HasIndex(x => x.PatientId);
+            e.HasIndex(x => new { x.State, x.ExpiresAt });
             e.Property(x => x.Version).IsConcurrencyToken();
         });
         b.Entity<ConfirmationRecord>(e =>

@@ -55,3 +55,49 @@ public abstract class ComplianceTests(ImidCareApp app)
 public sealed class SqliteComplianceTests(SqliteApp app) : ComplianceTests(app), IClassFixture<SqliteApp>;
 
 public sealed class PostgresComplianceTests(PostgresApp app) : ComplianceTests(app), IClassFixture<PostgresApp>;
+
+/// <summary>
+/// The scale data of `imidcare bench-seed --patients` (docs/benchmarks.md) is real data: loaded on
+/// both databases, the sweep finds the states it planted, the counter reads it, the chain holds.
+/// </summary>
+public abstract class ScaleDataTests(ImidCareApp app)
+{
+    [Fact]
+    public async Task HistorySeed_LoadsAYearPerPatient_ThatTheSweepAndTheCounterRead()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        var rows = await ImidCare.Server.Cli.HistorySeed.RunAsync(app.Services, 300, app.Clock.Now, CancellationToken.None);
+        rows.ShouldBeGreaterThan(300 * 40);
+
+        using var admin = await app.AdminAsync();
+        var sweep = await admin.GetJsonAsync("/api/v1/compliance");
+        sweep.Code.ShouldBe(200, sweep.ToString());
+        sweep.Body.GetProperty("patientsSwept").GetInt32().ShouldBeGreaterThanOrEqualTo(300);
+
+        // Every 50th patient (i % 50 == 25) has an authorization that closes at the end of today.
+        var expiring = sweep.Body.GetProperty("expiringToday").EnumerateArray().Select(x => x.GetProperty("patientId").GetString()).ToList();
+        foreach (var i in new[] { 25, 75, 125, 175, 225, 275 })
+        {
+            expiring.ShouldContain($"pat_hist_{i:D7}");
+        }
+
+        // Every 10th (i % 10 == 9) skipped its last survey; the sweep names them.
+        var overdue = sweep.Body.GetProperty("overdueSurveys").EnumerateArray().Select(x => x.GetProperty("patientId").GetString()).ToList();
+        overdue.ShouldContain("pat_hist_0000009");
+        overdue.ShouldNotContain("pat_hist_0000008");
+
+        // The pharmacy counter reads a seeded authorization through the one-round-trip facts query.
+        using var pharmacy = app.Pharmacy();
+        var number = ImidCare.Rules.Rems.RemsNumber.Create('A', 200_000_000 + 25 * 13 + 12).Value;
+        var status = await pharmacy.GetJsonAsync($"/api/v1/authorizations/{number}");
+        status.Code.ShouldBe(200, status.ToString());
+        status.Body.GetProperty("state").GetString().ShouldBe("Active");
+
+        var verify = await admin.GetJsonAsync("/api/v1/audit/verify");
+        verify.Body.GetProperty("intact").GetBoolean().ShouldBeTrue(verify.ToString());
+    }
+}
+
+public sealed class SqliteScaleDataTests(SqliteApp app) : ScaleDataTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgresScaleDataTests(PostgresApp app) : ScaleDataTests(app), IClassFixture<PostgresApp>;

@@ -23,8 +23,9 @@ public static class BenchSeed
         var provider = new Option<string>("--provider") { DefaultValueFactory = _ => "sqlite" };
         var connection = new Option<string?>("--connection");
         var count = new Option<int>("--authorizations") { Description = "How many patients with a live authorization.", DefaultValueFactory = _ => 10_000 };
-        var output = new Option<FileInfo>("--out") { Description = "File to write the authorization numbers to, one a line.", Required = true };
-        var command = new Command("bench-seed", "Seed load-test patients with live authorizations (after `seed`).") { provider, connection, count, output };
+        var output = new Option<FileInfo?>("--out") { Description = "File to write the authorization numbers to, one a line." };
+        var history = new Option<int>("--patients") { Description = "Also load this many enrolled patients with a year of history each (scale data for the compliance sweep).", DefaultValueFactory = _ => 0 };
+        var command = new Command("bench-seed", "Seed load-test patients with live authorizations (after `seed`).") { provider, connection, count, output, history };
         command.SetAction(async (r, ct) =>
         {
             await using var sp = Commands.Open(r.GetValue(provider)!, r.GetValue(connection));
@@ -38,8 +39,19 @@ public static class BenchSeed
                 numbers.AddRange(await gate.RunAsync((db, audit, now) => Task.FromResult(Batch(db, audit, now, start, batch)), ct));
             }
 
-            await File.WriteAllLinesAsync(r.GetValue(output)!.FullName, numbers, ct);
-            Console.WriteLine($"{numbers.Count} live authorizations written to {r.GetValue(output)!.FullName}.");
+            if (r.GetValue(output) is { } file)
+            {
+                await File.WriteAllLinesAsync(file.FullName, numbers, ct);
+                Console.WriteLine($"{numbers.Count} live authorizations written to {file.FullName}.");
+            }
+
+            if (r.GetValue(history) is > 0 and var patients)
+            {
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                var rows = await HistorySeed.RunAsync(sp, patients, sp.GetRequiredService<IClock>().GetCurrentInstant(), ct);
+                Console.WriteLine($"{patients:N0} patients with a year of history: {rows:N0} rows in {watch.Elapsed.TotalSeconds:F0} s.");
+            }
+
             return 0;
         });
         return command;

@@ -1,0 +1,28 @@
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+namespace ImidCare.Store.Migrations;
+
+/// <summary>
+/// Indexes for the daily compliance sweep at a million patients: "last survey per patient" and
+/// "last negative test per patient" become index-only scans, and "authorizations that expire
+/// today" a range scan instead of a pass over every authorization ever issued.
+/// </summary>
+[DbContext(typeof(ImidCareDb))]
+[Migration("20261122050000_SweepIndexes")]
+public sealed class SweepIndexes : Migration
+{
+    protected override void Up(MigrationBuilder migrationBuilder)
+    {
+        migrationBuilder.CreateIndex(name: "ix_surveys_patientid_completedon", table: "surveys", columns: ["PatientId", "CompletedOn"]);
+        migrationBuilder.CreateIndex(name: "ix_pregnancy_tests_patientid_result_specimenat", table: "pregnancy_tests", columns: ["PatientId", "Result", "SpecimenAt"]);
+        migrationBuilder.CreateIndex(name: "ix_authorizations_state_expiresat", table: "authorizations", columns: ["State", "ExpiresAt"]);
+    }
+
+    protected override void Down(MigrationBuilder migrationBuilder)
+    {
+        migrationBuilder.DropIndex(name: "ix_surveys_patientid_completedon", table: "surveys");
+        migrationBuilder.DropIndex(name: "ix_pregnancy_tests_patientid_result_specimenat", table: "pregnancy_tests");
+        migrationBuilder.DropIndex(name: "ix_authorizations_state_expiresat", table: "authorizations");
+    }
+}
