@@ -1,3 +1,5 @@
+package.path = package.path .. ";bench/load/?.lua"
+local report = require("report")
 -- Write path: confirm an authorization, then dispense against the confirmation, as a pharmacy does.
 -- Each wrk thread takes its own share of the authorization numbers so no two confirm the same one.
 local counter = 0
@@ -58,5 +60,6 @@ function done(summary, latency, requests)
     c = c + t:get("confirmed"); d = d + t:get("dispensed"); r = r + t:get("refused"); o = o + t:get("other")
   end
   local seconds = summary.duration / 1e6
+  report.percentiles(latency)
   io.write(string.format("confirmations: %d, dispenses: %d (%.0f durable dispenses/s), refused: %d, other: %d\n", c, d, d / seconds, r, o))
 end

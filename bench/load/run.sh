@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Load test against the running server, in one run: the no-op endpoint (the HTTP limit of this
-# machine), the authorization status check (read path) and confirm+dispense (durable write path).
+# Load test against the running server, in one run: the database's raw commit rate, then the
+# no-op endpoint (the HTTP limit of this machine), the authorization status check (read path) and
+# confirm+dispense (durable write path).
 #   bench/load/run.sh                          # SQLite in a temp folder
+#   bench/load/run.sh --postgres auto          # a throw-away PostgreSQL (Debian package), fsync on
 #   bench/load/run.sh --postgres "Host=...;Username=...;Database=..."
-# Environment: N (authorizations to seed, default 30000), DUR (per run, default 15s), CONN (connections, default 32).
+#   bench/load/run.sh --sqlite-file /path/to/existing.db   # e.g. the million-patient database
+# Environment: N (authorizations to seed, default 30000), DUR (per run, default 15s), CONN
+# (connections, default 32), SOAK (seconds; when set, a mixed read+write soak of that length with
+# the server's RSS sampled every minute — the 10-minute soak is SOAK=600, not part of CI).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${N:-30000}; DUR=${DUR:-15s}; CONN=${CONN:-32}; export THREADS=2
@@ -12,31 +17,78 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 provider=sqlite
 dir=$(mktemp -d /tmp/imidcare-load.XXXXXX)
 conn="Data Source=$dir/load.db;Pooling=true"
-if [ "${1:-}" = "--postgres" ]; then provider=postgres; conn="$2"; fi
+pg_dir=""
+cleanup() {
+  [ -n "${server:-}" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  if [ -n "$pg_dir" ]; then
+    su postgres -c "$(ls -d /usr/lib/postgresql/*/bin | tail -1)/pg_ctl -D $pg_dir -m fast -w stop" >/dev/null 2>&1 || true
+    rm -rf "$pg_dir"
+  fi
+}
+trap cleanup EXIT
+fresh=yes
+case "${1:-}" in
+  --postgres)
+    provider=postgres
+    if [ "$2" = auto ]; then
+      command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
+      pgbin=$(ls -d /usr/lib/postgresql/*/bin | tail -1); port=${PGPORT_LOAD:-55499}
+      pg_dir=$(mktemp -d /tmp/imidcare-loadpg.XXXXXX); chown postgres:postgres "$pg_dir"; chmod 700 "$pg_dir"
+      su postgres -c "$pgbin/initdb -D $pg_dir -U postgres --auth=trust -E UTF8 >/dev/null"
+      su postgres -c "$pgbin/pg_ctl -D $pg_dir -o '-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=200' -l $pg_dir/log.txt -w start" >/dev/null
+      su postgres -c "$pgbin/createdb -h 127.0.0.1 -p $port imidcare_load"
+      conn="Host=127.0.0.1;Port=$port;Username=postgres;Password=unused;Database=imidcare_load;Pooling=true;Maximum Pool Size=64"
+    else
+      conn="$2"
+    fi ;;
+  --sqlite-file) conn="Data Source=$2;Pooling=true"; fresh=no ;;
+esac
 
 dotnet build -c Release src/ImidCare.Server -v q -nologo >/dev/null
 bin=src/ImidCare.Server/bin/Release/net10.0/imidcare
-"$bin" seed --provider $provider --connection "$conn" >/dev/null
 export AUTHS="$dir/auths.txt"
+if [ $fresh = yes ]; then "$bin" seed --provider $provider --connection "$conn" >/dev/null; fi
 "$bin" bench-seed --provider $provider --connection "$conn" --authorizations "$N" --out "$AUTHS"
+
+echo "== storage: raw durable commits on this machine ($provider)"
+"$bin" storage-probe --provider $provider --connection "$conn" --seconds 5
 
 port=5091
 ImidCare__RateLimit__PerCallerPerSecond=10000000 "$bin" serve --provider $provider --connection "$conn" --urls "http://127.0.0.1:$port" --no-demo >"$dir/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
+for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
 rss() { awk '/VmRSS/ {print $2/1024 " MiB"}' /proc/$server/status; }
+writes() { curl -s "http://127.0.0.1:$port/health"; }
 
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); storage: $provider; wrk -t$THREADS -c$CONN -d$DUR; server RSS before: $(rss)"
 # Warm-up, so JIT and pools are not measured.
 wrk -t2 -c8 -d3s "http://127.0.0.1:$port/api/v1/ping" >/dev/null
+wrk -t2 -c8 -d3s -s bench/load/status.lua "http://127.0.0.1:$port" >/dev/null
 echo "== no-op: GET /api/v1/ping"
-wrk -t$THREADS -c$CONN -d$DUR --latency "http://127.0.0.1:$port/api/v1/ping"
+wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/noop.lua "http://127.0.0.1:$port"
 echo "== read path: GET /api/v1/authorizations/{number} (pharmacy key)"
 wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/status.lua "http://127.0.0.1:$port"
-echo "== write path: POST confirmations, then POST dispense"
+echo "== write path: POST confirmations, then POST dispense   (gate before: $(writes))"
 wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port"
+echo "== gate after: $(writes)"
 echo "== server RSS after: $(rss)"
+
+if [ -n "${SOAK:-}" ]; then
+  # Bounded in time (SOAK seconds) and in count (the seeded authorizations); loopback only.
+  "$bin" bench-seed --provider $provider --connection "$conn" --authorizations "$N" --out "$AUTHS" >/dev/null 2>&1 || true
+  echo "== soak: ${SOAK}s of status checks and confirm+dispense together; RSS at start: $(rss)"
+  wrk -t1 -c16 -d${SOAK}s -s bench/load/status.lua "http://127.0.0.1:$port" >"$dir/soak-read.txt" &
+  r=$!
+  THREADS=1 wrk -t1 -c8 -d${SOAK}s -s bench/load/dispense.lua "http://127.0.0.1:$port" >"$dir/soak-write.txt" &
+  w=$!
+  for m in $(seq 60 60 "$SOAK"); do sleep 60; echo "   after ${m}s: RSS $(rss)"; done
+  wait $r $w
+  grep -h "Requests/sec\|percentiles\|dispenses" "$dir/soak-read.txt" "$dir/soak-write.txt"
+  echo "== RSS after soak: $(rss)"
+fi
+
 if [ $provider = sqlite ]; then
   "$bin" audit verify --connection "$conn"
+else
+  "$bin" audit verify --provider postgres --connection "$conn"
 fi

@@ -1,4 +1,6 @@
 -- Read path: a pharmacy checks authorization status (GET /api/v1/authorizations/{number}).
+package.path = package.path .. ";bench/load/?.lua"
+local report = require("report")
 local numbers = {}
 local i = 0
 
@@ -11,4 +13,8 @@ end
 function request()
   i = (i % #numbers) + 1
   return wrk.format("GET", "/api/v1/authorizations/" .. numbers[i])
+end
+
+function done(summary, latency, requests)
+  report.percentiles(latency)
 end

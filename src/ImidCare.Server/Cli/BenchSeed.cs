@@ -33,9 +33,17 @@ public static class BenchSeed
             var numbers = new List<string>();
             var gate = sp.GetRequiredService<WriteGate>();
             var total = r.GetValue(count);
-            for (var start = 0; start < total; start += 2_000)
+
+            // Run again on the same database (a soak after a load run), it adds fresh patients after the earlier ones.
+            int offset;
+            await using (var db = await sp.GetRequiredService<IDbContextFactory<ImidCareDb>>().CreateDbContextAsync(ct))
             {
-                var batch = Math.Min(2_000, total - start);
+                offset = await db.Patients.CountAsync(p => p.Id.StartsWith("pat_bench_"), ct);
+            }
+
+            for (var start = offset; start < offset + total; start += 2_000)
+            {
+                var batch = Math.Min(2_000, offset + total - start);
                 numbers.AddRange(await gate.RunAsync((db, audit, now) => Task.FromResult(Batch(db, audit, now, start, batch)), ct));
             }
 
@@ -45,7 +53,7 @@ public static class BenchSeed
                 Console.WriteLine($"{numbers.Count} live authorizations written to {file.FullName}.");
             }
 
-            if (r.GetValue(history) is > 0 and var patients)
+            if (r.GetValue(history) is var patients and > 0)
             {
                 var watch = System.Diagnostics.Stopwatch.StartNew();
                 var rows = await HistorySeed.RunAsync(sp, patients, sp.GetRequiredService<IClock>().GetCurrentInstant(), ct);

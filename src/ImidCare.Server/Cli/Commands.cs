@@ -14,16 +14,10 @@ namespace ImidCare.Server.Cli;
 /// </summary>
 public static class Commands
 {
-    private static readonly string[] Verbs = ["serve", "seed", "audit", "programs", "calendar", "dose-check", "response", "bench-seed", "backup", "restore", "compliance", "-h", "--help", "-?", "--version"];
+    private static readonly string[] HelpAndVersion = ["-h", "--help", "-?", "--version"];
 
     public static int Run(string[] args)
     {
-        // No verb (or only host options such as --urls) means serve: that is what `dotnet run` and the test host do.
-        if (args.Length == 0 || !Verbs.Contains(args[0]))
-        {
-            return Serve(args, demo: true);
-        }
-
         var provider = new Option<string>("--provider") { Description = "Storage: sqlite (default) or postgres.", DefaultValueFactory = _ => "sqlite" };
         var connection = new Option<string?>("--connection") { Description = "Connection string (default: Data Source=imidcare.db)." };
         var urls = new Option<string>("--urls") { Description = "Where to listen.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
@@ -95,9 +89,17 @@ public static class Commands
         }
 
         root.Subcommands.Add(BenchSeed.Command());
+        root.Subcommands.Add(StorageProbe.Command());
         foreach (var command in BackupCommands.All())
         {
             root.Subcommands.Add(command);
+        }
+
+        // No verb (or only host options such as --urls) means serve: that is what `dotnet run` and the test host do.
+        // The verbs are the root's own subcommands, so a new command cannot be forgotten here.
+        if (args.Length == 0 || !(root.Subcommands.Any(c => c.Name == args[0]) || HelpAndVersion.Contains(args[0])))
+        {
+            return Serve(args, demo: true);
         }
 
         return root.Parse(args).Invoke();

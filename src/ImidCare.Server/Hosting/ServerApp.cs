@@ -65,7 +65,8 @@ public static class ServerApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
-        app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
+        // The write gate's counters let the load script report how many requests each commit carried.
+        app.MapGet("/health", (WriteGate gate) => Results.Ok(new { status = "ok", writes = new { commits = gate.Batches, requests = gate.Requests } })).AllowAnonymous();
 
         var api = app.MapGroup("/api/v1");
         api.MapGet("/ping", () => Results.Text("pong")).AllowAnonymous().WithSummary("No-op, for load tests: the HTTP limit of the machine.");
