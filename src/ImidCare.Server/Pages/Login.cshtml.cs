@@ -32,7 +32,8 @@ public sealed class LoginModel : WebPage
             return Page();
         }
 
-        var reply = await SessionEndpoints.LoginAsync(new LoginRequest(Username.Trim(), Password), HttpContext.RequestServices.GetRequiredService<ImidCare.Store.WriteGate>(), Ct);
+        var reply = await SessionEndpoints.LoginAsync(new LoginRequest(Username.Trim(), Password), HttpContext.RequestServices.GetRequiredService<ImidCare.Store.WriteGate>(),
+            HttpContext.RequestServices.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<ImidCare.Store.ImidCareDb>>(), Ct);
         if (reply.Body is not SessionResponse session)
         {
             var problem = (ProblemDto)reply.Body!;

@@ -30,11 +30,24 @@ public static class SessionEndpoints
 
     public static string HashPassword(string password) => Hasher.HashPassword(null!, password);
 
-    private static async Task<IResult> Login(LoginRequest req, WriteGate gate, CancellationToken ct) => (await LoginAsync(req, gate, ct)).ToResult();
+    private static async Task<IResult> Login(LoginRequest req, WriteGate gate, IDbContextFactory<ImidCareDb> dbs, CancellationToken ct) => (await LoginAsync(req, gate, dbs, ct)).ToResult();
 
     /// <summary>The password check with its lockout, shared by the API and the web login: a <see cref="SessionResponse"/> or a problem.</summary>
-    internal static async Task<Reply> LoginAsync(LoginRequest req, WriteGate gate, CancellationToken ct)
+    internal static async Task<Reply> LoginAsync(LoginRequest req, WriteGate gate, IDbContextFactory<ImidCareDb> dbs, CancellationToken ct)
     {
+        // The password hash is checked before entering the write gate: it is deliberately slow
+        // (PBKDF2), and inside the gate it would hold up every write queued behind it. Inside,
+        // the result counts only if the hash is still the one checked.
+        (string Hash, bool Ok)? checkedHash = null;
+        await using (var read = await dbs.CreateDbContextAsync(ct))
+        {
+            var seen = await read.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Username == req.Username, ct);
+            if (seen is not null)
+            {
+                checkedHash = (seen.PasswordHash, Hasher.VerifyHashedPassword(seen, seen.PasswordHash, req.Password) != PasswordVerificationResult.Failed);
+            }
+        }
+
         return await gate.RunAsync(async (db, audit, now) =>
         {
             var user = await db.Users.FirstOrDefaultAsync(u => u.Username == req.Username, ct);
@@ -50,7 +63,10 @@ public static class SessionEndpoints
                     $"Try again after {until:yyyy-MM-ddTHH:mm}Z, or ask an administrator."));
             }
 
-            if (Hasher.VerifyHashedPassword(user, user.PasswordHash, req.Password) == PasswordVerificationResult.Failed)
+            var ok = checkedHash is { } c && c.Hash == user.PasswordHash
+                ? c.Ok
+                : Hasher.VerifyHashedPassword(user, user.PasswordHash, req.Password) != PasswordVerificationResult.Failed;
+            if (!ok)
             {
                 user.FailedLogins++;
                 if (user.FailedLogins >= MaxFailures)
