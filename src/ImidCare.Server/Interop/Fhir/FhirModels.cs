@@ -182,6 +182,10 @@ public sealed record Observation() : FhirResource("Observation")
 
     public CodeableConcept? ValueCodeableConcept { get; init; }
 
+    public Quantity? ValueQuantity { get; init; }
+
+    public bool? ValueBoolean { get; init; }
+
     public List<Annotation>? Note { get; init; }
 }
 
