@@ -10,6 +10,7 @@ public static class InteropEndpoints
     public static IServiceCollection AddImidCareInterop(this IServiceCollection services)
     {
         services.AddHttpClient("ehr");
+        services.AddSingleton<CdsJwt>();
         return services;
     }
 
