@@ -84,6 +84,10 @@ public abstract partial class NcpdpTests(ImidCareApp app)
         Peer.Pims(r.Raw, Resp + ".denied.remscaseid").ShouldBe("enr_pat_demo_maria");
         Peer.NoteCodes(Peer.Pims(r.Raw, Resp + ".denied.remsnote")).ShouldBe(["REMS.AUTHORIZATION_MISSING"]);
         (await StateAsync()).Confirmations.ShouldBe(before.Confirmations);
+
+        // No EHR is configured here: notifying it is off by default, nothing is queued.
+        await using var db = await app.DbAsync();
+        (await db.Outbox.CountAsync()).ShouldBe(0);
     }
 
     [Theory]

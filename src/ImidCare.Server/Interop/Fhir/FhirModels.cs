@@ -411,3 +411,31 @@ public sealed record CapabilityStatement() : FhirResource("CapabilityStatement")
 
     public List<CapabilityRest>? Rest { get; init; }
 }
+
+public sealed record CommunicationPayload(string ContentString);
+
+/// <summary>The notification we POST to an EHR when a dispense is denied (as rems-admin does; request-generator lists them).</summary>
+public sealed record Communication() : FhirResource("Communication")
+{
+    public List<Identifier>? Identifier { get; init; }
+
+    public required string Status { get; init; }
+
+    public List<CodeableConcept>? Category { get; init; }
+
+    public string? Priority { get; init; }
+
+    public FhirReference? Subject { get; init; }
+
+    public CodeableConcept? Topic { get; init; }
+
+    public List<FhirReference>? About { get; init; }
+
+    public string? Sent { get; init; }
+
+    public List<FhirReference>? Recipient { get; init; }
+
+    public FhirReference? Sender { get; init; }
+
+    public List<CommunicationPayload>? Payload { get; init; }
+}

@@ -11,6 +11,9 @@ public static class InteropEndpoints
     {
         services.AddHttpClient("ehr");
         services.AddSingleton<CdsJwt>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<DenialNotices>();
+        services.AddHostedService<OutboxDispatcher>();
         return services;
     }
 

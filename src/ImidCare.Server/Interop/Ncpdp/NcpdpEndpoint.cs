@@ -59,7 +59,7 @@ public static class NcpdpEndpoint
             h, new XElement("Body", body));
     }
 
-    private static async Task<IResult> Handle(HttpContext http, WriteGate gate, IClock clock, CancellationToken ct)
+    private static async Task<IResult> Handle(HttpContext http, WriteGate gate, IClock clock, DenialNotices notices, CancellationToken ct)
     {
         var now = clock.GetCurrentInstant();
         var caller = await InteropAuth.CallerAsync(http);
@@ -100,7 +100,7 @@ public static class NcpdpEndpoint
         return kind switch
         {
             "REMSINITIATIONREQUEST" => await InitiationAsync(gate, caller, root, message!, now, ct),
-            "REMSREQUEST" => await RemsRequestAsync(gate, caller, root, message!, ct),
+            "REMSREQUEST" => await RemsRequestAsync(gate, notices, caller, root, message!, ct),
             _ => await RxFillAsync(gate, caller, root, message!, now, ct),
         };
     }
@@ -235,7 +235,7 @@ public static class NcpdpEndpoint
 
     private sealed record RequestAnswer(Patient? Patient, string? CaseNumber, Decision Decision, string? ConfirmationNumber, Instant? ExpiresAt, DateTimeZone Zone, Instant At);
 
-    private static async Task<IResult> RemsRequestAsync(WriteGate gate, Caller caller, XElement root, XElement m, CancellationToken ct)
+    private static async Task<IResult> RemsRequestAsync(WriteGate gate, DenialNotices notices, Caller caller, XElement root, XElement m, CancellationToken ct)
     {
         var s = Read(m);
         var answer = await gate.RunAsync(async (db, audit, now) =>
@@ -267,6 +267,7 @@ public static class NcpdpEndpoint
                 var missing = new Reason("REMS.AUTHORIZATION_MISSING", "There is no prescription authorization: the prescriber must complete the prescriber survey first.", Source);
                 var denial = Decision.Combine([Decision.Deny(missing), prescribing]);
                 audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.denied", $"patient/{p.Id}", AuditData.Of(new { channel = "ncpdp", decision = DecisionDto.From(denial) }));
+                notices.Queue(db, audit, caller, facts, null, denial, now);
                 return new RequestAnswer(p, caseNumber, denial, null, null, facts.Program.Zone, now);
             }
 
@@ -282,6 +283,7 @@ public static class NcpdpEndpoint
             if (!decision.Decision.IsAllowed)
             {
                 audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.denied", $"authorization/{a.Number}", AuditData.Of(new { channel = "ncpdp", decision = dto }));
+                notices.Queue(db, audit, caller, facts, a, decision.Decision, now);
                 return new RequestAnswer(p, caseNumber, decision.Decision, null, null, facts.Program.Zone, now);
             }
 
