@@ -26,10 +26,15 @@ public sealed class EhrReceiver : IAsyncDisposable
 
     public ConcurrentQueue<(Instant At, string Body, string? ContentType, int Answered)> Received { get; } = new();
 
-    /// <summary>How many of the next deliveries to answer 503 (after <see cref="Delay"/>).</summary>
+    /// <summary>How many of the next deliveries to answer 503.</summary>
     public int FailNext { get; set; }
 
-    public TimeSpan Delay { get; set; }
+    /// <summary>While set, a delivery that arrives is held (unanswered) until the test completes it.</summary>
+    public TaskCompletionSource? Hold { get; set; }
+
+    public int Arrived => arrived;
+
+    private int arrived;
 
     public string Jwks { get; set; } = "{\"keys\":[]}";
 
@@ -45,7 +50,12 @@ public sealed class EhrReceiver : IAsyncDisposable
         r.app.MapPost("/fhir/Communication", async (HttpContext h) =>
         {
             var body = await new StreamReader(h.Request.Body).ReadToEndAsync();
-            await Task.Delay(r.Delay);
+            Interlocked.Increment(ref r.arrived);
+            if (r.Hold is { } hold)
+            {
+                await hold.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            }
+
             var status = r.FailNext > 0 ? 503 : 201;
             if (status == 503)
             {
@@ -140,23 +150,25 @@ public abstract class PeersTests(PeersApp app)
     public async Task Denial_PostsACommunicationToTheEhr_RetriedAfterAFailure_WithoutHoldingUpTheDenial()
     {
         app.Clock.Now = ImidCareApp.Start;
-        app.Ehr.Delay = TimeSpan.FromSeconds(2);
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.Ehr.Hold = hold;
         app.Ehr.FailNext = 1;
         var before = app.Ehr.Received.Count;
+        var arrivedBefore = app.Ehr.Arrived;
         using var pharmacy = Peer.Pharmacy(app);
-        var watch = Stopwatch.StartNew();
         var r = await pharmacy.XmlPostAsync(NcpdpTests.Request("enr_pat_demo_maria"));
-        watch.Stop();
         Peer.Pims(r.Raw, "message.body.remsresponse.response.responsestatus.denied.deniedreasoncode").ShouldBe("EC", r.Raw);
-        watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1.5), "the denial does not wait for the EHR");
+        app.Ehr.Received.Count.ShouldBe(before, "the denial was answered while the EHR had answered nothing");
 
-        // First delivery: the EHR is slow and then fails; the notice waits for its retry (2 s by our clock).
+        // First delivery: the EHR holds it, then fails; the notice waits for its retry (2 s by our clock).
+        await Until(() => Task.FromResult(app.Ehr.Arrived > arrivedBefore), "the notice reaching the EHR");
+        app.Ehr.Hold = null;
+        hold.SetResult();
         await Until(async () =>
         {
             await using var db = await app.DbAsync();
             return await db.Audit.AnyAsync(a => a.Action == "interop.notification-retry" && a.Subject == "patient/pat_demo_maria");
         }, "a failed first attempt");
-        app.Ehr.Delay = TimeSpan.Zero;
         app.Clock.Now += Duration.FromSeconds(3);
         await Until(async () =>
         {
