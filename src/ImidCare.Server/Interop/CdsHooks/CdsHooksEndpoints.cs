@@ -264,7 +264,9 @@ public static class CdsHooksEndpoints
                 ? $"{label} **is certified** in the {program.Name}: it may dispense this medication."
                 : $"{label} **is not certified** in the {program.Name} ({status?.ToLowerInvariant() ?? "unknown to ImidCare"}): send the prescription to a certified pharmacy.",
             certified ? "info" : "warning");
-        return certified ? card : card with { Extension = new Dictionary<string, object> { [CardMapping.ReasonsExtension] = new[] { "REMS.PHARMACY_NOT_CERTIFIED" } } };
+        // The same code the confirmation rule would give: a suspended or revoked pharmacy is deactivated (EY), not merely uncertified.
+        var code = Rules.Rems.Deactivation.Pharmacy(status is null ? null : Enum.Parse<Rules.Rems.CertificationStatus>(status));
+        return certified ? card : card with { Extension = new Dictionary<string, object> { [CardMapping.ReasonsExtension] = new[] { code } } };
     }
 }
 
