@@ -69,6 +69,10 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
 
     public DbSet<OutageRecord> Outages => Set<OutageRecord>();
 
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+
+    public DbSet<SeenJwtId> SeenJwtIds => Set<SeenJwtId>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         configurationBuilder.Properties<Instant>().HaveConversion<InstantTicksConverter>();
@@ -211,6 +215,12 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
             e.HasIndex(x => x.PatientId);
         });
         b.Entity<OutageRecord>().ToTable("outages").HasKey(x => x.Id);
+        b.Entity<OutboxMessage>(e =>
+        {
+            e.ToTable("interop_outbox").HasKey(x => x.Id);
+            e.HasIndex(x => new { x.State, x.NextAttemptAt });
+        });
+        b.Entity<SeenJwtId>().ToTable("cds_jwt_ids").HasKey(x => new { x.Issuer, x.Jti });
         b.Entity<AuditRecord>(e =>
         {
             e.ToTable("audit").HasKey(x => x.Seq);

@@ -117,7 +117,7 @@ public abstract class AccessTests(ImidCareApp app)
         (await admin.PostAsync($"/api/v1/prescribers/{p.Str("id")}/certifications/THAL/suspend", new { reason = "Audit finding" })).Code.ShouldBe(200);
         var r = await Scenario.AuthorizeAsync(doctor, patient, "thalidomide");
         r.Code.ShouldBe(422);
-        r.Codes.ShouldContain("REMS.PRESCRIBER_NOT_CERTIFIED");
+        r.Codes.ShouldContain("REMS.PRESCRIBER_DEACTIVATED");
         (await admin.PostAsync($"/api/v1/prescribers/{p.Str("id")}/certifications/THAL/suspend", new { reason = "twice" })).Code.ShouldBe(409);
         (await admin.PostAsync($"/api/v1/prescribers/{p.Str("id")}/certifications/THAL/reinstate", new { reason = "Resolved" })).Code.ShouldBe(200);
         (await Scenario.AuthorizeAsync(doctor, patient, "thalidomide")).Code.ShouldBe(201);

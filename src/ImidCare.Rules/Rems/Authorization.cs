@@ -91,11 +91,16 @@ public static class AuthorizationRules
         b.Check(p.Covers(f.Drug), new Reason("REMS.DRUG_IN_PROGRAM", $"{f.Drug} is covered by the {p.Name}.", p.Categories.Source), f,
             static f => new Reason("REMS.DRUG_NOT_IN_PROGRAM", $"{f.Drug} is not covered by the {f.Program.Name}.", f.Program.Categories.Source));
         b.Check(f.PrescriberCertification == CertificationStatus.Certified, PrescriberCertifiedReason, f,
-            static f => new Reason("REMS.PRESCRIBER_NOT_CERTIFIED",
+            static f => new Reason(Deactivation.Prescriber(f.PrescriberCertification),
                 $"The prescriber is not certified in the {f.Program.Name} ({f.PrescriberCertification?.ToString().ToLowerInvariant() ?? "never enrolled"}).", Certified));
         b.Check(f.Enrollment == EnrollmentStatus.Enrolled && f.AgreementSigned, EnrolledReason, f,
-            static f => new Reason("REMS.PATIENT_NOT_ENROLLED",
-                f.Enrollment == EnrollmentStatus.Enrolled ? "The Patient-Physician Agreement is not signed." : "The patient is not enrolled in this program.", Enrolled));
+            static f => new Reason(Deactivation.Patient(f.Enrollment),
+                f.Enrollment switch
+                {
+                    EnrollmentStatus.Enrolled => "The Patient-Physician Agreement is not signed.",
+                    null => "The patient is not enrolled in this program.",
+                    var s => $"The patient's enrollment in this program is {s.Value.ToString().ToLowerInvariant()}.",
+                }, Enrolled));
         b.Check(f.DaysSupply >= 1 && f.DaysSupply <= p.MaxDaysSupply.Value, new Reason("REMS.DAYS_SUPPLY_OK", DaysSupplyText(f.DaysSupply), p.MaxDaysSupply.Source), f,
             static f => new Reason("REMS.DAYS_SUPPLY_OUT_OF_RANGE", $"Days supply must be 1 to {f.Program.MaxDaysSupply.Value}; {f.DaysSupply} was asked.", f.Program.MaxDaysSupply.Source));
         b.Check(f.Refills <= p.MaxRefills.Value, new Reason("REMS.NO_REFILLS", "No refills.", p.MaxRefills.Source), p,
@@ -191,4 +196,26 @@ public static class AuthorizationRules
 
     internal static Decision Check(bool ok, string failCode, string failMessage, string okCode, string okMessage, RuleSource source) =>
         ok ? Decision.Allow(new Reason(okCode, okMessage, source)) : Decision.Deny(new Reason(failCode, failMessage, source));
+}
+
+/// <summary>
+/// The reason code for a stakeholder who is not (or no longer) in the program. A certification or
+/// enrollment the program ended (suspended, revoked, inactive, disenrolled) is a deactivation,
+/// with its own code, so every rendering can tell it from "never certified": NCPDP reports
+/// deactivations as EX (prescriber), EY (pharmacy) and EZ (patient).
+/// </summary>
+public static class Deactivation
+{
+    public const string PrescriberCode = "REMS.PRESCRIBER_DEACTIVATED";
+    public const string PharmacyCode = "REMS.PHARMACY_DEACTIVATED";
+    public const string PatientCode = "REMS.PATIENT_DEACTIVATED";
+
+    public static string Prescriber(CertificationStatus? s) => Ended(s) ? PrescriberCode : "REMS.PRESCRIBER_NOT_CERTIFIED";
+
+    public static string Pharmacy(CertificationStatus? s) => Ended(s) ? PharmacyCode : "REMS.PHARMACY_NOT_CERTIFIED";
+
+    /// <summary>Enrolled with the agreement unsigned is "not enrolled" (not yet complete), not a deactivation.</summary>
+    public static string Patient(EnrollmentStatus? s) => s is EnrollmentStatus.Inactive or EnrollmentStatus.Disenrolled ? PatientCode : "REMS.PATIENT_NOT_ENROLLED";
+
+    private static bool Ended(CertificationStatus? s) => s is CertificationStatus.Suspended or CertificationStatus.Revoked;
 }

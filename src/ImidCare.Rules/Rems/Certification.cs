@@ -68,7 +68,7 @@ public static class CertificationRules
         return Decision.Combine(
         [
             f.Category.Decision,
-            AuthorizationRules.Check(f.PrescriberCertification == CertificationStatus.Certified, "REMS.PRESCRIBER_NOT_CERTIFIED",
+            AuthorizationRules.Check(f.PrescriberCertification == CertificationStatus.Certified, Deactivation.Prescriber(f.PrescriberCertification),
                 "Only a certified prescriber may enroll patients.", "REMS.PRESCRIBER_CERTIFIED", "The prescriber is certified.", PrescriberEnrollment),
             AuthorizationRules.Check(f.AgreementSigned && f.AgreementTextVersion == f.Program.AgreementTextVersion, "REMS.AGREEMENT_NOT_SIGNED",
                 $"The Patient-Physician Agreement ({f.Program.AgreementTextVersion}) must be signed.", "REMS.AGREEMENT_SIGNED", "Agreement signed.", Agreement),

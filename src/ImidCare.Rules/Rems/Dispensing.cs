@@ -88,7 +88,7 @@ public static class DispensingRules
         var today = ProgramTime.Today(f.Now, p.Zone);
         var b = new DecisionBuilder();
         b.Check(f.PharmacyCertification == CertificationStatus.Certified, PharmacyCertifiedReason, f,
-            static f => new Reason("REMS.PHARMACY_NOT_CERTIFIED",
+            static f => new Reason(Deactivation.Pharmacy(f.PharmacyCertification),
                 $"This pharmacy is not certified in the {f.Program.Name} ({f.PharmacyCertification?.ToString().ToLowerInvariant() ?? "never certified"}).", PharmacyCertified));
         _ = f.AuthorizationState switch
         {
@@ -102,9 +102,9 @@ public static class DispensingRules
             static f => new Reason("REMS.AUTHORIZATION_EXPIRED", $"The authorization expired at {Fmt.DateTime(f.AuthorizationExpiresAt, f.Program.Zone)} ({f.Program.Zone.Id}).",
                 f.Category.CanGetPregnant() ? f.Program.AuthorizationFromLastTest.Source : f.Program.AuthorizationFromIssue.Source));
         b.Check(f.PrescriberCertification == CertificationStatus.Certified, PrescriberStillReason, f,
-            static _ => new Reason("REMS.PRESCRIBER_NOT_CERTIFIED", "The prescriber's certification is no longer active.", PrescriberStill));
+            static f => new Reason(Deactivation.Prescriber(f.PrescriberCertification), "The prescriber's certification is no longer active.", PrescriberStill));
         b.Check(f.Enrollment == EnrollmentStatus.Enrolled, EnrolledStillReason, f,
-            static _ => new Reason("REMS.PATIENT_NOT_ENROLLED", "The patient is no longer enrolled.", PrescriberStill));
+            static f => new Reason(Deactivation.Patient(f.Enrollment), "The patient is no longer enrolled.", PrescriberStill));
         if (f.ExpiresBeforeOutage is { } before && before != f.AuthorizationExpiresAt)
         {
             b.Pass(OutageRules.Extended(before, f.AuthorizationExpiresAt, p.Zone));

@@ -68,6 +68,7 @@ public static class AuthorizationEndpoints
         api.MapPost("/authorizations", Authorize).WithSummary("The prescriber survey: every REMS condition checked; an authorization number when all hold.");
         api.MapGet("/authorizations/{number}", Status).WithSummary("An authorization's status, and whether this pharmacy could confirm it now.");
         api.MapPost("/authorizations/{number}/confirmations", Confirm).WithSummary("A certified pharmacy obtains a confirmation number (valid 24 hours).");
+        api.MapPost("/confirmations/{number}/counseling", RecordCounseling).WithSummary("Record the counseling checklist against a confirmation, before a fill that carries none (an NCPDP RxFill).");
         api.MapPost("/confirmations/{number}/dispense", Dispense).WithSummary("Record the dispense with the counseling checklist.");
         api.MapPost("/confirmations/{number}/reverse", Reverse).WithSummary("Reverse an unused confirmation; the authorization can be confirmed again.");
     }
@@ -261,6 +262,56 @@ public static class AuthorizationEndpoints
             AuditData.Of(new { confirmation, pharmacy = caller.PharmacyId, expiresAt = decision.ExpiresAt, channel, decision = dto }));
         return confirmation;
     }
+
+    private static async Task<IResult> RecordCounseling(HttpContext http, string number, CounselingChecklist req, WriteGate gate)
+    {
+        var caller = http.Caller();
+        if (!caller.IsPharmacy)
+        {
+            return Problems.Forbidden("Only the pharmacy that obtained a confirmation records its counseling.").ToResult();
+        }
+
+        if (!RemsNumber.TryParse(number, 'C', out var parsed, out var error))
+        {
+            return Problems.Validation("number", error!).ToResult();
+        }
+
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => RecordCounselingAsync(caller, parsed.Value, req, db, audit, now, http.RequestAborted));
+    }
+
+    /// <summary>
+    /// Keeps the checklist with the confirmation, so a later fill message (RxFill has no place for
+    /// it) can record the dispense. Completeness is judged when the dispense is recorded, by the
+    /// same DispensingRules.Dispense as every other dispense; recording it again replaces it.
+    /// </summary>
+    internal static async Task<Reply> RecordCounselingAsync(Caller caller, RemsNumber parsed, CounselingChecklist req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var c = await db.Confirmations.FirstOrDefaultAsync(x => x.Number == parsed.Value, ct);
+        if (c is null)
+        {
+            return Problems.NotFound($"Confirmation {parsed}");
+        }
+
+        if (c.PharmacyId != caller.PharmacyId)
+        {
+            return Problems.Forbidden("This confirmation belongs to another pharmacy.");
+        }
+
+        if (c.State != "active")
+        {
+            return Problems.Conflict("Counseling is recorded before the dispense, against an unused confirmation.", $"This confirmation is {c.State}.");
+        }
+
+        c.CounselingJson = AuditData.Of(req);
+        c.CounseledAt = now;
+        c.Version++;
+        audit.Append(caller.AsActor(caller.PharmacyId), "counseling.recorded", $"authorization/{c.AuthorizationNumber}", AuditData.Of(new { confirmation = c.Number, checklist = req }));
+        return Reply.Ok(new { confirmation = c.Number, counseledAt = now, checklist = req });
+    }
+
+    /// <summary>The checklist recorded against a confirmation, or null.</summary>
+    internal static CounselingChecklist? RecordedCounseling(ConfirmationRecord c) =>
+        c.CounselingJson is null ? null : System.Text.Json.JsonSerializer.Deserialize<CounselingChecklist>(c.CounselingJson, Json.Options);
 
     private static async Task<IResult> Dispense(HttpContext http, string number, DispenseRequest req, WriteGate gate)
     {

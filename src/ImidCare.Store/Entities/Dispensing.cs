@@ -53,6 +53,11 @@ public sealed class ConfirmationRecord
     public int Version { get; set; }
 
     public required string DecisionJson { get; set; }
+
+    /// <summary>The counseling checklist recorded before the fill (an NCPDP RxFill carries none), or null.</summary>
+    public string? CounselingJson { get; set; }
+
+    public Instant? CounseledAt { get; set; }
 }
 
 public sealed class DispenseRecord
@@ -136,4 +141,44 @@ public sealed class OutageRecord
     public required string DeclaredBy { get; set; }
 
     public Instant DeclaredAt { get; set; }
+}
+
+/// <summary>A message to another system (an EHR), sent after the transaction that caused it commits, retried until delivered or given up.</summary>
+public sealed class OutboxMessage
+{
+    public required string Id { get; set; }
+
+    /// <summary>What it is, e.g. "fhir.communication".</summary>
+    public required string Kind { get; set; }
+
+    /// <summary>The absolute URL it is POSTed to.</summary>
+    public required string Target { get; set; }
+
+    /// <summary>The audit subject it concerns (patient/…, authorization/…).</summary>
+    public required string Subject { get; set; }
+
+    public required string PayloadJson { get; set; }
+
+    public Instant CreatedAt { get; set; }
+
+    public int Attempts { get; set; }
+
+    public Instant NextAttemptAt { get; set; }
+
+    /// <summary>pending, delivered or failed.</summary>
+    public required string State { get; set; }
+
+    public Instant? FinishedAt { get; set; }
+
+    public string? LastError { get; set; }
+}
+
+/// <summary>A CDS Hooks JWT id seen from an issuer, kept until the token expires so a replay is refused.</summary>
+public sealed class SeenJwtId
+{
+    public required string Issuer { get; set; }
+
+    public required string Jti { get; set; }
+
+    public Instant ExpiresAt { get; set; }
 }

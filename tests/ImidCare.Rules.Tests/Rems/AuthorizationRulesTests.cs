@@ -200,7 +200,7 @@ public class AuthorizationRulesTests
         var today = Ny.Date(2026, 6, 15);
         var d = Frp().Now(today).Prescriber(CertificationStatus.Suspended).NegativeTestOn(today.PlusDays(-7)).DaysSupply(29).Evaluate().Decision;
         d.Outcome.ShouldBe(Outcome.Denied);
-        d.Codes().ShouldBe(["REMS.PRESCRIBER_NOT_CERTIFIED", "REMS.PREGNANCY_TEST_STALE", "REMS.DAYS_SUPPLY_OUT_OF_RANGE"], ignoreOrder: true);
+        d.Codes().ShouldBe(["REMS.PRESCRIBER_DEACTIVATED", "REMS.PREGNANCY_TEST_STALE", "REMS.DAYS_SUPPLY_OUT_OF_RANGE"], ignoreOrder: true);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public class CertificationRulesTests
     [Fact]
     public void Patient_EveryFailure_ListedAtOnce() =>
         CertificationRules.Patient(Patient(minor: true, version: "OLD", prescriber: CertificationStatus.Suspended)).Codes()
-            .ShouldBe(["REMS.PRESCRIBER_NOT_CERTIFIED", "REMS.AGREEMENT_NOT_SIGNED", "REMS.GUARDIAN_REQUIRED"], ignoreOrder: true);
+            .ShouldBe(["REMS.PRESCRIBER_DEACTIVATED", "REMS.AGREEMENT_NOT_SIGNED", "REMS.GUARDIAN_REQUIRED"], ignoreOrder: true);
 
     [Fact]
     public void Patient_CategoryRefused_PassesTheRefusalThrough()

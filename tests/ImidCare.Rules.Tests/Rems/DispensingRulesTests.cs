@@ -112,7 +112,7 @@ public class DispensingRulesTests
             LastDispense = new PreviousDispense(Ny.Date(2026, 6, 14), 28),
         }).Confirm().Decision;
         d.Codes().ShouldBe(
-            ["REMS.PHARMACY_NOT_CERTIFIED", "REMS.AUTHORIZATION_EXPIRED", "REMS.PRESCRIBER_NOT_CERTIFIED", "REMS.PATIENT_NOT_ENROLLED", "REMS.TOO_EARLY_TO_FILL"],
+            ["REMS.PHARMACY_DEACTIVATED", "REMS.AUTHORIZATION_EXPIRED", "REMS.PRESCRIBER_NOT_CERTIFIED", "REMS.PATIENT_DEACTIVATED", "REMS.TOO_EARLY_TO_FILL"],
             ignoreOrder: true);
     }
 

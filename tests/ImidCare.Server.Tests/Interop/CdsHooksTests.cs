@@ -164,6 +164,26 @@ public abstract class CdsHooksTests(ImidCareApp app)
         card.GetProperty("detail").GetString()!.ShouldContain("Main Street Specialty Pharmacy **is certified**");
     }
 
+    [Fact]
+    public async Task PrefetchedPharmacy_Suspended_IsADeactivation_AsTheConfirmationRuleSays()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var admin = await app.AdminAsync();
+        (await admin.PostAsync("/api/v1/pharmacies/phy_demo_main/certifications/POM/suspend", new { reason = "card test" })).Code.ShouldBe(200);
+        try
+        {
+            using var office = Peer.Office(app);
+            var r = await OrderSignAsync(office);
+            var card = r.Body.GetProperty("cards").EnumerateArray().Single(c => c.GetProperty("summary").GetString()!.StartsWith("Pharmacy Certification", StringComparison.Ordinal));
+            card.GetProperty("indicator").GetString().ShouldBe("warning");
+            card.GetProperty("extension").GetProperty("com.imidcare.reasons")[0].GetString().ShouldBe("REMS.PHARMACY_DEACTIVATED");
+        }
+        finally
+        {
+            (await admin.PostAsync("/api/v1/pharmacies/phy_demo_main/certifications/POM/reinstate", new { reason = "card test done" })).Code.ShouldBe(200);
+        }
+    }
+
     [Theory]
     [InlineData(null, "{}", 401)]
     [InlineData("office", "{\"hook\":", 400)]

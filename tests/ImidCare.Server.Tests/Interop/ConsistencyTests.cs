@@ -53,7 +53,7 @@ public abstract class ConsistencyTests(ImidCareApp app)
         var ncpdp = await pharmacy.XmlPostAsync(NcpdpTests.Request(caseNumber));
         var note = Peer.Pims(ncpdp.Raw, "message.body.remsresponse.response.responsestatus.denied.remsnote");
         Peer.NoteCodes(note).Where(c => c != "REMS.AUTHORIZATION_MISSING").ShouldBe(json.Codes, ignoreOrder: true);
-        var expected = json.Codes.Select(NcpdpMapping.Code).Append("EC").OrderBy(c => Array.IndexOf(["EM", "ES", "EO", "EC", "ER"], c)).First();
+        var expected = json.Codes.Select(NcpdpMapping.Code).Append("EC").OrderBy(c => Array.IndexOf(["EZ", "EM", "EX", "ES", "EY", "EO", "EC", "ER"], c)).First();
         Peer.Pims(ncpdp.Raw, "message.body.remsresponse.response.responsestatus.denied.deniedreasoncode").ShouldBe(expected);
     }
 
@@ -71,11 +71,11 @@ public abstract class ConsistencyTests(ImidCareApp app)
             using var json = app.Pharmacy();
             var refused = await json.PostAsync($"/api/v1/authorizations/{a}/confirmations");
             refused.Code.ShouldBe(422, refused.ToString());
-            refused.Codes.ShouldBe(["REMS.PHARMACY_NOT_CERTIFIED"]);
+            refused.Codes.ShouldBe(["REMS.PHARMACY_DEACTIVATED"]);
 
             using var pharmacy = Peer.Pharmacy(app);
             var ncpdp = await pharmacy.XmlPostAsync(NcpdpTests.Request(a));
-            Peer.Pims(ncpdp.Raw, "message.body.remsresponse.response.responsestatus.denied.deniedreasoncode").ShouldBe("EO", ncpdp.Raw);
+            Peer.Pims(ncpdp.Raw, "message.body.remsresponse.response.responsestatus.denied.deniedreasoncode").ShouldBe("EY", ncpdp.Raw);
             Peer.NoteCodes(Peer.Pims(ncpdp.Raw, "message.body.remsresponse.response.responsestatus.denied.remsnote")).ShouldBe(refused.Codes);
 
             var etasu = await pharmacy.FhirPostAsync("/4_0_0/GuidanceResponse/$rems-etasu", $$"""{"resourceType":"Parameters","parameter":[{"name":"caseNumber","valueString":"{{await Peer.CaseNumberAsync(app, id)}}"}]}""");

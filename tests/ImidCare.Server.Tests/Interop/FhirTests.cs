@@ -140,30 +140,28 @@ public abstract class FhirTests(ImidCareApp app)
     }
 
     [Fact]
-    public async Task Submit_PeerBundle_Is201_WithTheCaseNumberTheSmartAppReads_AndIsAudited()
+    public async Task Observations_CarryTheTherapyLabs_WithLoincCodes_ReadableById_AndSearchableByCode()
     {
-        app.Clock.Now = ImidCareApp.Start;
         using var office = Peer.Office(app);
-        await using var db = await app.DbAsync();
-        var before = await db.Audit.CountAsync(a => a.Action == "interop.form-received");
-        var r = await office.FhirPostAsync("/4_0_0/QuestionnaireResponse/$submit", Peer.Fixture("submit.survey.bundle.json"));
-        r.Code.ShouldBe(201, r.ToString());
-        r.Body.GetProperty("case_number").GetString().ShouldBe("enr_pat_demo_maria");
-        r.Body.GetProperty("response").GetProperty("returnedRemsRequestDoc").GetProperty("case_number").GetString().ShouldBe("enr_pat_demo_maria");
-        (await db.Audit.CountAsync(a => a.Action == "interop.form-received")).ShouldBe(before + 1);
+        var all = await office.GetJsonAsync("/4_0_0/Observation?patient=pat-demo-john");
+        all.Code.ShouldBe(200, all.ToString());
+        var codes = all.Body.GetProperty("entry").EnumerateArray()
+            .Select(e => e.GetProperty("resource").GetProperty("code").GetProperty("coding")[0])
+            .Where(c => c.GetProperty("system").GetString() == "http://loinc.org").Select(c => c.GetProperty("code").GetString()).Distinct().ToList();
+        codes.ShouldBe(["751-8", "777-3", "718-7", "33358-3"], ignoreOrder: true); // ANC, platelets, hemoglobin, serum M-protein
 
-        var notOurs = JsonNode.Parse(Peer.Fixture("submit.survey.bundle.json"))!;
-        foreach (var e in notOurs["entry"]!.AsArray())
-        {
-            if ((string?)e!["resource"]!["resourceType"] == "QuestionnaireResponse")
-            {
-                e["resource"]!["questionnaire"] = "http://elsewhere/Questionnaire/TuralioRemsPatientEnrollment";
-            }
-        }
+        var anc = await office.GetJsonAsync("/4_0_0/Observation/lab-demo-john-0-anc");
+        anc.Code.ShouldBe(200, anc.ToString());
+        anc.Body.GetProperty("valueQuantity").GetProperty("code").GetString().ShouldBe("/uL");
+        anc.Body.GetProperty("subject").GetProperty("reference").GetString().ShouldBe("Patient/pat-demo-john");
 
-        var refused = await office.FhirPostAsync("/4_0_0/QuestionnaireResponse/$submit", notOurs.ToJsonString());
-        refused.Code.ShouldBe(422);
-        refused.Body.GetProperty("resourceType").GetString().ShouldBe("OperationOutcome");
+        var onlyAnc = await office.GetJsonAsync("/4_0_0/Observation?patient=pat-demo-john&code=http://loinc.org|751-8");
+        onlyAnc.Body.GetProperty("entry").EnumerateArray().ShouldAllBe(e => e.GetProperty("resource").GetProperty("code").GetProperty("coding")[0].GetProperty("code").GetString() == "751-8");
+        onlyAnc.Body.GetProperty("total").GetInt32().ShouldBeGreaterThan(0);
+
+        // Another practice sees none of John's labs.
+        using var ode = await app.LoginAsync("dr.ode", "demo-ode-2026");
+        (await ode.GetJsonAsync("/4_0_0/Observation/lab-demo-john-0-anc")).Code.ShouldBe(404);
     }
 }
 

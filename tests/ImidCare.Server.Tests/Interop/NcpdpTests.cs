@@ -84,6 +84,10 @@ public abstract partial class NcpdpTests(ImidCareApp app)
         Peer.Pims(r.Raw, Resp + ".denied.remscaseid").ShouldBe("enr_pat_demo_maria");
         Peer.NoteCodes(Peer.Pims(r.Raw, Resp + ".denied.remsnote")).ShouldBe(["REMS.AUTHORIZATION_MISSING"]);
         (await StateAsync()).Confirmations.ShouldBe(before.Confirmations);
+
+        // No EHR is configured here: notifying it is off by default, nothing is queued.
+        await using var db = await app.DbAsync();
+        (await db.Outbox.CountAsync()).ShouldBe(0);
     }
 
     [Theory]
@@ -152,6 +156,171 @@ public abstract partial class NcpdpTests(ImidCareApp app)
         (await Scenario.DispenseAsync(json, confirmation)).Code.ShouldBe(201);
         var done = await pharmacy.XmlPostAsync(fill);
         Peer.Pims(done.Raw, "message.body.status.code").ShouldBe("000", done.Raw);
+    }
+
+    private async Task<(string Patient, string Authorization, string Confirmation, string Fill)> ConfirmedAsync(string given, string family)
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var id = await Scenario.ReadyFrpAsync(app, park, $"{given} {family}");
+        var authorization = await Scenario.AuthorizedAsync(park, id);
+        using var pharmacy = Peer.Pharmacy(app);
+        var approved = await pharmacy.XmlPostAsync(Request(authorization));
+        var confirmation = Peer.Pims(approved.Raw, Resp + ".approved.remsauthorizationnumber");
+        confirmation.ShouldNotBeNull(approved.Raw);
+        return (id, authorization, confirmation, WithName(Peer.Fixture("RxFill.pims.xml"), given, family, "1988-02-03"));
+    }
+
+    [Fact]
+    public async Task RxFill_WithTheCounselingRecorded_RecordsTheDispense_AndARetryChangesNothing()
+    {
+        var (id, authorization, confirmation, fill) = await ConfirmedAsync("Fill", "Counseled");
+        using var json = app.Pharmacy();
+        var counseled = await json.PostAsync($"/api/v1/confirmations/{confirmation}/counseling", Scenario.FullChecklist);
+        counseled.Code.ShouldBe(200, counseled.ToString());
+
+        using var pharmacy = Peer.Pharmacy(app);
+        var r = await pharmacy.XmlPostAsync(fill);
+        Peer.Pims(r.Raw, "message.body.status.code").ShouldBe("000", r.Raw);
+        (await json.GetJsonAsync($"/api/v1/authorizations/{authorization}")).Str("state").ShouldBe("Dispensed");
+        await using (var db = await app.DbAsync())
+        {
+            var d = await db.Dispenses.SingleAsync(x => x.PatientId == id);
+            (d.ConfirmationNumber, d.Ndc, d.Quantity, d.DaysSupply).ShouldBe((confirmation, "59572050121", 21, 28)); // PIMS sends no DaysSupply: the authorized 28
+            d.ChecklistJson.ShouldContain("Pat Quinn");
+            (await db.Audit.CountAsync(a => a.Subject == $"authorization/{authorization}" && (a.Action == "counseling.recorded" || a.Action == "dispense.recorded"))).ShouldBe(2);
+        }
+
+        // The pharmacy system resends the fill: acknowledged again, still one dispense.
+        var again = await pharmacy.XmlPostAsync(fill);
+        Peer.Pims(again.Raw, "message.body.status.code").ShouldBe("000", again.Raw);
+        await using var after = await app.DbAsync();
+        (await after.Dispenses.CountAsync(x => x.PatientId == id)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task RxFill_WithoutCounseling_IsRefusedEC_NamingWhatToDo_AndRecordsNothing()
+    {
+        var (id, _, confirmation, fill) = await ConfirmedAsync("Fill", "Uncounseled");
+        using var pharmacy = Peer.Pharmacy(app);
+        var r = await pharmacy.XmlPostAsync(fill);
+        Peer.Pims(r.Raw, "message.body.error.code").ShouldBe("EC", r.Raw);
+        var description = Peer.Pims(r.Raw, "message.body.error.description")!;
+        Peer.NoteCodes(description).ShouldBe(["REMS.COUNSELING_NOT_RECORDED"]);
+        description.ShouldContain($"/api/v1/confirmations/{confirmation}/counseling");
+        await using var db = await app.DbAsync();
+        (await db.Dispenses.CountAsync(x => x.PatientId == id)).ShouldBe(0);
+        (await db.Confirmations.SingleAsync(c => c.Number == confirmation)).State.ShouldBe("active");
+    }
+
+    [Theory]
+    [InlineData("<DaysSupply>29</DaysSupply>", "REMS.DAYS_SUPPLY_OUT_OF_RANGE")]
+    [InlineData("<DaysSupply>14</DaysSupply>", null)]
+    public async Task RxFill_DaysSupply_IsCheckedByTheDispenseRule(string daysSupply, string? refusal)
+    {
+        var (id, _, confirmation, fill) = await ConfirmedAsync("Fill", refusal is null ? "Fourteen" : "Twentynine");
+        using var json = app.Pharmacy();
+        (await json.PostAsync($"/api/v1/confirmations/{confirmation}/counseling", Scenario.FullChecklist)).Code.ShouldBe(200);
+        using var pharmacy = Peer.Pharmacy(app);
+        var r = await pharmacy.XmlPostAsync(fill.Replace("</Quantity>", "</Quantity>" + daysSupply, StringComparison.Ordinal));
+        await using var db = await app.DbAsync();
+        if (refusal is null)
+        {
+            Peer.Pims(r.Raw, "message.body.status.code").ShouldBe("000", r.Raw);
+            (await db.Dispenses.SingleAsync(x => x.PatientId == id)).DaysSupply.ShouldBe(14);
+        }
+        else
+        {
+            Peer.Pims(r.Raw, "message.body.error.code").ShouldBe("EC", r.Raw);
+            Peer.NoteCodes(Peer.Pims(r.Raw, "message.body.error.description")).ShouldContain(refusal);
+            (await db.Dispenses.CountAsync(x => x.PatientId == id)).ShouldBe(0);
+        }
+    }
+
+    [Fact]
+    public async Task Counseling_IsTheConfirmingPharmacysOwn()
+    {
+        var (_, _, confirmation, _) = await ConfirmedAsync("Counsel", "Other");
+        using var park = await app.ParkAsync();
+        (await park.PostAsync($"/api/v1/confirmations/{confirmation}/counseling", Scenario.FullChecklist)).Code.ShouldBe(403);
+        using var json = app.Pharmacy();
+        (await json.PostAsync("/api/v1/confirmations/C-not-a-number/counseling", Scenario.FullChecklist)).Code.ShouldBe(400);
+    }
+
+    [Fact]
+    public async Task RemsRequest_DeactivatedPrescriber_IsDeniedEX()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var authorization = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, "Deactivated Prescriber"));
+        using var admin = await app.AdminAsync();
+        (await admin.PostAsync("/api/v1/prescribers/prs_demo_park/certifications/POM/suspend", new { reason = "Audit finding" })).Code.ShouldBe(200);
+        try
+        {
+            using var pharmacy = Peer.Pharmacy(app);
+            var r = await pharmacy.XmlPostAsync(Request(authorization));
+            Peer.Pims(r.Raw, Resp + ".denied.deniedreasoncode").ShouldBe("EX", r.Raw);
+            Peer.NoteCodes(Peer.Pims(r.Raw, Resp + ".denied.remsnote")).ShouldBe(["REMS.PRESCRIBER_DEACTIVATED"]);
+        }
+        finally
+        {
+            (await admin.PostAsync("/api/v1/prescribers/prs_demo_park/certifications/POM/reinstate", new { reason = "Resolved" })).Code.ShouldBe(200);
+        }
+    }
+
+    [Fact]
+    public async Task RemsRequest_DeactivatedPharmacy_IsDeniedEY()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var authorization = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, "Deactivated Pharmacy"));
+        using var admin = await app.AdminAsync();
+        (await admin.PostAsync("/api/v1/pharmacies/phy_demo_main/certifications/POM/suspend", new { reason = "Inspection" })).Code.ShouldBe(200);
+        try
+        {
+            using var pharmacy = Peer.Pharmacy(app);
+            var r = await pharmacy.XmlPostAsync(Request(authorization));
+            Peer.Pims(r.Raw, Resp + ".denied.deniedreasoncode").ShouldBe("EY", r.Raw);
+            Peer.NoteCodes(Peer.Pims(r.Raw, Resp + ".denied.remsnote")).ShouldBe(["REMS.PHARMACY_DEACTIVATED"]);
+        }
+        finally
+        {
+            (await admin.PostAsync("/api/v1/pharmacies/phy_demo_main/certifications/POM/reinstate", new { reason = "Passed" })).Code.ShouldBe(200);
+        }
+    }
+
+    [Fact]
+    public async Task RemsRequest_DeactivatedPatient_IsDeniedEZ()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var id = await Scenario.ReadyFrpAsync(app, park, "Deactivated Patient");
+        var authorization = await Scenario.AuthorizedAsync(park, id);
+        await using (var db = await app.DbAsync())
+        {
+            // The program ends an enrollment (there is no API for it yet); the rules see a disenrolled patient.
+            (await db.Enrollments.SingleAsync(e => e.PatientId == id)).Status = "Disenrolled";
+            await db.SaveChangesAsync();
+        }
+
+        using var pharmacy = Peer.Pharmacy(app);
+        var r = await pharmacy.XmlPostAsync(Request(authorization));
+        Peer.Pims(r.Raw, Resp + ".denied.deniedreasoncode").ShouldBe("EZ", r.Raw);
+        Peer.NoteCodes(Peer.Pims(r.Raw, Resp + ".denied.remsnote")).ShouldContain("REMS.PATIENT_DEACTIVATED");
+    }
+
+    [Theory]
+    [InlineData("EZ", "REMS.PATIENT_DEACTIVATED", "REMS.PRESCRIBER_DEACTIVATED", "REMS.PHARMACY_DEACTIVATED")]
+    [InlineData("EM", "REMS.PATIENT_NOT_ENROLLED", "REMS.PRESCRIBER_DEACTIVATED")]
+    [InlineData("EX", "REMS.PRESCRIBER_DEACTIVATED", "REMS.PRESCRIBER_NOT_CERTIFIED", "REMS.PHARMACY_DEACTIVATED")]
+    [InlineData("EY", "REMS.PHARMACY_DEACTIVATED", "REMS.PHARMACY_NOT_CERTIFIED", "REMS.AUTHORIZATION_EXPIRED")]
+    [InlineData("EO", "REMS.PHARMACY_NOT_CERTIFIED", "REMS.AUTHORIZATION_EXPIRED")]
+    public void OneCodePerMessage_PatientFirst_DeactivationBeforeTheRequirement(string expected, params string[] reasonCodes)
+    {
+        var source = Rules.RuleSource.Verified("test", "S");
+        var d = Rules.Decision.Deny([.. reasonCodes.Select(c => new Rules.Reason(c, c, source))]);
+        Server.Interop.Ncpdp.NcpdpMapping.PrimaryCode(d).ShouldBe(expected);
+        Server.Interop.Ncpdp.NcpdpMapping.PrimaryCode(reasonCodes).ShouldBe(expected);
     }
 
     public static TheoryData<string, string, int> BadMessages => new()

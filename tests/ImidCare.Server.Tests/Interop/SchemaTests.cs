@@ -41,7 +41,7 @@ public sealed class SchemaTests(SqliteApp app) : IClassFixture<SqliteApp>
         foreach (var q in new[]
         {
             "Patient/pat-demo-maria", "Patient?name=lopez", "Practitioner/prs-demo-park", "Organization/phy-demo-main", "HealthcareService?name=Main",
-            $"MedicationRequest?patient={pid}", $"MedicationDispense?patient={pid}", "Observation?patient=pat-demo-maria",
+            $"MedicationRequest?patient={pid}", $"MedicationDispense?patient={pid}", "Observation?patient=pat-demo-maria", "Observation?patient=pat-demo-john", "Observation/lab-demo-john-0-anc",
             "QuestionnaireResponse?patient=pat-demo-maria", "QuestionnaireResponse?patient=pat-demo-john", "DocumentReference?patient=pat-demo-maria",
             "Questionnaire", "Questionnaire/imidcare-prescriber-enrollment", "Patient/pat-demo-omar", "Nope/1",
         })
@@ -63,8 +63,13 @@ public sealed class SchemaTests(SqliteApp app) : IClassFixture<SqliteApp>
         await Fhir(office, "package", office.FhirPostAsync("/4_0_0/Questionnaire/imidcare-patient-survey/$questionnaire-package", Peer.Fixture("questionnaire-package.request.json")));
         await Fhir(office, "bad json", office.FhirPostAsync("/4_0_0/GuidanceResponse/$rems-etasu", "{"));
         await Fhir(anon, "unauthenticated", anon.GetJsonAsync("/4_0_0/Patient/pat-demo-maria"));
-        var submit = await office.FhirPostAsync("/4_0_0/QuestionnaireResponse/$submit", Peer.Fixture("submit.survey.bundle.json"));
+        var submit = await office.FhirPostAsync("/4_0_0/QuestionnaireResponse/$submit",
+            FhirSubmitTests.Bundle("imidcare-patient-enrollment", FhirSubmitTests.Enrollment(), "Form", "Schema", "1989-09-09", practitionerId: "prs-demo-park"));
+        submit.Code.ShouldBe(201, submit.ToString());
         docs.Add(new Doc("submit outcome", "fhir", submit.Body.GetProperty("outcome")));
+        await Fhir(office, "submit refused (a survey is the patient's own)", office.FhirPostAsync("/4_0_0/QuestionnaireResponse/$submit", Peer.Fixture("submit.survey.bundle.json")));
+        await Fhir(office, "submit invalid", office.FhirPostAsync("/4_0_0/QuestionnaireResponse/$submit",
+            FhirSubmitTests.Bundle("imidcare-patient-enrollment", [], "Form", "Invalid", "1989-09-09", practitionerId: "prs-demo-park")));
 
         docs.Add(new Doc("cds discovery", "cds-services", (await anon.GetJsonAsync("/cds-services")).Body));
         var hooks = new (string Name, string Service, string Fixture, Action<JsonNode>? Edit)[]

@@ -47,16 +47,36 @@ public static class CdsHooksEndpoints
         var g = app.MapGroup("/cds-services").AllowAnonymous().WithTags("CDS Hooks");
         g.MapGet("", () => Results.Json(new CdsDiscovery(Services), FhirJson.Options)).WithSummary("CDS Hooks discovery (no authentication).");
         g.MapPost("/{id}", Invoke).WithSummary("Invoke a REMS CDS service; always cards (an empty list when no REMS drug is involved).");
-        g.MapPost("/{id}/feedback", async (HttpContext http, string id) =>
+        g.MapPost("/{id}/feedback", async (HttpContext http, string id, CdsJwt jwt, CancellationToken ct) =>
         {
-            if (await InteropAuth.CallerAsync(http) is null)
+            if ((await AuthAsync(http, jwt, ct)).Refusal is { } refusal)
             {
-                return Error(401, "Authentication required.");
+                return refusal;
             }
 
             var (_, tooLarge) = await BodyReader.ReadAsync(http);
             return tooLarge ? Error(413, "Too large.") : Services.Any(s => s.Id == id) ? Results.Ok() : Error(404, $"No CDS service '{id}'.");
         }).WithSummary("CDS Hooks feedback (accepted and discarded).");
+    }
+
+    /// <summary>
+    /// Who calls: an organisation key or session (as on every interop route), else the EHR's signed
+    /// CDS Hooks JWT (<see cref="CdsJwt"/>). A JWT that fails is refused with the reason.
+    /// </summary>
+    private static async Task<(Caller? Caller, IResult? Refusal)> AuthAsync(HttpContext http, CdsJwt jwt, CancellationToken ct)
+    {
+        if (await InteropAuth.CallerAsync(http) is { } caller)
+        {
+            return (caller, null);
+        }
+
+        if (CdsJwt.Bearer(http) is { } bearer && CdsJwt.Looks(bearer))
+        {
+            var (verified, why) = await jwt.VerifyAsync(http, bearer, ct);
+            return verified is null ? (null, Error(401, why!)) : (verified, null);
+        }
+
+        return (null, Error(401, "Authentication required: the EHR's signed CDS Hooks JWT, an organisation API key (X-Api-Key or Authorization: Bearer) or a session token."));
     }
 
     private static IResult Error(int status, string message) => Results.Json(new { error = message }, FhirJson.Options, "application/json", status);
@@ -66,7 +86,7 @@ public static class CdsHooksEndpoints
     private static IResult BadRequestCard(string detail) =>
         Cards([CardMapping.Notice("ImidCare REMS Administrator", "Bad Request", detail, "warning")]);
 
-    private static async Task<IResult> Invoke(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs, IHttpClientFactory clients, IConfiguration config, IClock clock, CancellationToken ct)
+    private static async Task<IResult> Invoke(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs, IHttpClientFactory clients, IConfiguration config, IClock clock, CdsJwt jwt, CancellationToken ct)
     {
         var service = Services.FirstOrDefault(s => s.Id == id);
         if (service is null)
@@ -74,10 +94,10 @@ public static class CdsHooksEndpoints
             return Error(404, $"No CDS service '{id}'; see GET /cds-services.");
         }
 
-        var caller = await InteropAuth.CallerAsync(http);
+        var (caller, refusal) = await AuthAsync(http, jwt, ct);
         if (caller is null)
         {
-            return Error(401, "Authentication required: an organisation API key (X-Api-Key or Authorization: Bearer) or a session token.");
+            return refusal!;
         }
 
         var (text, tooLarge) = await BodyReader.ReadAsync(http);
@@ -244,7 +264,9 @@ public static class CdsHooksEndpoints
                 ? $"{label} **is certified** in the {program.Name}: it may dispense this medication."
                 : $"{label} **is not certified** in the {program.Name} ({status?.ToLowerInvariant() ?? "unknown to ImidCare"}): send the prescription to a certified pharmacy.",
             certified ? "info" : "warning");
-        return certified ? card : card with { Extension = new Dictionary<string, object> { [CardMapping.ReasonsExtension] = new[] { "REMS.PHARMACY_NOT_CERTIFIED" } } };
+        // The same code the confirmation rule would give: a suspended or revoked pharmacy is deactivated (EY), not merely uncertified.
+        var code = Rules.Rems.Deactivation.Pharmacy(status is null ? null : Enum.Parse<Rules.Rems.CertificationStatus>(status));
+        return certified ? card : card with { Extension = new Dictionary<string, object> { [CardMapping.ReasonsExtension] = new[] { code } } };
     }
 }
 

@@ -84,7 +84,7 @@ public static class FhirEndpoints
                         R("HealthcareService", ("_id", "token"), ("identifier", "token"), ("name", "string")),
                         R("MedicationRequest", ("_id", "token"), ("patient", "reference"), ("identifier", "token")),
                         R("MedicationDispense", ("_id", "token"), ("patient", "reference"), ("prescription", "reference")),
-                        R("Observation", ("_id", "token"), ("patient", "reference")),
+                        R("Observation", ("_id", "token"), ("patient", "reference"), ("code", "token"), ("category", "token")),
                         R("QuestionnaireResponse", ("_id", "token"), ("patient", "reference"), ("questionnaire", "reference")) with
                         {
                             Operation = [new CapabilityOperation("submit", $"{fhirBase}/OperationDefinition/QuestionnaireResponse-submit")],
@@ -329,8 +329,34 @@ public static class FhirEndpoints
 
             case "Observation":
             {
-                var list = await db.PregnancyTests.AsNoTracking().Where(t => patientIds.Contains(t.PatientId) && (id == null || t.Id == id)).ToListAsync(ct);
-                return [.. list.OrderBy(t => t.SpecimenAt).Select(t => (object)FhirResources.PregnancyTest(t))];
+                // A lab Observation's id is its record's id plus the analyte ("lab_…_anc"); a read looks up the record.
+                var recordId = id is not null && id.LastIndexOf('_') is var cut and > 0 && FhirResources.LabAnalytes.All.Any(a => id.EndsWith("_" + a.Key, StringComparison.Ordinal))
+                    ? id[..cut] : id;
+                var tests = await db.PregnancyTests.AsNoTracking().Where(t => patientIds.Contains(t.PatientId) && (id == null || t.Id == id)).ToListAsync(ct);
+                var labs = await db.LabResults.AsNoTracking().Where(l => patientIds.Contains(l.PatientId) && (recordId == null || l.Id == recordId)).ToListAsync(ct);
+                var assessments = await db.MyelomaAssessments.AsNoTracking().Where(m => patientIds.Contains(m.PatientId) && (recordId == null || m.Id == recordId)).ToListAsync(ct);
+                IEnumerable<(string Sort, Observation Observation)> all =
+                [
+                    .. tests.Select(t => (FhirFormat.Instant(t.SpecimenAt), FhirResources.PregnancyTest(t))),
+                    .. labs.SelectMany(l => FhirResources.Labs(l).Select(o => (FhirFormat.Date(l.TakenOn), o))),
+                    .. assessments.SelectMany(m => FhirResources.Assessment(m).Select(o => (FhirFormat.Date(m.Date), o))),
+                ];
+                if (id is not null)
+                {
+                    all = all.Where(x => x.Observation.Id == FhirFormat.Id(id));
+                }
+
+                if (Token(q.GetValueOrDefault("code")) is { } code)
+                {
+                    all = all.Where(x => x.Observation.Code.Coding!.Any(c => c.Code == code.Value && (code.System is null || c.System == code.System)));
+                }
+
+                if (q.GetValueOrDefault("category") is { } category)
+                {
+                    all = all.Where(x => x.Observation.Category!.Any(c => c.Coding!.Any(k => k.Code == FhirFormat.LastSegment(category.Split('|')[^1]))));
+                }
+
+                return [.. all.OrderBy(x => x.Sort, StringComparer.Ordinal).Select(x => (object)x.Observation)];
             }
 
             case "QuestionnaireResponse":

@@ -123,6 +123,80 @@ public static class FhirResources
         Note = [new Annotation($"Sensitivity {t.SensitivityMiuPerMl} mIU/mL; setting: {t.Setting.ToLowerInvariant()}; verified by {t.VerifiedBy}.")],
     };
 
+    /// <summary>
+    /// One analyte of a lab or myeloma assessment record: its Observation id is the record id plus
+    /// the analyte key, so a read finds it again. LOINC where the analyte has a code we are sure of;
+    /// our own code system otherwise (the involved/uninvolved free light chains are not kappa/lambda
+    /// as recorded, and the 24-hour urine M-protein and marrow percentage are kept as assessed).
+    /// </summary>
+    public sealed record LabAnalyte(string Key, string System, string Code, string Display, string Unit, string UcumCode);
+
+    public static class LabAnalytes
+    {
+        private const string Ucum = "http://unitsofmeasure.org";
+        private const string Local = "https://imidcare.example/fhir/CodeSystem/observation";
+
+        public static readonly LabAnalyte Anc = new("anc", Systems.Loinc, "751-8", "Neutrophils [#/volume] in Blood by Automated count", "cells/mcL", "/uL");
+        public static readonly LabAnalyte Platelets = new("plt", Systems.Loinc, "777-3", "Platelets [#/volume] in Blood by Automated count", "/mcL", "/uL");
+        public static readonly LabAnalyte Hemoglobin = new("hgb", Systems.Loinc, "718-7", "Hemoglobin [Mass/volume] in Blood", "g/dL", "g/dL");
+        public static readonly LabAnalyte Creatinine = new("creat", Systems.Loinc, "2160-0", "Creatinine [Mass/volume] in Serum or Plasma", "mg/dL", "mg/dL");
+        public static readonly LabAnalyte Calcium = new("ca", Systems.Loinc, "17861-6", "Calcium [Mass/volume] in Serum or Plasma", "mg/dL", "mg/dL");
+        public static readonly LabAnalyte SerumMProtein = new("spep", Systems.Loinc, "33358-3", "Protein.monoclonal [Mass/volume] in Serum or Plasma by Electrophoresis", "g/dL", "g/dL");
+        public static readonly LabAnalyte FlcRatio = new("klratio", Systems.Loinc, "48378-4", "Kappa light chains.free/Lambda light chains.free [Mass Ratio] in Serum or Plasma", "ratio", "{ratio}");
+        public static readonly LabAnalyte UrineMProtein = new("upep", Local, "urine-m-protein-24h", "Urine M-protein (24-hour)", "mg/24 h", "mg/(24.h)");
+        public static readonly LabAnalyte InvolvedFlc = new("iflc", Local, "involved-flc", "Involved serum free light chain", "mg/dL", "mg/dL");
+        public static readonly LabAnalyte UninvolvedFlc = new("uflc", Local, "uninvolved-flc", "Uninvolved serum free light chain", "mg/dL", "mg/dL");
+        public static readonly LabAnalyte MarrowPlasmaCells = new("bmpc", Local, "marrow-plasma-cells", "Bone marrow clonal plasma cells", "%", "%");
+
+        public static readonly IReadOnlyList<LabAnalyte> All = [Anc, Platelets, Hemoglobin, Creatinine, Calcium, SerumMProtein, FlcRatio, UrineMProtein, InvolvedFlc, UninvolvedFlc, MarrowPlasmaCells];
+
+        public static Observation Observation(string recordId, string patientId, LabAnalyte a, decimal value, LocalDate taken, Instant recorded) => new()
+        {
+            Id = FhirFormat.Id($"{recordId}_{a.Key}"),
+            Status = "final",
+            Category = [CodeableConcept.Of("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory", "Laboratory")],
+            Code = new CodeableConcept([new Coding(a.System, a.Code, a.Display)], a.Display),
+            Subject = PatientRef(patientId),
+            EffectiveDateTime = FhirFormat.Date(taken),
+            Issued = FhirFormat.Instant(recorded),
+            ValueQuantity = new Quantity(value, a.Unit, Ucum, a.UcumCode),
+        };
+    }
+
+    /// <summary>The counts of a lab entry (ANC, platelets, hemoglobin), one Observation each.</summary>
+    public static IEnumerable<Observation> Labs(LabResultRecord r)
+    {
+        (LabAnalyte Analyte, decimal? Value)[] values = [(LabAnalytes.Anc, r.Anc), (LabAnalytes.Platelets, r.Platelets), (LabAnalytes.Hemoglobin, r.HemoglobinGdL)];
+        return values.Where(v => v.Value is not null).Select(v => LabAnalytes.Observation(r.Id, r.PatientId, v.Analyte, v.Value!.Value, r.TakenOn, r.RecordedAt));
+    }
+
+    /// <summary>The measured values of a myeloma assessment (M-protein, light chains, calcium, hemoglobin, creatinine, marrow).</summary>
+    public static IEnumerable<Observation> Assessment(MyelomaAssessmentRecord r)
+    {
+        Rules.Response.MyelomaAssessment? m;
+        try
+        {
+            m = JsonSerializer.Deserialize<Rules.Response.MyelomaAssessment>(r.ValuesJson, Infrastructure.Json.Options);
+        }
+        catch (JsonException)
+        {
+            m = null;
+        }
+
+        if (m is null)
+        {
+            return [];
+        }
+
+        (LabAnalyte Analyte, decimal? Value)[] values =
+        [
+            (LabAnalytes.SerumMProtein, m.SerumMProteinGdL), (LabAnalytes.UrineMProtein, m.UrineMProteinMgPer24h), (LabAnalytes.InvolvedFlc, m.InvolvedFlcMgDl),
+            (LabAnalytes.UninvolvedFlc, m.UninvolvedFlcMgDl), (LabAnalytes.FlcRatio, m.KappaLambdaRatio), (LabAnalytes.MarrowPlasmaCells, m.MarrowPlasmaCellPct),
+            (LabAnalytes.Calcium, m.CalciumMgDl), (LabAnalytes.Hemoglobin, m.HemoglobinGdL), (LabAnalytes.Creatinine, m.CreatinineMgDl),
+        ];
+        return values.Where(v => v.Value is not null).Select(v => LabAnalytes.Observation(r.Id, r.PatientId, v.Analyte, v.Value!.Value, r.Date, r.RecordedAt));
+    }
+
     public static QuestionnaireResponse Survey(SurveyRecord s, string fhirBase) => new()
     {
         Id = FhirFormat.Id(s.Id),

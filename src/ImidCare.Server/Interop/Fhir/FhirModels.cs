@@ -182,6 +182,10 @@ public sealed record Observation() : FhirResource("Observation")
 
     public CodeableConcept? ValueCodeableConcept { get; init; }
 
+    public Quantity? ValueQuantity { get; init; }
+
+    public bool? ValueBoolean { get; init; }
+
     public List<Annotation>? Note { get; init; }
 }
 
@@ -406,4 +410,32 @@ public sealed record CapabilityStatement() : FhirResource("CapabilityStatement")
     public List<string>? ImplementationGuide { get; init; }
 
     public List<CapabilityRest>? Rest { get; init; }
+}
+
+public sealed record CommunicationPayload(string ContentString);
+
+/// <summary>The notification we POST to an EHR when a dispense is denied (as rems-admin does; request-generator lists them).</summary>
+public sealed record Communication() : FhirResource("Communication")
+{
+    public List<Identifier>? Identifier { get; init; }
+
+    public required string Status { get; init; }
+
+    public List<CodeableConcept>? Category { get; init; }
+
+    public string? Priority { get; init; }
+
+    public FhirReference? Subject { get; init; }
+
+    public CodeableConcept? Topic { get; init; }
+
+    public List<FhirReference>? About { get; init; }
+
+    public string? Sent { get; init; }
+
+    public List<FhirReference>? Recipient { get; init; }
+
+    public FhirReference? Sender { get; init; }
+
+    public List<CommunicationPayload>? Payload { get; init; }
 }

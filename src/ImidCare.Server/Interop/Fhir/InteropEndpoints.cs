@@ -10,6 +10,10 @@ public static class InteropEndpoints
     public static IServiceCollection AddImidCareInterop(this IServiceCollection services)
     {
         services.AddHttpClient("ehr");
+        services.AddSingleton<CdsJwt>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<DenialNotices>();
+        services.AddHostedService<OutboxDispatcher>();
         return services;
     }
 

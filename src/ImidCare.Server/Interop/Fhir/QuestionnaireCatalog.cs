@@ -3,7 +3,8 @@ namespace ImidCare.Server.Interop.Fhir;
 /// <summary>
 /// The REMS forms we publish as FHIR Questionnaires for DTR-style SMART apps. They mirror the JSON
 /// API's request fields (enrollment: reproductive facts and agreement; survey: the risk answers),
-/// so a completed QuestionnaireResponse carries exactly what the rules read.
+/// so a completed QuestionnaireResponse carries exactly what the rules read, and $submit
+/// (<see cref="FhirSubmit"/>) hands it to the same enrollment and survey cores.
 /// </summary>
 public static class QuestionnaireCatalog
 {
@@ -28,8 +29,11 @@ public static class QuestionnaireCatalog
                 new("natural-menopause-24-months", "boolean", "Natural menopause for at least 24 consecutive months"),
                 new("hysterectomy", "boolean", "Hysterectomy"),
                 new("bilateral-oophorectomy", "boolean", "Bilateral oophorectomy"),
+                new("menstrual-pattern", "choice", "Menstrual pattern (regular, irregular or none); required for a female patient"),
                 new("agreement-accepted", "boolean", "I have read and accept the Patient-Physician Agreement", true),
                 new("signed-by", "string", "Signed by (patient or parent/guardian)", true),
+                new("signer-role", "choice", "The signer is the patient or a parent/guardian (default: patient)"),
+                new("guardian-name", "string", "Parent or guardian (for a child)"),
             ],
         },
         PrescriberEnrollment => new Questionnaire
@@ -50,10 +54,12 @@ public static class QuestionnaireCatalog
             SubjectType = ["Patient"], Description = "The patient's mandatory survey; risk answers put the patient on hold.",
             Item =
             [
-                new("contraception-used", "boolean", "I used the required contraception every time", true),
-                new("unprotected-contact", "boolean", "I had unprotected sexual contact since my last survey", true),
-                new("missed-period", "boolean", "I missed a period or had unusual bleeding", true),
                 new("shared-capsules", "boolean", "I shared my capsules with someone", true),
+                new("donated-blood", "boolean", "I donated blood", true),
+                new("donated-sperm", "boolean", "I donated sperm", true),
+                new("missed-contraception", "boolean", "I missed any of the required contraception", true),
+                new("unprotected-contact", "boolean", "I had unprotected sexual contact since my last survey", true),
+                new("possible-pregnancy", "boolean", "I might be pregnant, missed a period or had unusual bleeding", true),
             ],
         },
         _ => null,

@@ -59,7 +59,7 @@ public static class NcpdpEndpoint
             h, new XElement("Body", body));
     }
 
-    private static async Task<IResult> Handle(HttpContext http, WriteGate gate, IClock clock, CancellationToken ct)
+    private static async Task<IResult> Handle(HttpContext http, WriteGate gate, IClock clock, DenialNotices notices, CancellationToken ct)
     {
         var now = clock.GetCurrentInstant();
         var caller = await InteropAuth.CallerAsync(http);
@@ -100,7 +100,7 @@ public static class NcpdpEndpoint
         return kind switch
         {
             "REMSINITIATIONREQUEST" => await InitiationAsync(gate, caller, root, message!, now, ct),
-            "REMSREQUEST" => await RemsRequestAsync(gate, caller, root, message!, ct),
+            "REMSREQUEST" => await RemsRequestAsync(gate, notices, caller, root, message!, ct),
             _ => await RxFillAsync(gate, caller, root, message!, now, ct),
         };
     }
@@ -235,7 +235,7 @@ public static class NcpdpEndpoint
 
     private sealed record RequestAnswer(Patient? Patient, string? CaseNumber, Decision Decision, string? ConfirmationNumber, Instant? ExpiresAt, DateTimeZone Zone, Instant At);
 
-    private static async Task<IResult> RemsRequestAsync(WriteGate gate, Caller caller, XElement root, XElement m, CancellationToken ct)
+    private static async Task<IResult> RemsRequestAsync(WriteGate gate, DenialNotices notices, Caller caller, XElement root, XElement m, CancellationToken ct)
     {
         var s = Read(m);
         var answer = await gate.RunAsync(async (db, audit, now) =>
@@ -267,6 +267,7 @@ public static class NcpdpEndpoint
                 var missing = new Reason("REMS.AUTHORIZATION_MISSING", "There is no prescription authorization: the prescriber must complete the prescriber survey first.", Source);
                 var denial = Decision.Combine([Decision.Deny(missing), prescribing]);
                 audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.denied", $"patient/{p.Id}", AuditData.Of(new { channel = "ncpdp", decision = DecisionDto.From(denial) }));
+                notices.Queue(db, audit, caller, facts, null, denial, now);
                 return new RequestAnswer(p, caseNumber, denial, null, null, facts.Program.Zone, now);
             }
 
@@ -282,6 +283,7 @@ public static class NcpdpEndpoint
             if (!decision.Decision.IsAllowed)
             {
                 audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.denied", $"authorization/{a.Number}", AuditData.Of(new { channel = "ncpdp", decision = dto }));
+                notices.Queue(db, audit, caller, facts, a, decision.Decision, now);
                 return new RequestAnswer(p, caseNumber, decision.Decision, null, null, facts.Program.Zone, now);
             }
 
@@ -307,37 +309,97 @@ public static class NcpdpEndpoint
 
     // ---- RxFill ----------------------------------------------------------------------------------------
 
+    /// <summary>What an RxFill says was handed over: NDC, quantity and days supply, read leniently.</summary>
+    private sealed record Fill(string? Ndc, int? Quantity, int? DaysSupply, string? Problem);
+
+    private static Fill ReadFill(XElement m)
+    {
+        var d = m.Child("MedicationDispensed") ?? m.Child("MedicationPrescribed");
+        var ndc = d.FirstText(["DrugCoded", "ProductCode", "Code"], ["DrugCoded", "NDC"], ["Product", "DrugCoded", "NDC"]);
+        static int? Whole(string? text) =>
+            decimal.TryParse(text, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var v) && v == decimal.Truncate(v) && v is >= 0 and <= 100_000
+                ? (int)v : null;
+        var quantityText = d.FirstText(["Quantity", "Value"]);
+        var daysText = d.FirstText(["DaysSupply"]);
+        var quantity = Whole(quantityText);
+        var days = Whole(daysText);
+        var problem = ndc is null ? "MedicationDispensed has no NDC (DrugCoded/ProductCode/Code)."
+            : quantity is null ? $"MedicationDispensed/Quantity/Value '{quantityText}' is not a whole number."
+            : daysText is not null && days is null ? $"MedicationDispensed/DaysSupply '{daysText}' is not a whole number."
+            : null;
+        return new Fill(ndc, quantity, days, problem);
+    }
+
+    private sealed record FillAnswer(bool Recorded, string Code, string Description);
+
+    /// <summary>
+    /// RxFill records the dispense against this pharmacy's open confirmation for the patient, through
+    /// the same AuthorizationEndpoints.DispenseAsync (and DispensingRules.Dispense) as the JSON API.
+    /// RxFill carries no counseling checklist, so the checklist must already be recorded against the
+    /// confirmation (POST /api/v1/confirmations/{number}/counseling); without it the fill is refused
+    /// with EC and nothing is recorded. Days supply, when the message omits it (PIMS does), is the
+    /// authorized days supply. A repeated RxFill after the dispense is acknowledged (000) again.
+    /// </summary>
     private static async Task<IResult> RxFillAsync(WriteGate gate, Caller caller, XElement root, XElement m, Instant now, CancellationToken ct)
     {
         var s = Read(m);
-        var (found, dispense, confirmation) = await gate.RunAsync(async (db, audit, at) =>
+        var fill = ReadFill(m);
+        var answer = await gate.RunAsync(async (db, audit, at) =>
         {
-            var (p, _, _) = await ResolveAsync(db, caller, s, ct);
+            var (p, a, _) = await ResolveAsync(db, caller, s, ct);
             if (p is null)
             {
-                return (false, (DispenseRecord?)null, (string?)null);
+                return new FillAnswer(false, "EC", "No enrolled patient matches this fill (case number, or name and birth date).");
             }
 
-            var d = await db.Dispenses.AsNoTracking().Where(x => x.PatientId == p.Id && x.PharmacyId == caller.PharmacyId).OrderByDescending(x => x.At).FirstOrDefaultAsync(ct);
-            var numbers = db.Authorizations.Where(a => a.PatientId == p.Id).Select(a => a.Number);
+            var numbers = a is null ? db.Authorizations.Where(x => x.PatientId == p.Id).Select(x => x.Number) : db.Authorizations.Where(x => x.Number == a.Number).Select(x => x.Number);
             var c = await db.Confirmations.Where(x => numbers.Contains(x.AuthorizationNumber) && x.PharmacyId == caller.PharmacyId && x.State == "active")
-                .OrderByDescending(x => x.IssuedAt).Select(x => x.Number).FirstOrDefaultAsync(ct);
-            return (true, d, c);
+                .OrderByDescending(x => x.IssuedAt).FirstOrDefaultAsync(ct);
+            if (c is null)
+            {
+                var done = await db.Dispenses.AsNoTracking().Where(x => x.PatientId == p.Id && x.PharmacyId == caller.PharmacyId && numbers.Contains(x.AuthorizationNumber))
+                    .OrderByDescending(x => x.At).FirstOrDefaultAsync(ct);
+                return done is null
+                    ? new FillAnswer(false, "EC", "[REMS.CONFIRMATION_MISSING] This pharmacy holds no open confirmation for this patient: obtain one (REMSRequest), record the counseling, then send the RxFill.")
+                    : new FillAnswer(true, "000", $"Dispense {done.Id} of {done.DispensedOn:yyyy-MM-dd} is on record (confirmation {done.ConfirmationNumber}).");
+            }
+
+            var auth = await db.Authorizations.AsNoTracking().FirstAsync(x => x.Number == c.AuthorizationNumber, ct);
+            Ndc? ndc = null;
+            string? ndcError = null;
+            if (fill.Problem is not null || !Ndc.TryParse(fill.Ndc, out ndc, out ndcError))
+            {
+                return new FillAnswer(false, "EC", $"[REMS.FILL_INVALID] {fill.Problem ?? ndcError} Nothing was recorded against confirmation {c.Number}.");
+            }
+
+            if (AuthorizationEndpoints.RecordedCounseling(c) is not { } checklist)
+            {
+                var missing = Decision.Deny(new Reason("REMS.COUNSELING_NOT_RECORDED",
+                    $"No counseling checklist is recorded for confirmation {c.Number}; an RxFill carries none. Record it (POST /api/v1/confirmations/{c.Number}/counseling) and resend the RxFill.",
+                    CounselingSource));
+                audit.Append(caller.AsActor(caller.PharmacyId), "dispense.refused", $"authorization/{c.AuthorizationNumber}",
+                    AuditData.Of(new { confirmation = c.Number, channel = "ncpdp", decision = DecisionDto.From(missing) }));
+                return new FillAnswer(false, NcpdpMapping.PrimaryCode(missing), NcpdpMapping.Note(missing));
+            }
+
+            var request = new Rems.DispenseRequest(ndc!.Value.Value, fill.Quantity!.Value, fill.DaysSupply ?? auth.DaysSupply, checklist);
+            RemsNumber.TryParse(c.Number, 'C', out var number, out _);
+            var reply = await AuthorizationEndpoints.DispenseAsync(caller, number!.Value, ndc.Value, request, db, audit, at, ct);
+            return reply.Body switch
+            {
+                DispenseDto d => new FillAnswer(true, "000", $"Dispense {d.Id} recorded against confirmation {d.ConfirmationNumber}: NDC {d.Ndc}, quantity {d.Quantity}, {d.DaysSupply} days supply."),
+                ProblemDto { Decision: { } decision } => new FillAnswer(false, NcpdpMapping.PrimaryCode(decision.Reasons.Select(r => r.Code)),
+                    NcpdpMapping.Note(decision.Reasons.Select(r => (r.Code, r.Message)))),
+                ProblemDto problem => new FillAnswer(false, "EC", problem.Detail ?? problem.Title),
+                _ => new FillAnswer(false, "ER", "The dispense could not be recorded."),
+            };
         }, ct);
 
-        if (!found)
-        {
-            return Error(200, "EC", "No enrolled patient matches this fill (case number, or name and birth date).", now, root);
-        }
-
-        if (confirmation is not null || dispense is null)
-        {
-            return Error(200, "EC", confirmation is null
-                ? "No dispense is recorded for this patient by this pharmacy: obtain a confirmation (REMSRequest) and record the dispense."
-                : $"Confirmation {confirmation} is not yet dispensed: record the dispense with its counseling checklist (POST /api/v1/confirmations/{confirmation}/dispense); RxFill carries no checklist.", now, root);
-        }
-
-        return Xml(Envelope(root, now, new XElement("Status", new XElement("Code", "000"),
-            new XElement("Description", $"Dispense {dispense.Id} of {dispense.DispensedOn:yyyy-MM-dd} is on record (confirmation {dispense.ConfirmationNumber})."))));
+        return answer.Recorded
+            ? Xml(Envelope(root, now, new XElement("Status", new XElement("Code", "000"), new XElement("Description", answer.Description))))
+            : Error(200, answer.Code, answer.Description, now, root);
     }
+
+    private static readonly RuleSource CounselingSource = RuleSource.Verified(
+        "REMS: the pharmacy counsels the patient and completes the Education and Counseling Checklist before dispensing (facts §2.2, §7.1)", "S");
 }
