@@ -41,6 +41,12 @@ internal static class HistorySeed
         {
             await db.Database.OpenConnectionAsync(ct);
             var connection = db.Database.GetDbConnection();
+            if (db.Database.IsSqlite())
+            {
+                // Tens of millions of rows: index pages stay in memory (512 MiB here) instead of the 2 MiB default.
+                await db.Database.ExecuteSqlRawAsync("PRAGMA cache_size=-524288", ct);
+            }
+
             var zone = ProgramCatalog.Lenalidomide.Zone;
             var today = now.InZone(zone).Date;
             var agreementHash = Programs.ToDictionary(p => p.Program.Id, p => AgreementTexts.Sha256(p.Program));
