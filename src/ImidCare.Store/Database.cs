@@ -35,11 +35,15 @@ public sealed record StorageOptions(StorageProvider Provider, string ConnectionS
 /// <summary>
 /// SQLite runs in WAL mode (a property of the file, set once when the database is prepared) with
 /// full sync on every connection: a dispense is acknowledged only after its commit is on disk.
-/// Only the cheap per-connection pragma runs on each open — EF opens a pooled connection per query.
+/// The pragma is a property of the native connection, which the pool keeps across EF's opens; it is
+/// set once per native connection, not on every open (a statement prepared and run per query was
+/// a visible share of the read path's time).
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
     public static readonly SqlitePragmas Instance = new();
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Configured = [];
 
     public override void ConnectionOpened(System.Data.Common.DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 
@@ -51,6 +55,11 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
 
     private static void Apply(System.Data.Common.DbConnection connection)
     {
+        if (connection is SqliteConnection { Handle: { } handle } && !Configured.TryAdd(handle, handle))
+        {
+            return;
+        }
+
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "PRAGMA synchronous=FULL;";
         cmd.ExecuteNonQuery();

@@ -151,6 +151,9 @@ public static class AuthorizationEndpoints
 
         var caller = http.Caller();
         await using var db = await dbs.CreateDbContextAsync(ct);
+
+        // One open for the whole check: every open of a pooled connection still costs EF's per-open work.
+        await db.Database.OpenConnectionAsync(ct);
         if (await FactsQuery.AuthorizationAsync(db, parsed.Value.Value, ct) is not var (a, patient))
         {
             return Problems.NotFound($"Authorization {parsed}").ToResult();
