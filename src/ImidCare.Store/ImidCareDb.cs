@@ -165,7 +165,7 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
         {
             e.ToTable("authorizations").HasKey(x => x.Number);
             e.HasIndex(x => x.PatientId);
-            e.HasIndex(x => new { x.State, x.ExpiresAt });
+            e.HasIndex(x => x.ExpiresAt);
             e.Property(x => x.Version).IsConcurrencyToken();
         });
         b.Entity<ConfirmationRecord>(e =>

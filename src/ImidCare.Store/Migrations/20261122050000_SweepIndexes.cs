@@ -16,13 +16,15 @@ public sealed class SweepIndexes : Migration
     {
         migrationBuilder.CreateIndex(name: "ix_surveys_patientid_completedon", table: "surveys", columns: ["PatientId", "CompletedOn"]);
         migrationBuilder.CreateIndex(name: "ix_pregnancy_tests_patientid_result_specimenat", table: "pregnancy_tests", columns: ["PatientId", "Result", "SpecimenAt"]);
-        migrationBuilder.CreateIndex(name: "ix_authorizations_state_expiresat", table: "authorizations", columns: ["State", "ExpiresAt"]);
+        // On ExpiresAt alone: with State first, SQLite (no statistics) preferred it over PatientId for
+        // the counter's per-patient "missed windows" query and scanned every active authorization.
+        migrationBuilder.CreateIndex(name: "ix_authorizations_expiresat", table: "authorizations", column: "ExpiresAt");
     }
 
     protected override void Down(MigrationBuilder migrationBuilder)
     {
         migrationBuilder.DropIndex(name: "ix_surveys_patientid_completedon", table: "surveys");
         migrationBuilder.DropIndex(name: "ix_pregnancy_tests_patientid_result_specimenat", table: "pregnancy_tests");
-        migrationBuilder.DropIndex(name: "ix_authorizations_state_expiresat", table: "authorizations");
+        migrationBuilder.DropIndex(name: "ix_authorizations_expiresat", table: "authorizations");
     }
 }
