@@ -201,9 +201,13 @@ public static class ReminderPlanner
             if (view.MissedDose is { } missed && missed.Action is MissedDoseAction.TakeNow or MissedDoseAction.SkipAndTakeNextAtUsualTime && missed.Late >= MissedAfter)
             {
                 var rule = missed.Decision.Reasons[0];
+
+                // Stored text outlives the moment: say until when a catch-up is allowed, not "take it now".
+                var until = missed.LatestCatchUp.InZone(TherapyService.Zone(plan)).TimeOfDay;
+                var detail = $"If you missed it, take it until {until:HH:mm}; after that skip it and take the next one at your usual time. Never take two doses at once.";
                 foreach (var user in side)
                 {
-                    list.Add(Make(user, patient.Id, patient.Id, ReminderKinds.DoseMissed, view.Date, "Today's dose is not recorded", missed.PatientMessage, rule, meLink, now));
+                    list.Add(Make(user, patient.Id, patient.Id, ReminderKinds.DoseMissed, view.Date, "Today's dose is not recorded", detail, rule, meLink, now));
                 }
             }
         }
