@@ -47,7 +47,7 @@ public sealed class ReminderJob(
     /// <summary>This process, as it is named in job runs and leases.</summary>
     public string Node { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
 
-    private Actor Me => new($"job/{Name}", "system", Node);
+    private static Actor Me => new($"job/{Name}", "system");
 
     public long SlotOf(Instant now) => now.ToUnixTimeTicks() / options.Interval.BclCompatibleTicks;
 
@@ -164,7 +164,7 @@ public sealed class ReminderJob(
                 lease.ExpiresAt = at;
             }
 
-            audit.Append(Me, "job.finished", $"job/{Name}", AuditData.Of(new { slot, created, emailed = run.Emailed }));
+            audit.Append(Me, "job.finished", $"job/{Name}", AuditData.Of(new { slot, node = Node, created, emailed = run.Emailed }));
             return 0;
         }, ct);
         return new ReminderRunResult(slot, true, created, outbox.Count - failed.Count, failed.Count);

@@ -56,7 +56,8 @@ public sealed class ServerProcess : IAsyncDisposable
         p.BeginErrorReadLine();
         var server = new ServerProcess(p, new Uri($"http://127.0.0.1:{port}"));
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
-        for (var i = 0; i < 300; i++)
+        // Generous: under the whole suite on a shared two-core machine a cold start can take most of a minute.
+        for (var i = 0; i < 1200; i++)
         {
             try
             {
@@ -78,7 +79,7 @@ public sealed class ServerProcess : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new TimeoutException("The server did not start within 30 s.");
+        throw new TimeoutException("The server did not start within 120 s.");
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no flush — as a power cut would leave it.</summary>

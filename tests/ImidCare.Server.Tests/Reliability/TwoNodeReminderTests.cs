@@ -57,8 +57,18 @@ public sealed partial class TwoNodeReminderTests
         page.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await page.Content.ReadAsStringAsync()).ShouldContain("Reminders");
 
-        // Both nodes poll every half second for 2-second slots; give them several slots.
-        await Task.Delay(TimeSpan.FromSeconds(9));
+        // Both nodes poll every half second for 2-second slots; wait for several runs (a loaded machine is slower).
+        for (var i = 0; i < 240; i++)
+        {
+            await using var db = new ImidCareDb(options.Options);
+            if (await db.JobRuns.CountAsync(r => r.Job == ReminderJob.Name && r.FinishedAt != null) >= 4)
+            {
+                break;
+            }
+
+            await Task.Delay(500);
+        }
+
         await a.DisposeAsync();
         await b.DisposeAsync();
 
