@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole ImidCare test suite on a fresh machine of this kind:
-#   - installs what is missing (PostgreSQL, python3-icalendar, chromium) from Debian packages,
+#   - installs what is missing (PostgreSQL, python3-icalendar, python3-aiosmtpd, chromium) from Debian packages,
 #   - starts a throw-away PostgreSQL on 127.0.0.1:55432 unless IMIDCARE_TEST_PG names one,
 #   - restores NuGet packages and runs every test project (SQLite and PostgreSQL storage tests included),
 #   - ends with one line "N passed, N failed".
@@ -14,6 +14,7 @@ log() { printf '[test.sh] %s\n' "$*" >&2; }
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 python3 -c 'import icalendar' >/dev/null 2>&1 || missing+=(python3-icalendar)
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)   # the SMTP sink the reminder-email tests send to
 [ -x /usr/bin/chromium ] || missing+=(chromium)          # the browser tests drive Debian's Chromium (never a download)
 command -v npm >/dev/null 2>&1 || missing+=(npm)          # fetches axe-core for the accessibility checks
 if [ ${#missing[@]} -gt 0 ]; then

@@ -73,6 +73,14 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
 
     public DbSet<SeenJwtId> SeenJwtIds => Set<SeenJwtId>();
 
+    public DbSet<ReminderRecord> Reminders => Set<ReminderRecord>();
+
+    public DbSet<JobRunRecord> JobRuns => Set<JobRunRecord>();
+
+    public DbSet<JobLeaseRecord> JobLeases => Set<JobLeaseRecord>();
+
+    public DbSet<DataProtectionKeyRecord> DataProtectionKeys => Set<DataProtectionKeyRecord>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         configurationBuilder.Properties<Instant>().HaveConversion<InstantTicksConverter>();
@@ -221,6 +229,20 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
             e.HasIndex(x => new { x.State, x.NextAttemptAt });
         });
         b.Entity<SeenJwtId>().ToTable("cds_jwt_ids").HasKey(x => new { x.Issuer, x.Jti });
+        b.Entity<ReminderRecord>(e =>
+        {
+            e.ToTable("reminders").HasKey(x => x.Id);
+
+            // The idempotency of the reminder job: one reminder per person, kind, subject and due date.
+            e.HasIndex(x => new { x.UserId, x.Kind, x.Subject, x.DueOn }).IsUnique();
+        });
+        b.Entity<JobRunRecord>(e =>
+        {
+            e.ToTable("job_runs").HasKey(x => x.Id);
+            e.HasIndex(x => new { x.Job, x.Slot }).IsUnique();
+        });
+        b.Entity<JobLeaseRecord>().ToTable("job_leases").HasKey(x => x.Job);
+        b.Entity<DataProtectionKeyRecord>().ToTable("data_protection_keys").HasKey(x => x.Id);
         b.Entity<AuditRecord>(e =>
         {
             e.ToTable("audit").HasKey(x => x.Seq);

@@ -27,6 +27,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp app) : IClassFixture<Sqli
     private static readonly string[] Staff = [Admin, Safety];
     private static readonly string[] SeesMaria = [Admin, Safety, Park, Office, Maria, Carla]; // Carla via John: her grant
     private static readonly string[] PrescriberSide = [Park, Office];
+    private static readonly string[] People = [Maria, John, Carla, Casey, Park, Ode, Admin, Safety]; // signed-in persons, not organisation keys
 
     private static readonly string ConfirmationOfJohn = RemsNumber.Create('C', 100_000_001).Value;
     private static readonly string AuthorizationOfJohn = RemsNumber.Create('A', 100_000_001).Value;
@@ -101,6 +102,9 @@ public sealed class AuthorizationMatrixTests(SqliteApp app) : IClassFixture<Sqli
         [("POST", "/api/v1/patients/{id}/caregivers")] = ([Maria], new { username = "casey" }),
         [("GET", "/api/v1/patients/{id}/caregivers")] = ([Maria, Admin, Safety], null),
         [("DELETE", "/api/v1/patients/{id}/caregivers/{grantId}")] = ([Maria], null),
+        [("GET", "/api/v1/me/reminders")] = (People, null),
+        [("POST", "/api/v1/me/reminders/{id}/read")] = (People, null), // someone else's (or no) reminder is a 404, past the door
+        [("PUT", "/api/v1/me/email")] = (People, new { email = "matrix@example.org", emailReminders = false }),
     };
 
     /// <summary>Interop and documentation routes: classified here (so none is forgotten), exercised by the interop tests.</summary>

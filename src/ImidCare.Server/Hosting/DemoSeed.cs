@@ -54,6 +54,14 @@ public static class DemoSeed
             await Task.CompletedTask;
             return 0;
         }, ct);
+
+        // The inboxes show something at once: the reminders the job would make now, made the same way.
+        await gate.RunAsync(async (db, audit, now) =>
+        {
+            var added = await Reminders.ReminderJob.StoreAsync(db, await Reminders.ReminderPlanner.DueAsync(db, now, ct), ct);
+            audit.Append(new Actor("seed", "system"), "reminders.generated", "job/reminders", AuditData.Of(new { count = added.Count }));
+            return 0;
+        }, ct);
     }
 
     private sealed class Seeder(ImidCareDb db, AuditWriter audit, Instant now)

@@ -1,5 +1,6 @@
 using ImidCare.Server.Admin;
 using ImidCare.Server.Infrastructure;
+using ImidCare.Server.Reminders;
 using ImidCare.Server.Rems;
 using ImidCare.Server.Security;
 using ImidCare.Server.Web;
@@ -32,6 +33,20 @@ public static class ServerApp
         services.AddSingleton<IClock>(NodaTime.SystemClock.Instance);
     }
 
+    /// <summary>The reminder job and its email; the job's background loop only when ImidCare:Reminders:Enabled is not false.</summary>
+    public static void AddReminders(this IServiceCollection services, IConfiguration config)
+    {
+        var options = ReminderOptions.From(config);
+        services.AddSingleton(options);
+        services.AddSingleton(SmtpOptions.Read(config));
+        services.AddSingleton<ReminderMailer>();
+        services.AddSingleton<ReminderJob>();
+        if (options.Enabled)
+        {
+            services.AddHostedService<ReminderService>();
+        }
+    }
+
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -57,6 +72,8 @@ public static class ServerApp
         builder.Services.AddOpenApi();
         builder.Services.AddHostedService<DatabasePreparation>();
         builder.Services.AddImidCareHardening(builder.Configuration);
+        builder.Services.AddDatabaseKeyRing();
+        builder.Services.AddReminders(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -81,6 +98,7 @@ public static class ServerApp
         AuditEndpoints.Map(api);
         OutageEndpoints.Map(api);
         Therapy.TherapyEndpoints.Map(api);
+        ReminderEndpoints.Map(api);
         Interop.InteropEndpoints.Map(app);
         app.UseImidCareWeb();
         return app;
@@ -104,7 +122,11 @@ public static class ServerApp
 /// <summary>Migrates (and seeds) before the server accepts its first request.</summary>
 internal sealed class DatabasePreparation(IServiceProvider services, IConfiguration config) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => ServerApp.PrepareAsync(services, ServerApp.Demo(config), cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await ServerApp.PrepareAsync(services, ServerApp.Demo(config), cancellationToken);
+        await KeyRing.WarmUpAsync(services, cancellationToken);
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -41,6 +41,12 @@ public sealed class UserAccount
     public Instant? LockedUntil { get; set; }
 
     public Instant CreatedAt { get; set; }
+
+    /// <summary>Where reminder emails go (optional).</summary>
+    public string? Email { get; set; }
+
+    /// <summary>Whether the person wants an email when a reminder arrives (off unless they turn it on).</summary>
+    public bool EmailReminders { get; set; }
 }
 
 public sealed class ApiClient

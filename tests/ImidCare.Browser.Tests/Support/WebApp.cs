@@ -69,6 +69,7 @@ public sealed class WebApp : IAsyncLifetime
             b.UseSetting("ConnectionStrings:ImidCare", storage.ConnectionString);
             b.UseSetting("ImidCare:Demo", "true");
             b.UseSetting("urls", "http://127.0.0.1:0");
+            b.UseSetting("ImidCare:Reminders:Enabled", "false"); // the demo seed fills the inboxes; a background run would race the clock the tests set
             b.UseSetting("ImidCare:RateLimit:LoginPerMinute", "10000"); // every test logs in; the limit itself is the API tests' concern
             b.ConfigureTestServices(s => s.AddSingleton<NodaTime.IClock>(Clock));
         });

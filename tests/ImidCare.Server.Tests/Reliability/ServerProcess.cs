@@ -11,6 +11,7 @@ namespace ImidCare.Server.Tests.Reliability;
 public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process process;
+    private bool disposed;
 
     private ServerProcess(Process process, Uri baseAddress)
     {
@@ -33,7 +34,8 @@ public sealed class ServerProcess : IAsyncDisposable
         return (p.ExitCode, await stdout + await stderr);
     }
 
-    public static async Task<ServerProcess> StartAsync(string provider, string connection)
+    /// <summary>Starts `imidcare serve`; configuration through <paramref name="settings"/> (environment, e.g. ImidCare__Reminders__Interval). The reminder job is off unless a test turns it on.</summary>
+    public static async Task<ServerProcess> StartAsync(string provider, string connection, IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = FreePort();
         var psi = new ProcessStartInfo("dotnet", [Dll, "serve", "--provider", provider, "--connection", connection, "--urls", $"http://127.0.0.1:{port}", "--no-demo"])
@@ -41,6 +43,12 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        psi.Environment["ImidCare__Reminders__Enabled"] = "false";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
+
         var p = Process.Start(psi)!;
         p.OutputDataReceived += (_, _) => { };
         p.ErrorDataReceived += (_, _) => { };
@@ -48,7 +56,8 @@ public sealed class ServerProcess : IAsyncDisposable
         p.BeginErrorReadLine();
         var server = new ServerProcess(p, new Uri($"http://127.0.0.1:{port}"));
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
-        for (var i = 0; i < 300; i++)
+        // Generous: under the whole suite on a shared two-core machine a cold start can take most of a minute.
+        for (var i = 0; i < 1200; i++)
         {
             try
             {
@@ -70,7 +79,7 @@ public sealed class ServerProcess : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new TimeoutException("The server did not start within 30 s.");
+        throw new TimeoutException("The server did not start within 120 s.");
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no flush — as a power cut would leave it.</summary>
@@ -92,6 +101,13 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // A test may stop a node early and still leave it in an `await using`.
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);

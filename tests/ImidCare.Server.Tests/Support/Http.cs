@@ -45,6 +45,9 @@ public static class Http
         return await SendAsync(c, req);
     }
 
+    public static async Task<ApiResult> PutJsonAsync(this HttpClient c, string url, object body) =>
+        await SendAsync(c, new HttpRequestMessage(HttpMethod.Put, url) { Content = JsonContent.Create(body) });
+
     public static async Task<ApiResult> GetJsonAsync(this HttpClient c, string url) => await SendAsync(c, new HttpRequestMessage(HttpMethod.Get, url));
 
     private static async Task<ApiResult> SendAsync(HttpClient c, HttpRequestMessage req)

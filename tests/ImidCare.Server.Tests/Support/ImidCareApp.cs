@@ -32,6 +32,9 @@ public class ImidCareApp : IAsyncLifetime
     {
         ["ImidCare:RateLimit:PerCallerPerSecond"] = "100000",
         ["ImidCare:RateLimit:LoginPerMinute"] = "100000",
+
+        // The reminder job's loop stays off so other tests see only their own writes; reminder tests run it by hand.
+        ["ImidCare:Reminders:Enabled"] = "false",
     };
 
     public SettableClock Clock { get; } = new(Start);
@@ -97,7 +100,7 @@ public class ImidCareApp : IAsyncLifetime
 
     public async Task<ImidCareDb> DbAsync() => await Services.GetRequiredService<IDbContextFactory<ImidCareDb>>().CreateDbContextAsync();
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (factory is not null)
         {

@@ -1,0 +1,238 @@
+using ImidCare.Server.Rems;
+using ImidCare.Store;
+using ImidCare.Store.Audit;
+using ImidCare.Store.Entities;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace ImidCare.Server.Reminders;
+
+/// <summary>ImidCare:Reminders:* — whether the job runs here, how often, and how long a run may hold the lease.</summary>
+public sealed record ReminderOptions(bool Enabled, Duration Interval, Duration Lease)
+{
+    public static ReminderOptions From(IConfiguration config)
+    {
+        var interval = TimeSpan.TryParse(config["ImidCare:Reminders:Interval"], System.Globalization.CultureInfo.InvariantCulture, out var i) && i > TimeSpan.Zero ? i : TimeSpan.FromMinutes(15);
+        var lease = TimeSpan.TryParse(config["ImidCare:Reminders:Lease"], System.Globalization.CultureInfo.InvariantCulture, out var l) && l > TimeSpan.Zero ? l : TimeSpan.FromMinutes(10);
+        return new ReminderOptions(
+            !string.Equals(config["ImidCare:Reminders:Enabled"], "false", StringComparison.OrdinalIgnoreCase),
+            Duration.FromTimeSpan(interval),
+            Duration.FromTimeSpan(lease));
+    }
+}
+
+/// <summary>What one attempt at a slot did.</summary>
+public sealed record ReminderRunResult(long Slot, bool Ran, int Created, int Emailed, int EmailFailures, string? SkippedBecause = null);
+
+/// <summary>
+/// Generates the due reminders once per time slot across every node sharing the database. The
+/// slot is the clock's instant divided by the interval. A node runs a slot only when (in one
+/// write-gate transaction) no run of that slot is recorded and no other node holds an unexpired
+/// lease; it records the run and takes the lease in that same transaction. The unique index on
+/// (job, slot) and the one on (user, kind, subject, due date) are the database's guarantee behind
+/// that check: a second run of a slot, or a rerun of the generation, cannot add a duplicate.
+/// Emails go out only from the node holding the lease, each claimed in the database before it is
+/// sent (and released if the send fails), so none is sent twice.
+/// </summary>
+public sealed class ReminderJob(
+    IDbContextFactory<ImidCareDb> dbs,
+    WriteGate gate,
+    IClock clock,
+    ReminderOptions options,
+    ReminderMailer mailer,
+    ILogger<ReminderJob> log)
+{
+    public const string Name = "reminders";
+
+    /// <summary>This process, as it is named in job runs and leases.</summary>
+    public string Node { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
+
+    private static Actor Me => new($"job/{Name}", "system");
+
+    public long SlotOf(Instant now) => now.ToUnixTimeTicks() / options.Interval.BclCompatibleTicks;
+
+    public async Task<ReminderRunResult> RunOnceAsync(CancellationToken ct = default)
+    {
+        var slot = SlotOf(clock.GetCurrentInstant());
+        await using (var look = await dbs.CreateDbContextAsync(ct))
+        {
+            // A cheap read first: most polls find the slot already done.
+            if (await look.JobRuns.AnyAsync(r => r.Job == Name && r.Slot == slot, ct))
+            {
+                return new ReminderRunResult(slot, false, 0, 0, 0, "done");
+            }
+        }
+
+        var (claimed, now, why) = await gate.RunAsync(async (db, audit, now) =>
+        {
+            if (await db.JobRuns.AnyAsync(r => r.Job == Name && r.Slot == slot, ct))
+            {
+                return (false, now, "done");
+            }
+
+            var lease = await db.JobLeases.FirstOrDefaultAsync(l => l.Job == Name, ct);
+            if (lease is not null && lease.Holder != Node && lease.ExpiresAt > now)
+            {
+                return (false, now, "busy");
+            }
+
+            if (lease is null)
+            {
+                db.JobLeases.Add(new JobLeaseRecord { Job = Name, Holder = Node, ExpiresAt = now + options.Lease });
+            }
+            else
+            {
+                lease.Holder = Node;
+                lease.ExpiresAt = now + options.Lease;
+            }
+
+            db.JobRuns.Add(new JobRunRecord { Id = $"run_{Name}_{slot}", Job = Name, Slot = slot, Node = Node, StartedAt = now });
+            audit.Append(Me, "job.claimed", $"job/{Name}", AuditData.Of(new { slot, node = Node }));
+            return (true, now, (string?)null);
+        }, ct);
+        if (!claimed)
+        {
+            return new ReminderRunResult(slot, false, 0, 0, 0, why);
+        }
+
+        try
+        {
+            return await GenerateAndSendAsync(slot, now, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The slot stays recorded (unfinished) and the lease runs out; the next slot starts afresh.
+            log.LogError(e, "Reminder run for slot {Slot} failed", slot);
+            throw;
+        }
+    }
+
+    private async Task<ReminderRunResult> GenerateAndSendAsync(long slot, Instant now, CancellationToken ct)
+    {
+        List<ReminderRecord> due;
+        await using (var read = await dbs.CreateDbContextAsync(ct))
+        {
+            due = await ReminderPlanner.DueAsync(read, now, ct);
+        }
+
+        var (created, outbox) = await gate.RunAsync(async (db, audit, at) =>
+        {
+            var added = await StoreAsync(db, due, ct);
+            if (added.Count > 0)
+            {
+                audit.Append(Me, "reminders.generated", $"job/{Name}", AuditData.Of(new { slot, count = added.Count, kinds = added.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Count()) }));
+            }
+
+            var mails = mailer.Enabled ? await ClaimEmailsAsync(db, at, ct) : [];
+            if (mails.Count > 0)
+            {
+                audit.Append(Me, "reminders.email-claimed", $"job/{Name}", AuditData.Of(new { slot, reminders = mails.Select(m => m.ReminderId) }));
+            }
+
+            return (added.Count, mails);
+        }, ct);
+
+        var failed = new List<string>();
+        foreach (var mail in outbox)
+        {
+            try
+            {
+                await mailer.SendAsync(mail.To, ct);
+            }
+            catch (Exception e) when (e is System.Net.Mail.SmtpException or IOException or InvalidOperationException or System.Net.Sockets.SocketException)
+            {
+                log.LogWarning("Reminder email for {Reminder} failed: {Error}", mail.ReminderId, e.Message);
+                failed.Add(mail.ReminderId);
+            }
+        }
+
+        await gate.RunAsync(async (db, audit, at) =>
+        {
+            if (failed.Count > 0)
+            {
+                // Released, so the next run tries again.
+                await db.Reminders.Where(r => failed.Contains(r.Id)).ExecuteUpdateAsync(s => s.SetProperty(r => r.EmailedAt, (Instant?)null), ct);
+                audit.Append(Me, "reminders.email-failed", $"job/{Name}", AuditData.Of(new { slot, reminders = failed }));
+            }
+
+            var run = await db.JobRuns.FirstAsync(r => r.Job == Name && r.Slot == slot, ct);
+            run.FinishedAt = at;
+            run.Created = created;
+            run.Emailed = outbox.Count - failed.Count;
+            if (await db.JobLeases.FirstOrDefaultAsync(l => l.Job == Name && l.Holder == Node, ct) is { } lease)
+            {
+                lease.ExpiresAt = at;
+            }
+
+            audit.Append(Me, "job.finished", $"job/{Name}", AuditData.Of(new { slot, node = Node, created, emailed = run.Emailed }));
+            return 0;
+        }, ct);
+        return new ReminderRunResult(slot, true, created, outbox.Count - failed.Count, failed.Count);
+    }
+
+    /// <summary>Adds the reminders not stored yet; the ones already there (same key) are left as they are, read or not.</summary>
+    internal static async Task<List<ReminderRecord>> StoreAsync(ImidCareDb db, List<ReminderRecord> due, CancellationToken ct)
+    {
+        var unique = due.DistinctBy(r => r.Id).ToList();
+        var ids = unique.Select(r => r.Id).ToList();
+        var existing = new HashSet<string>();
+        foreach (var chunk in ids.Chunk(500))
+        {
+            existing.UnionWith(await db.Reminders.Where(r => chunk.Contains(r.Id)).Select(r => r.Id).ToListAsync(ct));
+        }
+
+        var added = unique.Where(r => !existing.Contains(r.Id)).ToList();
+        db.Reminders.AddRange(added);
+        return added;
+    }
+
+    private sealed record Mail(string ReminderId, string To);
+
+    /// <summary>Claims the unsent reminders of people who asked for email (recent ones only: no backlog after an outage).</summary>
+    private static async Task<List<Mail>> ClaimEmailsAsync(ImidCareDb db, Instant now, CancellationToken ct)
+    {
+        var since = now - Duration.FromDays(2);
+        var rows = await db.Reminders.Where(r => r.EmailedAt == null && r.ReadAt == null && r.CreatedAt >= since)
+            .Join(db.Users.Where(u => u.EmailReminders && u.Email != null), r => r.UserId, u => u.Id, (r, u) => new { Reminder = r, u.Email })
+            .ToListAsync(ct);
+        foreach (var row in rows)
+        {
+            row.Reminder.EmailedAt = now;
+        }
+
+        return [.. rows.Select(r => new Mail(r.Reminder.Id, r.Email!))];
+    }
+}
+
+/// <summary>Polls often enough to catch every slot; the database decides which node runs it.</summary>
+public sealed class ReminderService(ReminderJob job, ReminderOptions options, ILogger<ReminderService> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var poll = TimeSpan.FromTicks(Math.Clamp(options.Interval.BclCompatibleTicks / 4, TimeSpan.TicksPerMillisecond * 200, TimeSpan.TicksPerMinute));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var r = await job.RunOnceAsync(stoppingToken);
+                if (r.Ran)
+                {
+                    log.LogInformation("Reminders: slot {Slot}, {Created} new, {Emailed} emailed", r.Slot, r.Created, r.Emailed);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError(e, "Reminder job failed; trying again at the next poll");
+            }
+
+            try
+            {
+                await Task.Delay(poll, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+using ImidCare.Server.Reminders;
+using ImidCare.Server.Tests.Support;
+using ImidCare.Store.Audit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using Shouldly;
+
+namespace ImidCare.Server.Tests.Reminders;
+
+/// <summary>
+/// The reminders inbox and the job that fills it, in process with the settable clock: the demo
+/// inboxes, marking read, the windows to the tick, one run per slot, and the rule behind each.
+/// </summary>
+public abstract class ReminderTests(ImidCareApp app)
+{
+    private ReminderJob Job => app.Services.GetRequiredService<ReminderJob>();
+
+    private static IEnumerable<string> Kinds(ApiResult inbox) => inbox.Body.GetProperty("reminders").EnumerateArray().Select(r => r.GetProperty("kind").GetString()!);
+
+    [Fact]
+    public async Task DemoInboxes_ShowReminders_WithTheRuleBehindEach()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var maria = await app.LoginAsync("maria", "demo-maria-2026");
+        using var john = await app.LoginAsync("john", "demo-john-2026");
+        using var carla = await app.LoginAsync("carla", "demo-carla-2026");
+        using var park = await app.ParkAsync();
+
+        var m = await maria.GetJsonAsync("/api/v1/me/reminders");
+        m.Code.ShouldBe(200, m.ToString());
+        var window = m.Body.GetProperty("reminders").EnumerateArray().Single(r => r.GetProperty("kind").GetString() == ReminderKinds.FirstPrescriptionWindow);
+        window.GetProperty("rule").GetProperty("code").GetString().ShouldBe("REMS.FIRST_PRESCRIPTION_WINDOW");
+        window.GetProperty("rule").GetProperty("source").GetString()!.ShouldContain("REMS");
+        window.GetProperty("patientId").GetString().ShouldBe("pat_demo_maria");
+
+        // John is mid-cycle: today is a dose day and nothing is recorded yet (10:00, usual time 08:00).
+        Kinds(await john.GetJsonAsync("/api/v1/me/reminders")).ShouldContain(ReminderKinds.DoseToday);
+        var c = await carla.GetJsonAsync("/api/v1/me/reminders");
+        Kinds(c).ShouldContain(ReminderKinds.DoseToday);
+        c.Body.GetProperty("reminders").EnumerateArray().ShouldAllBe(r => r.GetProperty("patientId").GetString() == "pat_demo_john");
+        (await park.GetJsonAsync("/api/v1/me/reminders")).Body.GetProperty("reminders").EnumerateArray()
+            .ShouldContain(r => r.GetProperty("kind").GetString() == ReminderKinds.FirstPrescriptionWindow && r.GetProperty("patientId").GetString() == "pat_demo_maria");
+
+        // An organisation key has no inbox.
+        (await app.Pharmacy().GetJsonAsync("/api/v1/me/reminders")).Code.ShouldBe(403);
+    }
+
+    [Fact]
+    public async Task MarkRead_OnlyOwnReminder_Audited_AndOnce()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var john = await app.LoginAsync("john", "demo-john-2026");
+        using var maria = await app.LoginAsync("maria", "demo-maria-2026");
+        var id = (await john.GetJsonAsync("/api/v1/me/reminders")).Body.GetProperty("reminders")[0].GetProperty("id").GetString()!;
+
+        (await maria.PostAsync($"/api/v1/me/reminders/{id}/read")).Code.ShouldBe(404); // not hers: not even its existence
+        var read = await john.PostAsync($"/api/v1/me/reminders/{id}/read");
+        read.Code.ShouldBe(200, read.ToString());
+        read.Body.GetProperty("readAt").GetString().ShouldNotBeNull();
+        (await john.PostAsync($"/api/v1/me/reminders/{id}/read")).Code.ShouldBe(200);
+
+        var unread = await john.GetJsonAsync("/api/v1/me/reminders?unread=true");
+        unread.Body.GetProperty("reminders").EnumerateArray().ShouldNotContain(r => r.GetProperty("id").GetString() == id);
+        await using var db = await app.DbAsync();
+        (await db.Audit.CountAsync(a => a.Action == "reminder.read" && a.Subject == $"reminder/{id}")).ShouldBe(1);
+        (await AuditChain.VerifyAsync(db)).Intact.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task EmailSettings_ValidatedAndAudited_WithoutTheAddress()
+    {
+        using var john = await app.LoginAsync("john", "demo-john-2026");
+        var bad = await john.PutJsonAsync("/api/v1/me/email", new { email = "not an address", emailReminders = true });
+        bad.Code.ShouldBe(400);
+        bad.ErrorFields.ShouldBe(["email"]);
+        (await john.PutJsonAsync("/api/v1/me/email", new { email = (string?)null, emailReminders = true })).Code.ShouldBe(400);
+        (await john.PutJsonAsync("/api/v1/me/email", new { email = "john@example.org", emailReminders = false })).Code.ShouldBe(200);
+        var inbox = await john.GetJsonAsync("/api/v1/me/reminders");
+        inbox.Str("email").ShouldBe("john@example.org");
+        await using var db = await app.DbAsync();
+        (await db.Audit.Where(a => a.Action == "user.email-settings").Select(a => a.DataJson).ToListAsync()).ShouldAllBe(d => !d.Contains("john@example.org"));
+    }
+
+    [Fact]
+    public async Task Job_RunsOncePerSlot_AndAuthorizationWindows_ToTheTick()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var patient = await Scenario.ReadyFrpAsync(app, park, "Edge Reminder");
+        var number = await Scenario.AuthorizedAsync(park, patient);
+        Instant expires;
+        await using (var db = await app.DbAsync())
+        {
+            expires = await db.Authorizations.Where(a => a.Number == number).Select(a => a.ExpiresAt).SingleAsync();
+        }
+
+        async Task<List<string>> KindsForAsync()
+        {
+            await using var db = await app.DbAsync();
+            return await db.Reminders.Where(r => r.Subject == number && r.UserId == "usr_demo_dr_park").Select(r => r.Kind).ToListAsync();
+        }
+
+        // One tick before the 24-hour notice: nothing about this authorization.
+        app.Clock.Now = expires - ReminderPlanner.AuthorizationNotice - Duration.Epsilon;
+        (await Job.RunOnceAsync()).Ran.ShouldBeTrue();
+        (await KindsForAsync()).ShouldBeEmpty();
+
+        // The same slot again: not run a second time.
+        var again = await Job.RunOnceAsync();
+        again.Ran.ShouldBeFalse();
+        again.SkippedBecause.ShouldBe("done");
+
+        // Exactly 24 hours before (midnight in New York is a slot boundary): announced.
+        app.Clock.Now = expires - ReminderPlanner.AuthorizationNotice;
+        (await Job.RunOnceAsync()).Ran.ShouldBeTrue();
+        (await KindsForAsync()).ShouldBe([ReminderKinds.AuthorizationExpiring]);
+
+        // A later slot finds the same reminder already there: no duplicate.
+        app.Clock.Now = expires - Duration.FromHours(1);
+        (await Job.RunOnceAsync()).Ran.ShouldBeTrue();
+        (await KindsForAsync()).ShouldBe([ReminderKinds.AuthorizationExpiring]);
+
+        // One tick before it closes: still not "expired"; at the instant it closes: expired unused.
+        app.Clock.Now = expires - Duration.Epsilon;
+        await Job.RunOnceAsync();
+        (await KindsForAsync()).ShouldNotContain(ReminderKinds.AuthorizationExpiredUnused);
+        app.Clock.Now = expires;
+        (await Job.RunOnceAsync()).Ran.ShouldBeTrue();
+        (await KindsForAsync()).ShouldBe([ReminderKinds.AuthorizationExpiring, ReminderKinds.AuthorizationExpiredUnused], ignoreOrder: true);
+
+        await using (var db = await app.DbAsync())
+        {
+            var runs = await db.JobRuns.Where(r => r.Job == ReminderJob.Name).ToListAsync();
+            runs.GroupBy(r => r.Slot).ShouldAllBe(g => g.Count() == 1);
+            runs.ShouldAllBe(r => r.FinishedAt != null);
+            (await db.Audit.CountAsync(a => a.Action == "job.claimed")).ShouldBe(runs.Count);
+            var reminder = await db.Reminders.FirstAsync(r => r.Subject == number && r.Kind == ReminderKinds.AuthorizationExpiredUnused);
+            reminder.RuleCode.ShouldBe("REMS.AUTHORIZATION_EXPIRED");
+            reminder.RuleSource.ShouldNotBeNullOrWhiteSpace();
+            (await AuditChain.VerifyAsync(db)).Intact.ShouldBeTrue();
+        }
+
+        app.Clock.Now = ImidCareApp.Start;
+    }
+}
+
+public sealed class SqliteReminderTests(SqliteApp app) : ReminderTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgresReminderTests(PostgresApp app) : ReminderTests(app), IClassFixture<PostgresApp>;
