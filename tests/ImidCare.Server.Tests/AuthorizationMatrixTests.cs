@@ -253,7 +253,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp app) : IClassFixture<Sqli
     /// </summary>
     private static readonly Dictionary<string, string[]> PageRules = new()
     {
-        ["/"] = WebEveryone,
+        ["/"] = WebEveryone, // answers with a redirect to the caller's start page (checked below)
         ["/login"] = WebEveryone,
         ["/logout"] = WebEveryone,
         ["/learn"] = WebEveryone,
@@ -356,6 +356,18 @@ public sealed class AuthorizationMatrixTests(SqliteApp app) : IClassFixture<Sqli
             foreach (var who in WebEveryone)
             {
                 var url = PageUrl(route, who);
+                if (route == "/")
+                {
+                    using var home = await clients[who].GetAsync(url, TestContext.Current.CancellationToken);
+                    var expected = who switch { Anon => "/login", Park or Ode => "/office", Pharmacist or OtherPharmacist => "/pharmacy", Admin or Safety => "/admin", _ => "/me" };
+                    if ((int)home.StatusCode != 302 || home.Headers.Location?.ToString() != expected)
+                    {
+                        wrong.Add($"GET / as {who}: {(int)home.StatusCode} {home.Headers.Location} (expected a redirect to {expected})");
+                    }
+
+                    continue;
+                }
+
                 using (var r = await clients[who].GetAsync(url, TestContext.Current.CancellationToken))
                 {
                     var denied = Refused(r);

@@ -90,7 +90,8 @@ public class ImidCareApp : IAsyncLifetime
     }
 
     /// <summary>A browser-like client: cookies kept, redirects not followed (so a refusal's redirect is seen).</summary>
-    public HttpClient WebClient() => factory!.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = BaseAddress, AllowAutoRedirect = false, HandleCookies = true });
+    /// (A plain handler over the real Kestrel socket: the factory's client options do not reach a Kestrel-hosted client.)
+    public HttpClient WebClient() => new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = BaseAddress };
 
     /// <summary>Logs in through the login page (antiforgery token and all), as a browser does.</summary>
     public async Task<HttpClient> WebLoginAsync(string username, string password)
@@ -104,7 +105,9 @@ public class ImidCareApp : IAsyncLifetime
         }));
         if ((int)r.StatusCode != 302 || r.Headers.Location?.ToString().Contains("login", StringComparison.Ordinal) == true)
         {
-            throw new InvalidOperationException($"Web login of {username} failed: {(int)r.StatusCode}");
+            var body = await r.Content.ReadAsStringAsync();
+            var error = System.Text.RegularExpressions.Regex.Matches(body, "field-validation-error[^>]*>([^<]*)<").Select(m => m.Groups[1].Value);
+            throw new InvalidOperationException($"Web login of {username} failed: {(int)r.StatusCode} {string.Join("; ", error)} token={token.Length}");
         }
 
         return c;
