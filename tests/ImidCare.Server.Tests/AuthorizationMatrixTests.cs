@@ -71,6 +71,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp app) : IClassFixture<Sqli
         [("POST", "/api/v1/patients/{id}/pregnancy-reports")] = (SeesMaria, new { partnerPregnancy = false, medWatch = new { eventDescription = "m", outcomes = Array.Empty<string>(), suspectProduct = "p", reporterName = "r", reporterOccupation = "o" } }),
         [("POST", "/api/v1/adverse-events")] = (SeesMaria, new { patientId = "{patient}", serious = false, medWatch = new { eventDescription = "m", outcomes = Array.Empty<string>(), suspectProduct = "p", reporterName = "r", reporterOccupation = "o" } }),
         [("GET", "/api/v1/cases")] = (Staff, null),
+        [("POST", "/api/v1/cases/{id}/status")] = (Staff, new { status = "under-review", reason = "matrix" }),
         [("GET", "/api/v1/audit")] = (Staff, null),
         [("GET", "/api/v1/audit/verify")] = (Staff, null),
         [("GET", "/api/v1/compliance")] = (Staff, null),
@@ -152,6 +153,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp app) : IClassFixture<Sqli
         return pattern
             .Replace("/patients/{id}", $"/patients/{patient}", StringComparison.Ordinal)
             .Replace("/prescribers/{id}", "/prescribers/prs_demo_park", StringComparison.Ordinal)
+            .Replace("/cases/{id}", "/cases/case_demo_john_rash", StringComparison.Ordinal)
             .Replace("/pharmacies/{id}", "/pharmacies/phy_demo_main", StringComparison.Ordinal)
             .Replace("/programs/{id}", "/programs/POM", StringComparison.Ordinal)
             .Replace("/authorizations/{number}", $"/authorizations/{AuthorizationOfJohn}", StringComparison.Ordinal)
@@ -236,4 +238,186 @@ public sealed class AuthorizationMatrixTests(SqliteApp app) : IClassFixture<Sqli
             c.Dispose();
         }
     }
+    // ---- Pages ---------------------------------------------------------------------------------
+    // The same identities, as browsers: a login cookie from the login page. "Another pharmacy" is a
+    // pharmacist of a second certified pharmacy. A page's patient is Maria, except for the
+    // caregivers, whose patient is John (Carla holds his grant, Casey does not), so each row
+    // asks "may this person see this patient's page", the API's own question.
+    private const string Pharmacist = "pharmacist", OtherPharmacist = "otherPharmacist";
+
+    private static readonly string[] WebEveryone = [Anon, Maria, John, Carla, Casey, Park, Ode, Pharmacist, OtherPharmacist, Admin, Safety];
+    private static readonly string[] Prescribers = [Park, Ode];
+    private static readonly string[] Pharmacists = [Pharmacist, OtherPharmacist];
+    private static readonly string[] PatientAndGrantedCaregiver = [Maria, Carla];
+
+    /// <summary>
+    /// Page route → who may open it. Every Razor page endpoint in the route table must be here: a new
+    /// page without a row fails the test. GET is asked with the patient in the address; POST without
+    /// an antiforgery token must be refused at the door for everyone not allowed (an allowed caller
+    /// gets past it and is stopped by antiforgery, 400).
+    /// </summary>
+    private static readonly Dictionary<string, string[]> PageRules = new()
+    {
+        ["/"] = WebEveryone, // answers with a redirect to the caller's start page (checked below)
+        ["/login"] = WebEveryone,
+        ["/logout"] = WebEveryone,
+        ["/learn"] = WebEveryone,
+        ["/learn/caregivers"] = WebEveryone,
+        ["/learn/drug/{id}"] = WebEveryone,
+        ["/learn/resources"] = WebEveryone,
+        ["/learn/symptoms"] = WebEveryone,
+        ["/learn/tips"] = WebEveryone,
+        ["/learn/wallet-card"] = WebEveryone,
+        ["/office"] = Prescribers,
+        ["/office/Index"] = Prescribers,
+        ["/office/Enroll"] = Prescribers,
+        ["/office/certification"] = Prescribers,
+        ["/office/patient/{id}"] = [Park],
+        ["/office/therapy/{id}"] = [Park],
+        ["/office/agreement/{id}"] = [Park],
+        ["/office/category/{id}"] = [Park],
+        ["/pharmacy"] = Pharmacists,
+        ["/admin"] = Staff,
+        ["/admin/Index"] = Staff,
+        ["/admin/Audit"] = Staff,
+        ["/admin/Cases"] = Staff,
+        ["/admin/Certifications"] = Staff,
+        ["/admin/Holds"] = Staff,
+        ["/me"] = PatientAndGrantedCaregiver,
+        ["/me/Index"] = PatientAndGrantedCaregiver,
+        ["/me/Calendar"] = PatientAndGrantedCaregiver,
+        ["/me/Charts"] = PatientAndGrantedCaregiver,
+        ["/me/VisitSummary"] = PatientAndGrantedCaregiver,
+        // The survey and caregiver access are the signed-in patient's own (the address names no one):
+        // John opens his own; caregivers never take the survey for the patient nor grant access.
+        ["/me/Survey"] = [Maria, John],
+        ["/me/Caregivers"] = [Maria, John],
+        // Reports: whoever the API lets report for the patient (a pharmacy cannot see the patient).
+        ["/report/pregnancy"] = [Maria, Carla, Park, Admin, Safety],
+        ["/report/adverse-event"] = [Maria, Carla, Park, Admin, Safety],
+    };
+
+    /// <summary>The refusal page answers 403 to everyone by design.</summary>
+    private const string DeniedPage = "/denied";
+
+    private static string PageUrl(string route, string who)
+    {
+        var patient = who is Carla or Casey ? "pat_demo_john" : "pat_demo_maria";
+        var url = route.Replace("/learn/drug/{id}", "/learn/drug/pomalidomide", StringComparison.Ordinal).Replace("{id}", patient, StringComparison.Ordinal);
+        return route.StartsWith("/me", StringComparison.Ordinal) || route.StartsWith("/report", StringComparison.Ordinal) ? $"{url}?patient={patient}" : url;
+    }
+
+    private static bool Refused(HttpResponseMessage r) =>
+        (int)r.StatusCode is 401 or 403
+        || ((int)r.StatusCode == 302 && r.Headers.Location?.ToString() is { } l && (l.Contains("/login", StringComparison.OrdinalIgnoreCase) || l.Contains("/denied", StringComparison.OrdinalIgnoreCase)));
+
+    [Fact]
+    public async Task EveryPage_EveryIdentity_AllowedOrDeniedAsDeclared()
+    {
+        var pages = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Mvc.RazorPages.PageActionDescriptor>() is not null)
+            .Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/')).Distinct().ToList();
+        pages.Count.ShouldBeGreaterThan(20);
+        var unclassified = pages.Where(p => p != DeniedPage && !PageRules.Keys.Any(k => string.Equals(k, p, StringComparison.OrdinalIgnoreCase))).ToList();
+        unclassified.ShouldBeEmpty("Every page needs a row in the page authorization matrix: " + string.Join(", ", unclassified));
+
+        using (var admin = await app.AdminAsync())
+        {
+            await admin.PostAsync("/api/v1/pharmacies", new
+            {
+                ncpdpId = NcpdpId.FromSixDigits("765432").Value, npi = "1234567893", name = "Second Pharmacy", kind = "site", representative = new { name = "Rep", attests = true },
+            });
+        }
+
+        await using (var db = await app.DbAsync())
+        {
+            var other = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstAsync(db.Pharmacies, p => p.Name == "Second Pharmacy", TestContext.Current.CancellationToken);
+            db.Users.Add(new ImidCare.Store.Entities.UserAccount
+            {
+                Id = "usr_matrix_other_pharmacist", Username = "other.pharmacist", PasswordHash = ImidCare.Server.Rems.SessionEndpoints.HashPassword("other-pharm-2026"),
+                Role = ImidCare.Store.Entities.Roles.Pharmacist, DisplayName = "Other Pharmacist", PharmacyId = other.Id, CreatedAt = app.Clock.Now,
+            });
+            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        }
+
+        var clients = new Dictionary<string, HttpClient>
+        {
+            [Anon] = app.WebClient(),
+            [Maria] = await app.WebLoginAsync("maria", "demo-maria-2026"),
+            [John] = await app.WebLoginAsync("john", "demo-john-2026"),
+            [Carla] = await app.WebLoginAsync("carla", "demo-carla-2026"),
+            [Casey] = await app.WebLoginAsync("casey", "demo-casey-2026"),
+            [Park] = await app.WebLoginAsync("dr.park", "demo-park-2026"),
+            [Ode] = await app.WebLoginAsync("dr.ode", "demo-ode-2026"),
+            [Pharmacist] = await app.WebLoginAsync("pharmacist", "demo-pharm-2026"),
+            [OtherPharmacist] = await app.WebLoginAsync("other.pharmacist", "other-pharm-2026"),
+            [Admin] = await app.WebLoginAsync("admin", "demo-admin-2026"),
+            [Safety] = await app.WebLoginAsync("safety", "demo-safety-2026"),
+        };
+
+        var wrong = new List<string>();
+        foreach (var (route, allowed) in PageRules.Where(r => r.Key != "/logout"))
+        {
+            foreach (var who in WebEveryone)
+            {
+                var url = PageUrl(route, who);
+                if (route == "/")
+                {
+                    using var home = await clients[who].GetAsync(url, TestContext.Current.CancellationToken);
+                    var expected = who switch { Anon => "/login", Park or Ode => "/office", Pharmacist or OtherPharmacist => "/pharmacy", Admin or Safety => "/admin", _ => "/me" };
+                    if ((int)home.StatusCode != 302 || home.Headers.Location?.ToString() != expected)
+                    {
+                        wrong.Add($"GET / as {who}: {(int)home.StatusCode} {home.Headers.Location} (expected a redirect to {expected})");
+                    }
+
+                    continue;
+                }
+
+                using (var r = await clients[who].GetAsync(url, TestContext.Current.CancellationToken))
+                {
+                    var denied = Refused(r);
+                    if (allowed.Contains(who) == denied || (int)r.StatusCode >= 500 || (!denied && (int)r.StatusCode != 200))
+                    {
+                        wrong.Add($"GET {url} as {who}: {(int)r.StatusCode} {r.Headers.Location} (expected {(allowed.Contains(who) ? "200" : "denied")})");
+                    }
+                }
+
+                // Public pages take posts from anyone (login, logout); the rest must refuse a post at the door.
+                if (allowed.Length == WebEveryone.Length)
+                {
+                    continue;
+                }
+
+                using var post = await clients[who].PostAsync(url, new FormUrlEncodedContent([]), TestContext.Current.CancellationToken);
+                var postDenied = Refused(post);
+                var doorOnly = route.Contains("{id}", StringComparison.Ordinal) || route.StartsWith("/me", StringComparison.Ordinal) || route.StartsWith("/report", StringComparison.Ordinal);
+                // A caller who passes the role door but not the patient check gets antiforgery's 400 before the page's own check: the GET above proves the page check.
+                var expectDenied = !allowed.Contains(who) && !(doorOnly && RoleMayEnter(route, who));
+                if (expectDenied != postDenied || (int)post.StatusCode >= 500)
+                {
+                    wrong.Add($"POST {url} as {who}: {(int)post.StatusCode} {post.Headers.Location} (expected {(expectDenied ? "denied" : "past the door")})");
+                }
+            }
+        }
+
+        using (var r = await clients[Maria].GetAsync(DeniedPage, TestContext.Current.CancellationToken))
+        {
+            ((int)r.StatusCode).ShouldBe(403);
+        }
+
+        wrong.ShouldBeEmpty(string.Join("\n", wrong));
+        foreach (var c in clients.Values)
+        {
+            c.Dispose();
+        }
+    }
+
+    /// <summary>The folder's role door (WebSetup's policies), without the per-patient check.</summary>
+    private static bool RoleMayEnter(string route, string who) => route switch
+    {
+        _ when route.StartsWith("/office", StringComparison.Ordinal) => who is Park or Ode,
+        _ when route.StartsWith("/me", StringComparison.Ordinal) => who is Maria or John or Carla or Casey,
+        _ when route.StartsWith("/report", StringComparison.Ordinal) => who is Maria or John or Carla or Casey or Park or Ode or Admin or Safety,
+        _ => false,
+    };
 }

@@ -7,6 +7,25 @@ namespace ImidCare.Server.Tests;
 /// <summary>Survey holds name what clears them; a pregnancy report stops everything at once.</summary>
 public abstract class SafetyTests(ImidCareApp app)
 {
+    [Fact]
+    public async Task CaseStatus_MovesOnWithAReason_ByStaffOnly_AndOtherStepsAreRefused()
+    {
+        using var safety = await app.LoginAsync("safety", "demo-safety-2026");
+        using var park = await app.ParkAsync();
+        const string url = "/api/v1/cases/case_demo_john_rash/status";
+        (await park.PostAsync(url, new { status = "closed", reason = "not mine to close" })).Code.ShouldBe(403);
+        (await safety.PostAsync(url, new { status = "closed", reason = " " })).ErrorFields.ShouldBe(["reason"]);
+        (await safety.PostAsync(url, new { status = "archived", reason = "x" })).ErrorFields.ShouldBe(["status"]);
+        var review = await safety.PostAsync(url, new { status = "under-review", reason = "Photos requested" });
+        review.Code.ShouldBe(200, review.ToString());
+        review.Str("status").ShouldBe("under-review");
+        (await safety.PostAsync(url, new { status = "under-review", reason = "again" })).Code.ShouldBe(409);
+        (await safety.PostAsync(url, new { status = "closed", reason = "Resolved" })).Str("status").ShouldBe("closed");
+        (await safety.PostAsync(url, new { status = "under-review", reason = "skip reopening" })).Code.ShouldBe(409);
+        (await safety.PostAsync(url, new { status = "open", reason = "New information" })).Str("status").ShouldBe("open");
+        (await safety.GetJsonAsync("/api/v1/audit?subject=patient/pat_demo_john")).Raw.ShouldContain("case.status-changed");
+    }
+
     private static object Answers(bool unprotected = false, bool pregnant = false) => new
     {
         answers = new { sharedCapsules = false, donatedBlood = false, donatedSperm = false, missedContraception = false, unprotectedContact = unprotected, possiblePregnancy = pregnant },

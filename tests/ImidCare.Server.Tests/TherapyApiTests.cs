@@ -127,6 +127,28 @@ public abstract class TherapyApiTests(ImidCareApp app)
     }
 
     [Fact]
+    public async Task DoseDiary_BackDatedUpToAWeek_WithItsCapsules_AndAMissedDayGetsTheMissedDoseRule()
+    {
+        app.Clock.Now = ImidCareApp.Start; // 2026-11-17 10:00 in New York; John's plan started 2026-11-07, usual time 08:00
+        using var john = await app.LoginAsync("john", "demo-john-2026");
+        var backdated = await john.PostAsync("/api/v1/patients/pat_demo_john/doses", new { date = "2026-11-10", status = "taken", capsules = 2 });
+        backdated.Code.ShouldBe(201, backdated.ToString());
+        backdated.Body.GetProperty("capsules").GetInt32().ShouldBe(2);
+        (await john.PostAsync("/api/v1/patients/pat_demo_john/doses", new { date = "2026-11-09", status = "taken" })).ErrorFields.ShouldBe(["date"]);
+        (await john.PostAsync("/api/v1/patients/pat_demo_john/doses", new { date = "2026-11-16", status = "taken", capsules = 0 })).ErrorFields.ShouldBe(["capsules"]);
+
+        // Today's dose, two hours late, recorded as missed: within 12 hours, so take it now (if not already taken today).
+        var missed = await john.PostAsync("/api/v1/patients/pat_demo_john/doses", new { date = "2026-11-17", status = "missed" });
+        missed.Code.ShouldBe(201, missed.ToString());
+        missed.Body.GetProperty("missedDose").GetProperty("action").GetString().ShouldBeOneOf("TakeNow", "AlreadyTaken");
+
+        // Yesterday's, a day late: skip it, never two at once.
+        var yesterday = await john.PostAsync("/api/v1/patients/pat_demo_john/doses", new { date = "2026-11-16", status = "missed" });
+        yesterday.Body.GetProperty("missedDose").GetProperty("action").GetString().ShouldBeOneOf("SkipAndTakeNextAtUsualTime", "AlreadyTaken");
+        yesterday.Body.GetProperty("missedDose").GetProperty("decision").GetProperty("reasons")[0].GetProperty("code").GetString().ShouldBe("MISSED_DOSE_12H");
+    }
+
+    [Fact]
     public async Task Monitoring_MergesRemsPregnancyTest_AndFeedServesIcsWithoutCredentials()
     {
         app.Clock.Now = ImidCareApp.Start;

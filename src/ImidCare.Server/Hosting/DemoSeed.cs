@@ -73,7 +73,8 @@ public static class DemoSeed
             User("admin", "demo-admin-2026", Roles.Admin, "Program Administrator");
             User("safety", "demo-safety-2026", Roles.Safety, "Safety Officer");
             var park = Prescriber("prs_demo_park", "123456789", "Dr. Ada Park", "riverside", "Riverside Hematology", "dr.park", "demo-park-2026");
-            var ode = Prescriber("prs_demo_ode", "198765432", "Dr. Ben Ode", "lakeside", "Lakeside Oncology", "dr.ode", "demo-ode-2026");
+            // Dr. Ode is not yet certified for thalidomide: the self-certification page has something to do.
+            var ode = Prescriber("prs_demo_ode", "198765432", "Dr. Ben Ode", "lakeside", "Lakeside Oncology", "dr.ode", "demo-ode-2026", programs: 2);
             db.ApiClients.Add(new ApiClient { Id = "key_demo_office", Name = "Riverside Hematology office", KeyHash = Secrets.Hash(OfficeKey), Role = Roles.PrescriberOffice, PracticeId = "riverside", CreatedAt = now });
 
             var main = Pharmacy("phy_demo_main", "123456", "Main Street Specialty Pharmacy", "site", null);
@@ -81,6 +82,11 @@ public static class DemoSeed
             User("pharmacist", "demo-pharm-2026", Roles.Pharmacist, "Pat Quinn, PharmD", pharmacy: main);
             var hq = Pharmacy("phy_demo_chainhq", "234567", "CareChain Headquarters", "chain-headquarters", null);
             Pharmacy("phy_demo_chain1", "345678", "CareChain #1", "site", hq);
+
+            // A suspended certification for the administrator to review (reinstate or revoke).
+            var lapsed = db.PharmacyCertifications.Local.First(c => c.PharmacyId == "phy_demo_chain1" && c.ProgramId == ProgramCatalog.Thalidomide.Id);
+            lapsed.Status = nameof(CertificationStatus.Suspended);
+            lapsed.StatusReason = "Staff training lapsed; new training records awaited.";
 
             var pom = ProgramCatalog.Pomalidomide;
             var len = ProgramCatalog.Lenalidomide;
@@ -123,11 +129,11 @@ public static class DemoSeed
                 DisplayName = name, PrescriberId = prescriber, PharmacyId = pharmacy, PatientId = patient, CreatedAt = now,
             });
 
-        private string Prescriber(string id, string nine, string name, string practice, string practiceName, string username, string password)
+        private string Prescriber(string id, string nine, string name, string practice, string practiceName, string username, string password, int programs = 3)
         {
             db.Practices.Add(new Practice { Id = practice, Name = practiceName });
             db.Prescribers.Add(new Prescriber { Id = id, Npi = Npi.FromNineDigits(nine).Value, Name = name, PracticeId = practice, CreatedAt = now });
-            foreach (var p in ProgramCatalog.All.Take(3))
+            foreach (var p in ProgramCatalog.All.Take(programs))
             {
                 db.PrescriberCertifications.Add(new PrescriberCertification
                 {
@@ -136,7 +142,7 @@ public static class DemoSeed
             }
 
             User(username, password, Roles.Prescriber, name, prescriber: id);
-            audit.Append(Seed, "prescriber.certified", $"prescriber/{id}", AuditData.Of(new { name, programs = "POM,LEN,THAL" }));
+            audit.Append(Seed, "prescriber.certified", $"prescriber/{id}", AuditData.Of(new { name, programs = string.Join(",", ProgramCatalog.All.Take(programs).Select(p => p.Id)) }));
             return id;
         }
 
@@ -232,6 +238,23 @@ public static class DemoSeed
             User("casey", "demo-casey-2026", Roles.Caregiver, "Casey Brown");
             db.CaregiverGrants.Add(new CaregiverGrant { Id = "grant_demo_carla", PatientId = patient, CaregiverUserId = "usr_demo_carla", GrantedAt = now });
             audit.Append(Seed, "plan.set", $"patient/{patient}", AuditData.Of(new { regimen = "len-mm-rd", start }));
+
+            // A side effect John's caregiver reported, for the cases page to show and move on.
+            db.Cases.Add(new SafetyCase
+            {
+                Id = "case_demo_john_rash", Kind = "adverse-event", PatientId = patient, ReportedBy = "usr_demo_carla", OpenedAt = now - Duration.FromDays(3), Status = "open",
+                FieldsJson = AuditData.Of(new
+                {
+                    serious = false,
+                    medWatch = new
+                    {
+                        eventDescription = "Itchy red rash on both forearms from day 6 of cycle 1; no fever, no blisters.", outcomes = Array.Empty<string>(),
+                        suspectProduct = "lenalidomide", reporterName = "Carla Carter", reporterOccupation = "caregiver", eventDate = Fmt.Date(start.PlusDays(6)),
+                        dose = "25 mg", frequency = "once daily, days 1-21", route = "by mouth",
+                    },
+                }),
+            });
+            audit.Append(Seed, "case.opened", $"patient/{patient}", AuditData.Of(new { id = "case_demo_john_rash", kind = "adverse-event", serious = false }));
         }
 
         private void MidCycle(string patient, ProgramRules program, string pharmacy, LocalDate dispensedOn)

@@ -29,6 +29,8 @@ public sealed record EnrollPatientRequest(
 
 public sealed record CategoryReviewRequest(ReproductiveAnswers Reproductive, string Reason);
 
+public sealed record CategoryReviewReply(string From, string To, DecisionDto Decision);
+
 public sealed record HoldDto(string Id, string Code, string Why, IReadOnlyList<string> ClearedBy, Instant OpenedAt);
 
 public sealed record NextTestDto(LocalDate DueOn, bool Overdue, int IntervalDays, string Source, bool Unverified);
@@ -262,11 +264,17 @@ public static class PatientEndpoints
             return Problems.Validation("reason", "A reason for the review is required.").ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, (db, audit, now) => ReviewAsync(caller, id, req, db, audit, now, http.RequestAborted));
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => ReviewCategoryAsync(caller, id, req, db, audit, now, http.RequestAborted));
     }
 
-    internal static async Task<Reply> ReviewAsync(Caller caller, string id, CategoryReviewRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    /// <summary>The category review inside the write gate: the API and the category-review page run this core.</summary>
+    internal static async Task<Reply> ReviewCategoryAsync(Caller caller, string id, CategoryReviewRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
     {
+        if (string.IsNullOrWhiteSpace(req.Reason))
+        {
+            return Problems.Validation("reason", "A reason for the review is required.");
+        }
+
         var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id, ct);
         if (patient is null)
         {
@@ -278,7 +286,7 @@ public static class PatientEndpoints
             return Problems.Forbidden("Only the patient's prescriber reviews the category.");
         }
 
-        var enrollment = await db.Enrollments.FirstAsync(e => e.PatientId == id);
+        var enrollment = await db.Enrollments.FirstAsync(e => e.PatientId == id, ct);
         var program = ProgramCatalog.Find(enrollment.ProgramId)!;
         var result = RiskCategoryRules.Derive(Facts(Enum.Parse<Sex>(patient.Sex), patient.DateOfBirth, req.Reproductive), program.Categories.Value, program.AdultAgeYears.Value, ProgramTime.Today(now, program.Zone));
         if (!result.Decision.IsAllowed)
@@ -295,7 +303,7 @@ public static class PatientEndpoints
             Id = Ids.New("cat"), EnrollmentId = enrollment.Id, FromCategory = from, ToCategory = to, Reason = req.Reason.Trim(), FactsJson = enrollment.FactsJson, By = caller.Id, At = now,
         });
         audit.Append(caller.AsActor(patient.PrescriberId), "patient.category-reviewed", $"patient/{id}", AuditData.Of(new { from, to, req.Reason, decision = DecisionDto.From(result.Decision) }));
-        return Reply.Ok(new { from, to, decision = DecisionDto.From(result.Decision) });
+        return Reply.Ok(new CategoryReviewReply(from, to, DecisionDto.From(result.Decision)));
     }
 
     private static async Task<IResult> Agreement(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs, CancellationToken ct)

@@ -254,6 +254,5 @@ public static class PharmacyEndpoints
     }
 
     private static Task<IResult> ChangeStatus(HttpContext http, string id, string program, string action, StatusChangeRequest req, WriteGate gate) =>
-        CertificationTransitions.ChangeAsync(http, gate, req, "pharmacy", id, program, action,
-            async (db, programId) => await db.PharmacyCertifications.FirstOrDefaultAsync(c => c.PharmacyId == id && c.ProgramId == programId));
+        CertificationTransitions.ChangeAsync(http, gate, req, "pharmacy", id, program, action, CertificationTransitions.Finder("pharmacy", id));
 }

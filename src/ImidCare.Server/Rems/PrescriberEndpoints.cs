@@ -115,55 +115,63 @@ public static class PrescriberEndpoints
     private static async Task<IResult> Certify(HttpContext http, string id, CertifyPrescriberRequest req, WriteGate gate)
     {
         var caller = http.Caller();
-        if (!(caller.Role == Roles.Admin || caller.PrescriberId == id))
+        if (CheckCertify(caller, id, req) is { } refused)
         {
-            return Problems.Forbidden("A prescriber enrolls only themself (or an administrator for them).").ToResult();
+            return refused.ToResult();
         }
 
-        if (ProgramCatalog.Find(req.Program) is not { } program)
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => CertifyAsync(caller, id, req, db, audit, now));
+    }
+
+    private static Reply? CheckCertify(Caller caller, string id, CertifyPrescriberRequest req) =>
+        !(caller.Role == Roles.Admin || caller.PrescriberId == id) ? Problems.Forbidden("A prescriber enrolls only themself (or an administrator for them).")
+        : ProgramCatalog.Find(req.Program) is null ? Problems.Validation("program", $"Unknown program; use one of {string.Join(", ", ProgramCatalog.All.Select(p => p.Id))}.")
+        : null;
+
+    /// <summary>Certification in one program, inside the write gate (the API and the self-certification page).</summary>
+    internal static async Task<Reply> CertifyAsync(Caller caller, string id, CertifyPrescriberRequest req, ImidCareDb db, Store.Audit.AuditWriter audit, NodaTime.Instant now)
+    {
+        if (CheckCertify(caller, id, req) is { } refused)
         {
-            return Problems.Validation("program", $"Unknown program; use one of {string.Join(", ", ProgramCatalog.All.Select(p => p.Id))}.").ToResult();
+            return refused;
         }
 
-        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        var program = ProgramCatalog.Find(req.Program)!;
+        var p = await db.Prescribers.FirstOrDefaultAsync(x => x.Id == id);
+        if (p is null)
         {
-            var p = await db.Prescribers.FirstOrDefaultAsync(x => x.Id == id);
-            if (p is null)
-            {
-                return Problems.NotFound($"Prescriber '{id}'");
-            }
+            return Problems.NotFound($"Prescriber '{id}'");
+        }
 
-            var decision = CertificationRules.Prescriber(new PrescriberEnrollmentFacts(program, Npi.TryParse(p.Npi, out _, out _), req.TrainingAttested, req.AgreesToRequirements));
-            var cert = await db.PrescriberCertifications.FirstOrDefaultAsync(c => c.PrescriberId == id && c.ProgramId == program.Id);
-            audit.Append(caller.AsActor(id), decision.IsAllowed ? "prescriber.certified" : "prescriber.certification-refused", $"prescriber/{id}",
-                AuditData.Of(new { program = program.Id, decision = DecisionDto.From(decision) }));
-            if (!decision.IsAllowed)
-            {
-                return Problems.Refused(decision, "The prescriber cannot be certified.");
-            }
+        var decision = CertificationRules.Prescriber(new PrescriberEnrollmentFacts(program, Npi.TryParse(p.Npi, out _, out _), req.TrainingAttested, req.AgreesToRequirements));
+        var cert = await db.PrescriberCertifications.FirstOrDefaultAsync(c => c.PrescriberId == id && c.ProgramId == program.Id);
+        audit.Append(caller.AsActor(id), decision.IsAllowed ? "prescriber.certified" : "prescriber.certification-refused", $"prescriber/{id}",
+            AuditData.Of(new { program = program.Id, decision = DecisionDto.From(decision) }));
+        if (!decision.IsAllowed)
+        {
+            return Problems.Refused(decision, "The prescriber cannot be certified.");
+        }
 
-            if (cert is { Status: nameof(CertificationStatus.Suspended) or nameof(CertificationStatus.Revoked) })
-            {
-                return Problems.Conflict("The certification is suspended or revoked.", "Only the program can reinstate it.");
-            }
+        if (cert is { Status: nameof(CertificationStatus.Suspended) or nameof(CertificationStatus.Revoked) })
+        {
+            return Problems.Conflict("The certification is suspended or revoked.", "Only the program can reinstate it.");
+        }
 
-            if (cert is null)
-            {
-                cert = new PrescriberCertification { Id = Ids.New("pcert"), PrescriberId = id, ProgramId = program.Id, Status = string.Empty };
-                db.PrescriberCertifications.Add(cert);
-            }
+        if (cert is null)
+        {
+            cert = new PrescriberCertification { Id = Ids.New("pcert"), PrescriberId = id, ProgramId = program.Id, Status = string.Empty };
+            db.PrescriberCertifications.Add(cert);
+        }
 
-            cert.Status = nameof(CertificationStatus.Certified);
-            cert.TrainingAttestedAt = now;
-            cert.CertifiedAt ??= now;
-            cert.UpdatedAt = now;
-            return Reply.Created(new CertificationReply(new CertificationDto(program.Id, cert.Status, null, cert.CertifiedAt), DecisionDto.From(decision)));
-        });
+        cert.Status = nameof(CertificationStatus.Certified);
+        cert.TrainingAttestedAt = now;
+        cert.CertifiedAt ??= now;
+        cert.UpdatedAt = now;
+        return Reply.Created(new CertificationReply(new CertificationDto(program.Id, cert.Status, null, cert.CertifiedAt), DecisionDto.From(decision)));
     }
 
     private static Task<IResult> ChangeStatus(HttpContext http, string id, string program, string action, StatusChangeRequest req, WriteGate gate) =>
-        CertificationTransitions.ChangeAsync(http, gate, req, "prescriber", id, program, action,
-            async (db, programId) => await db.PrescriberCertifications.FirstOrDefaultAsync(c => c.PrescriberId == id && c.ProgramId == programId));
+        CertificationTransitions.ChangeAsync(http, gate, req, "prescriber", id, program, action, CertificationTransitions.Finder("prescriber", id));
 }
 
 /// <summary>The certification state machine, shared by prescribers and pharmacies: every other transition is refused.</summary>
@@ -174,38 +182,56 @@ public static class CertificationTransitions
         Func<ImidCareDb, string, Task<ICertification?>> find)
     {
         var caller = http.Caller();
-        if (caller.Role != Roles.Admin)
+        if (Check(caller, req) is { } refused)
         {
-            return Problems.Forbidden("Only a program administrator changes certification status.").ToResult();
+            return refused.ToResult();
         }
 
-        if (string.IsNullOrWhiteSpace(req.Reason))
-        {
-            return Problems.Validation("reason", "A reason is required.").ToResult();
-        }
-
-        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
-        {
-            var programId = program.ToUpperInvariant();
-            var cert = await find(db, programId);
-            if (cert is null)
-            {
-                return Problems.NotFound($"Certification of {kind} '{id}' in '{program}'");
-            }
-
-            var result = Apply(cert.Status, action);
-            if (result.Error is not null)
-            {
-                return Problems.Conflict("That status change is not possible.", result.Error);
-            }
-
-            cert.Status = result.Status!;
-            cert.StatusReason = req.Reason;
-            cert.UpdatedAt = now;
-            audit.Append(caller.AsActor(), $"{kind}.certification.{action}", $"{kind}/{id}", AuditData.Of(new { program = programId, req.Reason }));
-            return Reply.Ok(new CertificationDto(cert.ProgramId, cert.Status, cert.StatusReason, cert.CertifiedAt));
-        });
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => ChangeCoreAsync(caller, req, kind, id, program, action, find, db, audit, now));
     }
+
+    /// <summary>Who may change a status and what a request must carry: the API and the admin page ask the same.</summary>
+    internal static Reply? Check(Caller caller, StatusChangeRequest req) =>
+        caller.Role != Roles.Admin ? Problems.Forbidden("Only a program administrator changes certification status.")
+        : string.IsNullOrWhiteSpace(req.Reason) ? Problems.Validation("reason", "A reason is required.")
+        : null;
+
+    /// <summary>The transition itself, inside the write gate; the admin page runs this core too.</summary>
+    internal static async Task<Reply> ChangeCoreAsync(Caller caller, StatusChangeRequest req, string kind, string id, string program, string action,
+        Func<ImidCareDb, string, Task<ICertification?>> find, ImidCareDb db, Store.Audit.AuditWriter audit, NodaTime.Instant now)
+    {
+        if (Check(caller, req) is { } refused)
+        {
+            return refused;
+        }
+
+        var programId = program.ToUpperInvariant();
+        var cert = await find(db, programId);
+        if (cert is null)
+        {
+            return Problems.NotFound($"Certification of {kind} '{id}' in '{program}'");
+        }
+
+        var result = Apply(cert.Status, action);
+        if (result.Error is not null)
+        {
+            return Problems.Conflict("That status change is not possible.", result.Error);
+        }
+
+        cert.Status = result.Status!;
+        cert.StatusReason = req.Reason;
+        cert.UpdatedAt = now;
+        audit.Append(caller.AsActor(), $"{kind}.certification.{action}", $"{kind}/{id}", AuditData.Of(new { program = programId, req.Reason }));
+        return Reply.Ok(new CertificationDto(cert.ProgramId, cert.Status, cert.StatusReason, cert.CertifiedAt));
+    }
+
+    /// <summary>How each kind's certification is found, shared by the API routes and the admin page.</summary>
+    internal static Func<ImidCareDb, string, Task<ICertification?>> Finder(string kind, string id) => kind switch
+    {
+        "prescriber" => async (db, programId) => await db.PrescriberCertifications.FirstOrDefaultAsync(c => c.PrescriberId == id && c.ProgramId == programId),
+        "pharmacy" => async (db, programId) => await db.PharmacyCertifications.FirstOrDefaultAsync(c => c.PharmacyId == id && c.ProgramId == programId),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "A certification belongs to a prescriber or a pharmacy."),
+    };
 
     public static (string? Status, string? Error) Apply(string current, string action) => (current, action) switch
     {

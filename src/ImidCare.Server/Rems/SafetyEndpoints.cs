@@ -34,6 +34,10 @@ public sealed record PregnancyReportRequest(bool PartnerPregnancy, MedWatchField
 
 public sealed record AdverseEventRequest(string PatientId, bool Serious, MedWatchFields MedWatch);
 
+public sealed record CaseStatusRequest(string Status, string Reason);
+
+public sealed record PregnancyReportReply(string CaseId, int AuthorizationsStopped, string Hold, string ClearedBy, string ReportTo);
+
 public sealed record CaseDto(string Id, string Kind, string PatientId, string ReportedBy, Instant OpenedAt, string Status, object Fields);
 
 /// <summary>Pregnancy and adverse-event reports: a suspected pregnancy stops every authorization at once.</summary>
@@ -45,6 +49,7 @@ public static class SafetyEndpoints
     {
         api.MapPost("/patients/{id}/pregnancy-reports", ReportPregnancy).WithSummary("Report a suspected pregnancy (patient or partner): all authorizations stop and a case opens.");
         api.MapPost("/adverse-events", ReportAdverseEvent).WithSummary("Report an adverse event with its MedWatch fields.");
+        api.MapPost("/cases/{id}/status", ChangeCaseStatus).WithSummary("Move a case to under-review, closed or open again, with a reason (safety staff and administrators).");
         api.MapGet("/cases", ListCases).WithSummary("Pregnancy and adverse-event cases (safety staff and administrators).");
     }
 
@@ -118,31 +123,40 @@ public static class SafetyEndpoints
             return Problems.Validation(errors).ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => ReportPregnancyAsync(caller, id, req, db, audit, now, http.RequestAborted));
+    }
+
+    /// <summary>The pregnancy report inside the write gate: the API and the report form run this core.</summary>
+    internal static async Task<Reply> ReportPregnancyAsync(Caller caller, string id, PregnancyReportRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var errors = Validate(req.MedWatch);
+        if (errors.Count > 0)
         {
-            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id);
-            if (patient is null)
-            {
-                return Problems.NotFound($"Patient '{id}'");
-            }
+            return Problems.Validation(errors);
+        }
 
-            if (!await Access.CanSeePatientAsync(db, caller, patient, http.RequestAborted))
-            {
-                return Problems.Forbidden("A pregnancy is reported by the patient, their prescriber or the program's staff.");
-            }
+        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id, ct);
+        if (patient is null)
+        {
+            return Problems.NotFound($"Patient '{id}'");
+        }
 
-            var stopped = await StopForPregnancyAsync(db, audit, caller, patient, now,
-                req.PartnerPregnancy ? "A partner's pregnancy was reported." : "A suspected pregnancy was reported.");
-            var c = new SafetyCase
-            {
-                Id = Ids.New("case"), Kind = "pregnancy", PatientId = id, ReportedBy = caller.Id, OpenedAt = now, Status = "open",
-                FieldsJson = AuditData.Of(new { req.PartnerPregnancy, req.LastMenstrualPeriod, req.MedWatch }),
-            };
-            db.Cases.Add(c);
-            audit.Append(caller.AsActor(patient.PrescriberId), "case.opened", $"patient/{id}", AuditData.Of(new { c.Id, c.Kind, authorizationsStopped = stopped }));
-            return Reply.Created(new { caseId = c.Id, authorizationsStopped = stopped, hold = "PREGNANCY_REPORTED", clearedBy = "SafetyReview",
-                reportTo = "FDA MedWatch 1-800-FDA-1088 and the REMS call center 1-888-423-5436 (facts §11)" });
-        });
+        if (!await Access.CanSeePatientAsync(db, caller, patient, ct))
+        {
+            return Problems.Forbidden("A pregnancy is reported by the patient, their prescriber or the program's staff.");
+        }
+
+        var stopped = await StopForPregnancyAsync(db, audit, caller, patient, now,
+            req.PartnerPregnancy ? "A partner's pregnancy was reported." : "A suspected pregnancy was reported.");
+        var c = new SafetyCase
+        {
+            Id = Ids.New("case"), Kind = "pregnancy", PatientId = id, ReportedBy = caller.Id, OpenedAt = now, Status = "open",
+            FieldsJson = AuditData.Of(new { req.PartnerPregnancy, req.LastMenstrualPeriod, req.MedWatch }),
+        };
+        db.Cases.Add(c);
+        audit.Append(caller.AsActor(patient.PrescriberId), "case.opened", $"patient/{id}", AuditData.Of(new { c.Id, c.Kind, authorizationsStopped = stopped }));
+        return Reply.Created(new PregnancyReportReply(c.Id, stopped, "PREGNANCY_REPORTED", "SafetyReview",
+            "FDA MedWatch 1-800-FDA-1088 and the REMS call center 1-888-423-5436 (facts §11)"));
     }
 
     private static async Task<IResult> ReportAdverseEvent(HttpContext http, AdverseEventRequest req, WriteGate gate)
@@ -154,28 +168,87 @@ public static class SafetyEndpoints
             return Problems.Validation(errors).ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, async (db, audit, now) =>
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => ReportAdverseEventAsync(caller, req, db, audit, now, http.RequestAborted));
+    }
+
+    /// <summary>The adverse-event report inside the write gate: the API and the report form run this core.</summary>
+    internal static async Task<Reply> ReportAdverseEventAsync(Caller caller, AdverseEventRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var errors = Validate(req.MedWatch);
+        if (errors.Count > 0)
         {
-            var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == req.PatientId);
-            if (patient is null)
-            {
-                return Problems.Validation("patientId", "No such patient.");
-            }
+            return Problems.Validation(errors);
+        }
 
-            if (!await Access.CanSeePatientAsync(db, caller, patient, http.RequestAborted))
-            {
-                return Problems.Forbidden("An adverse event is reported by the patient, their prescriber or the program's staff.");
-            }
+        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == req.PatientId, ct);
+        if (patient is null)
+        {
+            return Problems.Validation("patientId", "No such patient.");
+        }
 
-            var c = new SafetyCase
-            {
-                Id = Ids.New("case"), Kind = "adverse-event", PatientId = patient.Id, ReportedBy = caller.Id, OpenedAt = now, Status = "open",
-                FieldsJson = AuditData.Of(new { req.Serious, req.MedWatch }),
-            };
-            db.Cases.Add(c);
-            audit.Append(caller.AsActor(patient.PrescriberId), "case.opened", $"patient/{patient.Id}", AuditData.Of(new { c.Id, c.Kind, req.Serious }));
-            return Reply.Created(new { caseId = c.Id });
-        });
+        if (!await Access.CanSeePatientAsync(db, caller, patient, ct))
+        {
+            return Problems.Forbidden("An adverse event is reported by the patient, their prescriber or the program's staff.");
+        }
+
+        var c = new SafetyCase
+        {
+            Id = Ids.New("case"), Kind = "adverse-event", PatientId = patient.Id, ReportedBy = caller.Id, OpenedAt = now, Status = "open",
+            FieldsJson = AuditData.Of(new { req.Serious, req.MedWatch }),
+        };
+        db.Cases.Add(c);
+        audit.Append(caller.AsActor(patient.PrescriberId), "case.opened", $"patient/{patient.Id}", AuditData.Of(new { c.Id, c.Kind, req.Serious }));
+        return Reply.Created(new { caseId = c.Id });
+    }
+
+    /// <summary>
+    /// A case's life: open → under-review → closed, closed straight from open, and reopened from
+    /// closed. Staff only, with a reason, audited; any other step is refused with 409.
+    /// </summary>
+    public static (string? Status, string? Error) CaseTransition(string current, string next) => (current, next) switch
+    {
+        ("open", "under-review") or ("open", "closed") or ("under-review", "closed") or ("under-review", "open") or ("closed", "open") => (next, null),
+        _ when !CaseStatuses.Contains(next) => (null, $"A case's status is one of: {string.Join(", ", CaseStatuses)}."),
+        _ => (null, $"A case that is {current} cannot become {next}."),
+    };
+
+    public static readonly string[] CaseStatuses = ["open", "under-review", "closed"];
+
+    private static async Task<IResult> ChangeCaseStatus(HttpContext http, string id, CaseStatusRequest req, WriteGate gate) =>
+        http.Caller() is var caller && CheckCaseStatus(caller, req) is { } refused
+            ? refused.ToResult()
+            : await Writes.RunAsync(http, gate, req, (db, audit, now) => ChangeCaseStatusAsync(caller, id, req, db, audit, now, http.RequestAborted));
+
+    private static Reply? CheckCaseStatus(Caller caller, CaseStatusRequest req) =>
+        !caller.IsStaff ? Problems.Forbidden("Cases are for the program's safety staff.")
+        : !CaseStatuses.Contains(req.Status) ? Problems.Validation("status", $"A case's status is one of: {string.Join(", ", CaseStatuses)}.")
+        : string.IsNullOrWhiteSpace(req.Reason) ? Problems.Validation("reason", "A reason is required.")
+        : null;
+
+    /// <summary>A case's status change inside the write gate (the API and the cases page).</summary>
+    internal static async Task<Reply> ChangeCaseStatusAsync(Caller caller, string id, CaseStatusRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        if (CheckCaseStatus(caller, req) is { } refused)
+        {
+            return refused;
+        }
+
+        var c = await db.Cases.FirstOrDefaultAsync(x => x.Id == id, ct);
+        if (c is null)
+        {
+            return Problems.NotFound($"Case '{id}'");
+        }
+
+        var (status, error) = CaseTransition(c.Status, req.Status);
+        if (error is not null)
+        {
+            return Problems.Conflict("That status change is not possible.", error);
+        }
+
+        var from = c.Status;
+        c.Status = status!;
+        audit.Append(caller.AsActor(), "case.status-changed", $"patient/{c.PatientId}", AuditData.Of(new { c.Id, from, to = c.Status, reason = req.Reason.Trim() }));
+        return Reply.Ok(new CaseDto(c.Id, c.Kind, c.PatientId, c.ReportedBy, c.OpenedAt, c.Status, System.Text.Json.JsonDocument.Parse(c.FieldsJson).RootElement));
     }
 
     private static async Task<IResult> ListCases(HttpContext http, IDbContextFactory<ImidCareDb> dbs, CancellationToken ct)

@@ -29,6 +29,10 @@ public sealed record PlanDto(string Id, string PatientId, string RegimenId, stri
 
 public sealed record DoseEntryRequest(LocalDate Date, DiaryStatus Status, int Capsules = 1);
 
+public sealed record MissedDoseAnswer(string Action, string Message, Instant LatestCatchUp, DecisionDto Decision);
+
+public sealed record DoseEntryReply(string Id, LocalDate Date, string Status, int Capsules, string? Warning, MissedDoseAnswer? MissedDose);
+
 /// <summary>
 /// Blood counts as the lab reports them. The lower limits of normal default to common adult
 /// reference values (ANC 1,500/mcL, platelets 150,000/mcL, hemoglobin 12.0 g/dL); send the lab's own
@@ -375,10 +379,31 @@ public static class TherapyEndpoints
             return Problems.Forbidden("The dose diary is kept by the patient or a caregiver they granted.");
         }
 
+        if (req.Capsules is < 0 or > 10)
+        {
+            return Problems.Validation("capsules", "Capsules taken at one time are between 0 and 10.");
+        }
+
+        if (req.Status == DiaryStatus.Taken && req.Capsules == 0)
+        {
+            // The diary's reconciliation refuses a "taken" with no capsule, so the entry is refused at the door.
+            return Problems.Validation("capsules", "A dose taken is at least one capsule.");
+        }
+
         var plan = await TherapyService.PlanAsync(db, id, ct);
         if (plan is not null && req.Date > TherapyService.Today(plan, now))
         {
             return Problems.Validation("date", "A dose cannot be recorded for a future day.");
+        }
+
+        if (plan is not null && req.Date < TherapyService.Today(plan, now).PlusDays(-TherapyService.DiaryBackdateDays))
+        {
+            return Problems.Validation("date", $"A dose can be recorded up to {TherapyService.DiaryBackdateDays} days back; tell your care team about anything older.");
+        }
+
+        if (plan is not null && req.Date < plan.Start)
+        {
+            return Problems.Validation("date", "That day is before the treatment started.");
         }
 
         var entry = new DoseEntryRecord
@@ -389,11 +414,19 @@ public static class TherapyEndpoints
         db.DoseEntries.Add(entry);
         audit.Append(caller.AsActor(id), "dose.recorded", $"patient/{id}", AuditData.Of(new { entry.Id, entry.Date, entry.Status, entry.Capsules }));
         var already = await db.DoseEntries.AnyAsync(d => d.PatientId == id && d.Date == req.Date && d.Status == "taken");
-        return Reply.Created(new
+
+        // A day recorded as missed gets the missed-dose rule for that day: within 12 h take it now, later skip it.
+        MissedDoseAdvice? advice = null;
+        if (plan is not null && req.Status != DiaryStatus.Taken)
         {
+            var day = TherapyService.Calendar(plan, patient, req.Date).Days.FirstOrDefault(d => d.Date == req.Date);
+            advice = day?.Kind == DayKind.Dose ? MissedDose.Evaluate(Regimens.Get(plan.RegimenId).Drug, req.Date, plan.UsualDoseTime, TherapyService.Zone(plan), now, already) : null;
+        }
+
+        return Reply.Created(new DoseEntryReply(
             entry.Id, entry.Date, entry.Status, entry.Capsules,
-            warning = already && req.Status == DiaryStatus.Taken ? "A dose was already recorded as taken on this day: never take two doses in one day." : null,
-        });
+            already && req.Status == DiaryStatus.Taken ? "A dose was already recorded as taken on this day: never take two doses in one day." : null,
+            advice is null ? null : new MissedDoseAnswer(advice.Action.ToString(), advice.PatientMessage, advice.LatestCatchUp, DecisionDto.From(advice.Decision))));
     }
 
     private static async Task<IResult> GetDiary(HttpContext http, string id, int? countedRemaining, IDbContextFactory<ImidCareDb> dbs)

@@ -24,6 +24,13 @@ public sealed record TodayView(LocalDate Date, CalendarDay? Day, bool TakenToday
 /// </summary>
 public static class TherapyService
 {
+    /// <summary>
+    /// How far back a diary entry may be recorded. The labels are silent; a week covers a weekend
+    /// away and a late entry while keeping the diary close enough to the day to be a record (an
+    /// engine choice, docs/therapy-rules.md).
+    /// </summary>
+    public const int DiaryBackdateDays = 7;
+
     public static async Task<TreatmentPlanRecord?> PlanAsync(ImidCareDb db, string patientId, CancellationToken ct) =>
         await db.TreatmentPlans.AsNoTracking().Where(p => p.PatientId == patientId).OrderByDescending(p => p.SetAt).FirstOrDefaultAsync(ct);
 

@@ -31,6 +31,9 @@ public static class WebSetup
         public const string Pharmacy = "web-pharmacy";
         public const string Staff = "web-staff";
         public const string Patient = "web-patient";
+
+        /// <summary>Who the API lets report a pregnancy or an adverse event (a pharmacy may not: it cannot see the patient).</summary>
+        public const string Reporter = "web-reporter";
     }
 
     public static IServiceCollection AddImidCareWeb(this IServiceCollection services)
@@ -42,6 +45,7 @@ public static class WebSetup
             o.Conventions.AuthorizeFolder("/Pharmacy", Policies.Pharmacy);
             o.Conventions.AuthorizeFolder("/Admin", Policies.Staff);
             o.Conventions.AuthorizeFolder("/Me", Policies.Patient);
+            o.Conventions.AuthorizeFolder("/Report", Policies.Reporter);
             o.Conventions.AllowAnonymousToPage("/Login");
 
             // The web login is limited like the API's (per address, ImidCare:RateLimit:LoginPerMinute).
@@ -54,7 +58,8 @@ public static class WebSetup
             .AddPolicy(Policies.Prescriber, p => p.RequireRole(Roles.Prescriber))
             .AddPolicy(Policies.Pharmacy, p => p.RequireRole(Roles.Pharmacist))
             .AddPolicy(Policies.Staff, p => p.RequireRole(Roles.Admin, Roles.Safety))
-            .AddPolicy(Policies.Patient, p => p.RequireRole(Roles.Patient, Roles.Caregiver));
+            .AddPolicy(Policies.Patient, p => p.RequireRole(Roles.Patient, Roles.Caregiver))
+            .AddPolicy(Policies.Reporter, p => p.RequireRole(Roles.Patient, Roles.Caregiver, Roles.Prescriber, Roles.Admin, Roles.Safety));
 
         // The API's scheme stays for API clients; browsers (no API credential, asking for HTML) get the cookie.
         services.AddAuthentication(o =>

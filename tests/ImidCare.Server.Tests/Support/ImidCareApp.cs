@@ -92,6 +92,30 @@ public class ImidCareApp : IAsyncLifetime
         return Client(bearer: token);
     }
 
+    /// <summary>A browser-like client: cookies kept, redirects not followed (so a refusal's redirect is seen).</summary>
+    /// (A plain handler over the real Kestrel socket: the factory's client options do not reach a Kestrel-hosted client.)
+    public HttpClient WebClient() => new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = BaseAddress };
+
+    /// <summary>Logs in through the login page (antiforgery token and all), as a browser does.</summary>
+    public async Task<HttpClient> WebLoginAsync(string username, string password)
+    {
+        var c = WebClient();
+        var form = await c.GetStringAsync("/login");
+        var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        using var r = await c.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Username"] = username, ["Password"] = password, ["__RequestVerificationToken"] = token,
+        }));
+        if ((int)r.StatusCode != 302 || r.Headers.Location?.ToString().Contains("login", StringComparison.Ordinal) == true)
+        {
+            var body = await r.Content.ReadAsStringAsync();
+            var error = System.Text.RegularExpressions.Regex.Matches(body, "field-validation-error[^>]*>([^<]*)<").Select(m => m.Groups[1].Value);
+            throw new InvalidOperationException($"Web login of {username} failed: {(int)r.StatusCode} {string.Join("; ", error)} token={token.Length}");
+        }
+
+        return c;
+    }
+
     public Task<HttpClient> AdminAsync() => LoginAsync("admin", "demo-admin-2026");
 
     public Task<HttpClient> ParkAsync() => LoginAsync("dr.park", "demo-park-2026");

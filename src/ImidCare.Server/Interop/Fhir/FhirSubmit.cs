@@ -22,7 +22,7 @@ namespace ImidCare.Server.Interop.Fhir;
 /// checks and audit records:
 /// <list type="bullet">
 /// <item>patient enrollment → <see cref="PatientEndpoints.EnrollAsync"/> for a new patient; for a
-/// patient already enrolled, <see cref="PatientEndpoints.ReviewAsync"/> when the reproductive
+/// patient already enrolled, <see cref="PatientEndpoints.ReviewCategoryAsync"/> when the reproductive
 /// facts changed, nothing when they did not;</item>
 /// <item>patient survey → <see cref="MonitoringEndpoints.TakeSurveyAsync"/> (only the patient
 /// answers their own survey, so it needs the patient's session);</item>
@@ -247,7 +247,7 @@ public static class FhirSubmit
             return (201, null, "unchanged");
         }
 
-        var reply = await PatientEndpoints.ReviewAsync(caller, patient.Id, new CategoryReviewRequest(req.Reproductive, "Enrollment form resubmitted (FHIR $submit)"), db, audit, at, ct);
+        var reply = await PatientEndpoints.ReviewCategoryAsync(caller, patient.Id, new CategoryReviewRequest(req.Reproductive, "Enrollment form resubmitted (FHIR $submit)"), db, audit, at, ct);
         if (reply.IsProblem)
         {
             var (status, body) = FromProblem(reply);

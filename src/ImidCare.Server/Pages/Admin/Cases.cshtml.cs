@@ -1,20 +1,56 @@
 using System.Text.Json;
+using ImidCare.Server.Rems;
 using ImidCare.Server.Web;
 using ImidCare.Store.Entities;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace ImidCare.Server.Pages.Admin;
 
-/// <summary>Pregnancy and adverse-event cases with their MedWatch (FDA 3500) fields.</summary>
+/// <summary>
+/// Pregnancy and adverse-event cases with their MedWatch (FDA 3500) fields, and the case's status
+/// moved on with a reason through the API's own core (same transitions, same audit record).
+/// </summary>
 public sealed class CasesModel : WebPage
 {
-    public IReadOnlyList<(SafetyCase Case, IReadOnlyList<(string Field, string Value)> Fields)> Cases { get; private set; } = [];
+    public IReadOnlyList<(SafetyCase Case, string Patient, IReadOnlyList<(string Field, string Value)> Fields)> Cases { get; private set; } = [];
 
-    public async Task OnGetAsync()
+    [BindProperty]
+    public string? Reason { get; set; }
+
+    public string? Done { get; private set; }
+
+    public string? FailedCase { get; private set; }
+
+    public async Task OnGetAsync() => await LoadAsync();
+
+    public async Task<IActionResult> OnPostAsync(string caseId, string status)
+    {
+        var me = Me;
+        var req = new CaseStatusRequest(status ?? string.Empty, Reason ?? string.Empty);
+        var reply = await WriteAsync((db, audit, now) => SafetyEndpoints.ChangeCaseStatusAsync(me, caseId, req, db, audit, now, Ct));
+        if (Accept(reply, new Dictionary<string, string> { ["reason"] = $"Reason-{caseId}", ["status"] = $"Reason-{caseId}" }))
+        {
+            var c = (CaseDto)reply.Body!;
+            Done = $"Case {c.Id} is now {c.Status}.";
+            Reason = null;
+        }
+        else
+        {
+            FailedCase = caseId;
+        }
+
+        await LoadAsync();
+        return Page();
+    }
+
+    private async Task LoadAsync()
     {
         await using var db = await DbAsync();
-        var cases = await db.Cases.AsNoTracking().OrderByDescending(c => c.OpenedAt).Take(500).ToListAsync(Ct);
-        Cases = [.. cases.Select(c => (c, Flatten(c.FieldsJson)))];
+        var cases = await db.Cases.AsNoTracking().OrderByDescending(c => c.OpenedAt).Take(500)
+            .GroupJoin(db.Patients, c => c.PatientId, p => p.Id, (c, ps) => new { c, ps })
+            .SelectMany(x => x.ps.DefaultIfEmpty(), (x, p) => new { x.c, Name = p == null ? x.c.PatientId : p.Name }).ToListAsync(Ct);
+        Cases = [.. cases.Select(x => (x.c, x.Name, Flatten(x.c.FieldsJson)))];
     }
 
     private static IReadOnlyList<(string, string)> Flatten(string json)

@@ -1,3 +1,4 @@
+using ImidCare.Store.Entities;
 using ImidCare.Rules.Rems;
 using ImidCare.Server.Rems;
 using Microsoft.AspNetCore.Mvc;
@@ -12,14 +13,16 @@ public sealed class SurveyModel : MePage
 
     public SurveyReply? Result { get; private set; }
 
+    // The survey is the patient's own answer (the API takes it from the patient only): a caregiver
+    // is refused here rather than shown a form whose answer the API would refuse.
     public async Task<IActionResult> OnGetAsync()
     {
-        return await LoadPatientAsync(null) ? Page() : Forbid();
+        return Me.Role == Roles.Patient && await LoadPatientAsync(null) ? Page() : Forbid();
     }
 
     public async Task<IActionResult> OnPostAsync()
     {
-        if (!await LoadPatientAsync(null))
+        if (Me.Role != Roles.Patient || !await LoadPatientAsync(null))
         {
             return Forbid();
         }

@@ -69,7 +69,7 @@ public sealed class PatientModel : WebPage
         if (Accept(reply, TestFields))
         {
             var dto = (PregnancyTestDto)reply.Body!;
-            Done = $"Test of {Words.Day(dto.SpecimenDate)} recorded ({dto.Result}). " + (dto.Counts.Outcome == "allow" ? "It counts for REMS." : string.Join(" ", dto.Counts.Reasons.Select(r => r.Message)));
+            Done = $"Test of {Words.Day(dto.SpecimenDate)} recorded ({dto.Result}). " + (dto.Counts.Outcome == "allowed" ? "It counts for REMS." : string.Join(" ", dto.Counts.Reasons.Select(r => r.Message)));
             await LoadAsync(id);
         }
 

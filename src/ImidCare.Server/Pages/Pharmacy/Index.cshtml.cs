@@ -39,6 +39,55 @@ public sealed class IndexModel : WebPage
 
     public string? Done { get; private set; }
 
+    /// <summary>Outages declared by the program that are under way or ended in the last week.</summary>
+    public IReadOnlyList<OutageRecord> Outages { get; private set; } = [];
+
+    /// <summary>This pharmacy's open confirmations whose deadline a declared outage moved: (number, patient, was, now).</summary>
+    public IReadOnlyList<(string Number, string Patient, NodaTime.Instant Was, NodaTime.Instant Now)> Extended { get; private set; } = [];
+
+    /// <summary>The shown confirmation's deadline with every declared outage applied, as the dispense rule sees it.</summary>
+    public NodaTime.Instant? ConfirmationDeadline { get; private set; }
+
+    public NodaTime.Instant NowInstant => Now;
+
+    public static NodaTime.DateTimeZone Zone => ImidCare.Rules.Programs.ProgramCatalog.Pomalidomide.Zone;
+
+    /// <summary>Every answer of the counter carries the outage banner, whichever handler ran.</summary>
+    public override async Task OnPageHandlerExecutionAsync(Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context, Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutionDelegate next)
+    {
+        await LoadOutagesAsync();
+        await next();
+    }
+
+    private async Task LoadOutagesAsync()
+    {
+        await using var db = await DbAsync();
+        var now = Now;
+        var since = now - NodaTime.Duration.FromDays(7);
+        Outages = await db.Outages.AsNoTracking().Where(o => o.To >= since).OrderByDescending(o => o.From).Take(20).ToListAsync(Ct);
+        if (Outages.Count == 0)
+        {
+            return;
+        }
+
+        var pharmacy = Me.PharmacyId;
+        var open = await db.Confirmations.AsNoTracking().Where(c => c.PharmacyId == pharmacy && c.State == "active")
+            .Join(db.Authorizations, c => c.AuthorizationNumber, a => a.Number, (c, a) => new { c.Number, c.IssuedAt, c.ExpiresAt, a.ProgramId, a.PatientId })
+            .Join(db.Patients, x => x.PatientId, p => p.Id, (x, p) => new { x.Number, x.IssuedAt, x.ExpiresAt, x.ProgramId, p.Name }).Take(200).ToListAsync(Ct);
+        var list = new List<(string, string, NodaTime.Instant, NodaTime.Instant)>();
+        foreach (var c in open)
+        {
+            // The same extension the dispense rule applies (AuthorizationEndpoints.DispenseAsync).
+            var extended = OutageRules.Extend(c.IssuedAt, c.ExpiresAt, await ImidCare.Server.Admin.OutageEndpoints.ForProgramAsync(db, c.ProgramId, Ct));
+            if (extended != c.ExpiresAt && extended > now)
+            {
+                list.Add((c.Number, c.Name, c.ExpiresAt, extended));
+            }
+        }
+
+        Extended = list;
+    }
+
     public async Task<IActionResult> OnGetAsync()
     {
         await LoadAsync();
@@ -140,6 +189,7 @@ public sealed class IndexModel : WebPage
         Authorization = await db.Authorizations.AsNoTracking().FirstAsync(a => a.Number == Confirmation.AuthorizationNumber, Ct);
         Patient = await db.Patients.AsNoTracking().FirstAsync(p => p.Id == Authorization.PatientId, Ct);
         Category = Enum.Parse<RiskCategory>(Authorization.Category);
+        ConfirmationDeadline = OutageRules.Extend(Confirmation.IssuedAt, Confirmation.ExpiresAt, await ImidCare.Server.Admin.OutageEndpoints.ForProgramAsync(db, Authorization.ProgramId, Ct));
         if (Dispense.DaysSupply == 0)
         {
             Dispense.DaysSupply = Authorization.DaysSupply;

@@ -1,0 +1,145 @@
+using System.Collections.Immutable;
+using ImidCare.Rules.Calendar;
+using ImidCare.Rules.Therapy;
+using ImidCare.Server.Therapy;
+using ImidCare.Store.Entities;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace ImidCare.Server.Pages.Me;
+
+/// <summary>
+/// The cycle as a month grid (dose, rest and held days from the therapy engine, test days from the
+/// monitoring schedule, the diary's record per day), printable; and an earlier day recorded in the
+/// diary with its capsule count through the API's own diary core (its back-dating window and its
+/// missed-dose answer).
+/// </summary>
+public sealed class CalendarModel : MePage
+{
+    public sealed record Cell(LocalDate Date, bool InMonth, CalendarDay? Day, IReadOnlyList<DueItem> Due, IReadOnlyList<DoseEntryRecord> Diary);
+
+    public TreatmentPlanRecord? Plan { get; private set; }
+
+    public string RegimenName { get; private set; } = string.Empty;
+
+    public LocalDate Month { get; private set; }
+
+    public LocalDate Today { get; private set; }
+
+    public IReadOnlyList<IReadOnlyList<Cell>> Weeks { get; private set; } = [];
+
+    [BindProperty]
+    public EntryInput Entry { get; set; } = new();
+
+    public DoseEntryReply? Recorded { get; private set; }
+
+    public int BackdateDays => TherapyService.DiaryBackdateDays;
+
+    public async Task<IActionResult> OnGetAsync(string? patient, string? month)
+    {
+        if (!await LoadPatientAsync(patient))
+        {
+            return Forbid();
+        }
+
+        await LoadAsync(month);
+        Entry.Date ??= Today.PlusDays(-1).ToDateOnly();
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(string? patient, string? month)
+    {
+        if (!await LoadPatientAsync(patient))
+        {
+            return Forbid();
+        }
+
+        await LoadAsync(month);
+        if (Plan is null)
+        {
+            ModelState.AddModelError(string.Empty, "There is no treatment plan yet.");
+            return Page();
+        }
+
+        if (Entry.Date is null)
+        {
+            ModelState.AddModelError("Entry.Date", "Choose the day.");
+            return Page();
+        }
+
+        var me = Me;
+        var id = Patient.Id;
+        var req = new DoseEntryRequest(LocalDate.FromDateOnly(Entry.Date.Value), Entry.Status, Entry.Status == DiaryStatus.Taken ? Entry.Capsules : 0);
+        var reply = await WriteAsync((db, audit, now) => TherapyEndpoints.RecordDoseAsync(me, id, req, db, audit, now, Ct));
+        if (Accept(reply, new Dictionary<string, string> { ["date"] = "Entry.Date", ["capsules"] = "Entry.Capsules" }))
+        {
+            Recorded = (DoseEntryReply)reply.Body!;
+            await LoadAsync(month);
+        }
+
+        return Page();
+    }
+
+    private async Task LoadAsync(string? month)
+    {
+        await using var db = await DbAsync();
+        var now = Now;
+        Plan = await TherapyService.PlanAsync(db, Patient.Id, Ct);
+        Today = Plan is null ? now.InUtc().Date : TherapyService.Today(Plan, now);
+        Month = TryMonth(month) ?? new LocalDate(Today.Year, Today.Month, 1);
+        var first = Month;
+        var last = Month.PlusMonths(1).PlusDays(-1);
+
+        // Monday-first weeks covering the month.
+        var gridStart = first.PlusDays(-(((int)first.DayOfWeek) - 1));
+        var gridEnd = last.PlusDays(7 - (int)last.DayOfWeek);
+        var days = new Dictionary<LocalDate, CalendarDay>();
+        var due = new Dictionary<LocalDate, List<DueItem>>();
+        if (Plan is not null && gridEnd >= Plan.Start)
+        {
+            RegimenName = Regimens.Get(Plan.RegimenId).Name;
+            foreach (var d in TherapyService.Calendar(Plan, Patient, gridEnd).Days.Where(d => d.Date >= gridStart))
+            {
+                days[d.Date] = d;
+            }
+
+            foreach (var item in await TherapyService.MonitoringAsync(db, Plan, Patient, gridEnd, now, Ct))
+            {
+                if (item.Date >= gridStart)
+                {
+                    (due.TryGetValue(item.Date, out var l) ? l : due[item.Date] = []).Add(item);
+                }
+            }
+        }
+        else if (Plan is not null)
+        {
+            RegimenName = Regimens.Get(Plan.RegimenId).Name;
+        }
+
+        var diary = (await db.DoseEntries.AsNoTracking().Where(d => d.PatientId == Patient.Id && d.Date >= gridStart && d.Date <= gridEnd).ToListAsync(Ct))
+            .OrderBy(d => d.RecordedAt).ToLookup(d => d.Date);
+        var weeks = new List<IReadOnlyList<Cell>>();
+        for (var w = gridStart; w <= gridEnd; w = w.PlusDays(7))
+        {
+            weeks.Add([.. Enumerable.Range(0, 7).Select(i => w.PlusDays(i)).Select(d => new Cell(
+                d, d.Month == Month.Month, days.GetValueOrDefault(d), due.TryGetValue(d, out var l) ? l : [], [.. diary[d]]))]);
+        }
+
+        Weeks = weeks;
+    }
+
+    private static LocalDate? TryMonth(string? month) =>
+        month is { Length: 7 } && int.TryParse(month[..4], out var y) && int.TryParse(month[5..], out var m) && month[4] == '-' && y is >= 2000 and <= 2100 && m is >= 1 and <= 12
+            ? new LocalDate(y, m, 1)
+            : null;
+
+    public sealed class EntryInput
+    {
+        public DateOnly? Date { get; set; }
+
+        public DiaryStatus Status { get; set; } = DiaryStatus.Taken;
+
+        public int Capsules { get; set; } = 1;
+    }
+}

@@ -1,0 +1,52 @@
+using ImidCare.Server.Rems;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+
+namespace ImidCare.Server.Pages.Report;
+
+/// <summary>
+/// Report a suspected pregnancy (the patient's or a partner's): the API's own core stops every
+/// live authorization and confirmation, opens the case and places the hold only safety review
+/// clears; the page then shows the patient's authorizations as they now stand.
+/// </summary>
+public sealed class PregnancyModel : ReportPage
+{
+    [BindProperty]
+    public bool PartnerPregnancy { get; set; }
+
+    [BindProperty]
+    public DateOnly? LastMenstrualPeriod { get; set; }
+
+    public PregnancyReportReply? Result { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        if (!await LoadAsync())
+        {
+            return Forbid();
+        }
+
+        Prefill();
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (!await LoadAsync() || Patient is null)
+        {
+            return Forbid();
+        }
+
+        var me = Me;
+        var id = Patient.Id;
+        var req = new PregnancyReportRequest(PartnerPregnancy, MedWatch.ToRequest(), LastMenstrualPeriod is { } l ? LocalDate.FromDateOnly(l) : null);
+        var reply = await WriteAsync((db, audit, now) => SafetyEndpoints.ReportPregnancyAsync(me, id, req, db, audit, now, Ct));
+        if (Accept(reply, Fields(nameof(LastMenstrualPeriod))))
+        {
+            Result = (PregnancyReportReply)reply.Body!;
+            await RefreshStatusAsync();
+        }
+
+        return Page();
+    }
+}

@@ -1,0 +1,281 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ImidCare.Browser.Tests.Support;
+using Microsoft.Playwright;
+using NodaTime;
+using Shouldly;
+
+namespace ImidCare.Browser.Tests;
+
+/// <summary>
+/// The pages added for the program's actions: certification status and case status (admin),
+/// the report forms, prescriber self-certification, category review, the month calendar with
+/// back-dated diary entries, and the outage banner at the counter. Each changes only data it
+/// makes itself or demo data no other test reads.
+/// </summary>
+[Collection(WebCollection.Name)]
+public sealed class NewPagesTests(WebApp app)
+{
+    [Fact]
+    public async Task Admin_ReinstatesASuspendedPharmacy_AndAReasonIsRequired()
+    {
+        var page = await app.LoginAsync("admin", "demo-admin-2026");
+        await page.GotoAsync("/admin/certifications");
+        var row = page.Locator("tr", new() { HasText = "CareChain #1" }).Filter(new() { HasText = "Suspended" });
+        (await row.InnerTextAsync()).ShouldContain("Staff training lapsed");
+
+        // No reason: refused next to the field, nothing changed.
+        await row.GetByRole(AriaRole.Button, new() { Name = "Reinstate" }).ClickAsync();
+        (await page.Locator("main").InnerTextAsync()).ShouldContain("A reason is required.");
+        (await page.Locator("tr", new() { HasText = "CareChain #1" }).Filter(new() { HasText = "Suspended" }).CountAsync()).ShouldBe(1);
+
+        row = page.Locator("tr", new() { HasText = "CareChain #1" }).Filter(new() { HasText = "Suspended" });
+        await row.GetByLabel("Reason (CareChain #1, THAL)").FillAsync("Training records received 2026-11-16.");
+        await WebApp.ScreenshotAsync(page, "admin-certifications");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Reinstate" }).ClickAsync();
+        (await page.Locator("#done").InnerTextAsync()).ShouldContain("now certified");
+
+        // The same transition core as the API: audited with the reason.
+        await page.GotoAsync("/admin/audit?Action=pharmacy.certification.reinstate");
+        (await page.Locator("tbody").InnerTextAsync()).ShouldContain("phy_demo_chain1");
+        (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Safety_MovesACaseToReview_ThenClosesIt()
+    {
+        var page = await app.LoginAsync("safety", "demo-safety-2026");
+        await page.GotoAsync("/admin/cases");
+        var card = page.Locator("section.card", new() { HasText = "case_demo_john_rash" });
+        (await card.InnerTextAsync()).ShouldContain("open");
+        (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
+        await card.GetByLabel("Reason for the status change").FillAsync("Dermatology photos requested.");
+        await card.GetByRole(AriaRole.Button, new() { Name = "Start review" }).ClickAsync();
+        (await page.Locator("#done").InnerTextAsync()).ShouldContain("under-review");
+        await WebApp.ScreenshotAsync(page, "admin-cases");
+
+        card = page.Locator("section.card", new() { HasText = "case_demo_john_rash" });
+        await card.GetByLabel("Reason for the status change").FillAsync("Grade 1 rash, resolved with antihistamine.");
+        await card.GetByRole(AriaRole.Button, new() { Name = "Close case" }).ClickAsync();
+        (await page.Locator("#done").InnerTextAsync()).ShouldContain("closed");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Prescriber_CertifiesInAProgram_AfterARefusalThatSaysWhy()
+    {
+        var page = await app.LoginAsync("dr.ode", "demo-ode-2026");
+        await page.GotoAsync("/office/certification");
+        (await page.Locator("main").InnerTextAsync()).ShouldContain("check digit valid");
+        (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Certify" }).ClickAsync();
+        var refusal = await page.Locator(".decision.no").InnerTextAsync();
+        refusal.ShouldContain("education");
+        refusal.ShouldContain("requirements");
+
+        await page.GetByLabel("I completed the program's prescriber education and knowledge assessment").CheckAsync();
+        await page.GetByLabel("I agree to the program's requirements", new() { Exact = false }).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Certify" }).ClickAsync();
+        var ok = await page.Locator(".decision.ok").InnerTextAsync();
+        ok.ShouldContain("Certified");
+        ok.ShouldContain("The NPI is valid.");
+        await WebApp.ScreenshotAsync(page, "office-certification");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Prescriber_ReviewsTheCategoryFacts_TheCategoryFollowsAndTheHistoryKeepsTheReason()
+    {
+        var page = await app.LoginAsync("dr.park", "demo-park-2026");
+        await page.GotoAsync("/office/patient/pat_demo_grace");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Review the risk category" }).ClickAsync();
+        var before = await page.Locator("#category").InnerTextAsync();
+        (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
+
+        // A reason is required; the ticked facts survive the refusal.
+        await page.GetByLabel("Natural menopause for at least 24 months in a row").UncheckAsync();
+        await page.GetByLabel("Has had a menstrual period in the last 24 months").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Derive and record" }).ClickAsync();
+        (await page.Locator(".field-validation-error").InnerTextAsync()).ShouldContain("reason");
+        (await page.GetByLabel("Has had a menstrual period in the last 24 months").IsCheckedAsync()).ShouldBeTrue();
+
+        await page.GetByLabel("Reason for the review").FillAsync("Periods resumed (reported at the visit).");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Derive and record" }).ClickAsync();
+        (await page.Locator(".decision.ok h2").InnerTextAsync()).ShouldStartWith("Category changed");
+        var after = await page.Locator("#category").InnerTextAsync();
+        after.ShouldNotBe(before);
+        (await page.Locator("table").InnerTextAsync()).ShouldContain("Periods resumed (reported at the visit).");
+        await WebApp.ScreenshotAsync(page, "office-category");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task PregnancyReport_StopsThePatientsAuthorization_OnTheSpot()
+    {
+        var (patient, number) = await EnrolAndAuthorizeAsync("Paul Report");
+        var page = await app.LoginAsync("dr.park", "demo-park-2026");
+        await page.GotoAsync($"/office/patient/{patient}");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Report a pregnancy" }).ClickAsync();
+        (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
+
+        // The MedWatch fields are checked by the API's rules: the description is required.
+        await page.GetByLabel("The pregnancy is a partner's (of a male patient)").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the pregnancy report" }).ClickAsync();
+        (await page.Locator("main").InnerTextAsync()).ShouldContain("Describe the event.");
+        (await page.GetByLabel("The pregnancy is a partner's (of a male patient)").IsCheckedAsync()).ShouldBeTrue();
+
+        await page.GetByLabel("Describe the event").FillAsync("Partner reports a positive home pregnancy test on 2026-11-16.");
+        await page.GetByLabel("Date of the event").FillAsync("2026-11-16");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the pregnancy report" }).ClickAsync();
+        var stopped = await page.Locator("#stopped").InnerTextAsync();
+        stopped.ShouldContain("1 authorization was stopped");
+        (await page.Locator("tr", new() { HasText = number }).InnerTextAsync()).ShouldContain("Revoked");
+        await WebApp.ScreenshotAsync(page, "report-pregnancy");
+        await page.Context.CloseAsync();
+
+        // The counter refuses the number now.
+        var counter = await app.LoginAsync("pharmacist", "demo-pharm-2026");
+        await counter.GetByLabel("Authorization number (type or scan, then Enter)").FillAsync(number);
+        await counter.GetByLabel("Authorization number (type or scan, then Enter)").PressAsync("Enter");
+        (await counter.Locator(".decision.no").InnerTextAsync()).ShouldContain("DO NOT DISPENSE");
+        await counter.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Caregiver_ReportsASideEffect_AndAPharmacistCannot()
+    {
+        var page = await app.LoginAsync("carla", "demo-carla-2026");
+        await page.GotoAsync("/report/adverse-event");
+        (await page.Locator("main").InnerTextAsync()).ShouldContain("John Carter");
+        (await page.GetByLabel("Name", new() { Exact = true }).InputValueAsync()).ShouldBe("Carla Carter");
+        (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
+        await page.GetByLabel("Describe the event").FillAsync("Constipation for four days despite fluids.");
+        await page.GetByLabel("Hospitalization (initial or longer)").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the report" }).ClickAsync();
+        (await page.Locator("#reported").InnerTextAsync()).ShouldContain("case_");
+        await WebApp.ScreenshotAsync(page, "report-adverse-event");
+        await page.Context.CloseAsync();
+
+        var pharmacist = await app.LoginAsync("pharmacist", "demo-pharm-2026");
+        var r = await pharmacist.GotoAsync("/report/adverse-event?patient=pat_demo_john");
+        pharmacist.Url.ShouldContain("/denied");
+        r!.Status.ShouldBe(403);
+        await pharmacist.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Calendar_ShowsTheMonthInWords_AndTakesABackDatedEntryWithItsCapsules()
+    {
+        var page = await app.LoginAsync("john", "demo-john-2026", width: 390);
+        await page.GotoAsync("/me/calendar");
+        var grid = page.Locator("#month");
+        (await grid.Locator("thead th").CountAsync()).ShouldBe(7);
+        (await grid.Locator("caption").InnerTextAsync()).ShouldContain("November 2026");
+        var cycleStart = await grid.Locator("td[data-date='2026-11-07']").InnerTextAsync();
+        cycleStart.ShouldContain("Dose");
+        cycleStart.ShouldContain("Cycle 1 starts");
+        (await grid.Locator("td[data-date='2026-11-29']").InnerTextAsync()).ShouldContain("Rest day");
+        (await grid.InnerTextAsync()).ShouldContain("Test:");
+        (await grid.Locator("td[data-date='2026-11-13']").InnerTextAsync()).ShouldContain("Diary: missed");
+        (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
+
+        // Older than the window: refused next to the field, what was typed stays.
+        await page.GetByLabel("Day", new() { Exact = true }).FillAsync("2026-11-01");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Record", Exact = true }).ClickAsync();
+        (await page.Locator(".field-validation-error").InnerTextAsync()).ShouldContain("7 days back");
+        (await page.GetByLabel("Day", new() { Exact = true }).InputValueAsync()).ShouldBe("2026-11-01");
+
+        // The missed day of the seed (day 7) recorded after all as taken, two capsules: counted, and the grid shows it.
+        await page.GetByLabel("Day", new() { Exact = true }).FillAsync("2026-11-13");
+        await page.GetByLabel("What happened").SelectOptionAsync("Taken");
+        await page.GetByLabel("Capsules taken").FillAsync("2");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Record", Exact = true }).ClickAsync();
+        (await page.Locator("#recorded").InnerTextAsync()).ShouldContain("2 capsules");
+        (await grid.Locator("td[data-date='2026-11-13']").InnerTextAsync()).ShouldContain("Diary: taken, 2 capsules");
+
+        // A day already taken, recorded as taken again: the never-two-doses rule speaks.
+        await page.GetByLabel("Day", new() { Exact = true }).FillAsync("2026-11-12");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Record", Exact = true }).ClickAsync();
+        (await page.Locator("main").InnerTextAsync()).ShouldContain("never take two doses in one day");
+        await WebApp.ScreenshotAsync(page, "companion-calendar");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Counter_ShowsADeclaredOutage_WithTheExtendedDeadline()
+    {
+        var (_, number) = await EnrolAndAuthorizeAsync("Oscar Outage");
+        var start = app.Clock.Now;
+        string confirmation;
+        try
+        {
+            // The confirmation was issued three hours ago; the program was down for the last two of them until an hour ago.
+            app.Clock.Now = start - Duration.FromHours(3);
+            using var pharmacy = Api("X-Api-Key", "demo-key-main-street-pharmacy");
+            var c = await pharmacy.PostAsync($"/api/v1/authorizations/{number}/confirmations", null, TestContext.Current.CancellationToken);
+            c.IsSuccessStatusCode.ShouldBeTrue(await c.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            confirmation = (await c.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("number").GetString()!;
+        }
+        finally
+        {
+            app.Clock.Now = start;
+        }
+
+        using (var admin = await BearerAsync("admin", "demo-admin-2026"))
+        {
+            var o = await admin.PostAsJsonAsync("/api/v1/outages", new { from = (start - Duration.FromHours(2)).ToString(), to = (start - Duration.FromHours(1)).ToString(), reason = "Program switch unreachable (test)" }, TestContext.Current.CancellationToken);
+            o.IsSuccessStatusCode.ShouldBeTrue(await o.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+
+        var page = await app.LoginAsync("pharmacist", "demo-pharm-2026");
+        var banner = await page.Locator("#outage").InnerTextAsync();
+        banner.ShouldContain("Program outage declared");
+        banner.ShouldContain("Program switch unreachable (test)");
+        banner.ShouldContain("1 hour)");
+        var row = await page.Locator("#outage tr", new() { HasText = confirmation }).InnerTextAsync();
+        row.ShouldContain("Oscar Outage");
+        (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
+        await WebApp.ScreenshotAsync(page, "pharmacy-outage");
+
+        await page.GotoAsync($"/pharmacy?c={confirmation}");
+        (await page.Locator("main").InnerTextAsync()).ShouldContain("by the declared outage");
+        await page.Context.CloseAsync();
+    }
+
+    private HttpClient Api(string header, string value)
+    {
+        var c = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        c.DefaultRequestHeaders.Add(header, value);
+        return c;
+    }
+
+    private async Task<HttpClient> BearerAsync(string username, string password)
+    {
+        var c = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        var r = await c.PostAsJsonAsync("/api/v1/session", new { username, password });
+        var token = (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
+        c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return c;
+    }
+
+    /// <summary>A new adult male thalidomide patient of Dr. Park's with a first authorization (through the API).</summary>
+    private async Task<(string Patient, string Number)> EnrolAndAuthorizeAsync(string name)
+    {
+        using var park = await BearerAsync("dr.park", "demo-park-2026");
+        var p = await park.PostAsJsonAsync("/api/v1/patients", new
+        {
+            name, dateOfBirth = "1960-02-02", sex = "male", program = "THAL", prescriberId = "prs_demo_park",
+            reproductive = new { mensesInLast24Months = false, naturalMenopauseAtLeast24Months = false, hysterectomy = false, bilateralOophorectomy = false },
+            menstrualPattern = "none", agreement = new { signedBy = name, signerRole = "patient", textVersion = "THAL-PPAF-2021-08", accepted = true },
+        });
+        var enrolled = await p.Content.ReadFromJsonAsync<JsonElement>();
+        p.IsSuccessStatusCode.ShouldBeTrue(enrolled.ToString());
+        var id = enrolled.GetProperty("patient").GetProperty("id").GetString()!;
+        var a = await park.PostAsJsonAsync("/api/v1/authorizations", new { patientId = id, drug = "thalidomide", daysSupply = 28, refills = 0, counselingAttested = true });
+        var auth = await a.Content.ReadFromJsonAsync<JsonElement>();
+        a.IsSuccessStatusCode.ShouldBeTrue(auth.ToString());
+        return (id, auth.GetProperty("number").GetString()!);
+    }
+}
