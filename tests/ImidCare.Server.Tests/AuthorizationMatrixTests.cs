@@ -261,6 +261,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp app) : IClassFixture<Sqli
         ["/"] = WebEveryone, // answers with a redirect to the caller's start page (checked below)
         ["/login"] = WebEveryone,
         ["/logout"] = WebEveryone,
+        ["/inbox"] = [.. WebEveryone.Where(who => who != Anon)], // everyone's own reminders; anonymous goes to the login
         ["/learn"] = WebEveryone,
         ["/learn/caregivers"] = WebEveryone,
         ["/learn/drug/{id}"] = WebEveryone,
