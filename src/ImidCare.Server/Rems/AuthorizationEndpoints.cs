@@ -177,9 +177,6 @@ public static class AuthorizationEndpoints
             a.ValidThrough, a.ExpiresAt, patient.Name, patient.DateOfBirth, would), Json.Options);
     }
 
-    internal static async Task<ConfirmationFacts> ConfirmationFactsAsync(ImidCareDb db, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct) =>
-        await ConfirmationFactsAsync(db, (await FactsQuery.PatientAsync(db, a.PatientId, ct))!, a, pharmacyId, now, ct);
-
     /// <summary>What the pharmacy's confirmation is decided on — for every channel (JSON API, pages, FHIR, NCPDP).</summary>
     internal static async Task<ConfirmationFacts> ConfirmationFactsAsync(ImidCareDb db, Patient patient, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct)
     {
@@ -190,8 +187,9 @@ public static class AuthorizationEndpoints
 
     internal static async Task<ConfirmationFacts> ConfirmationFactsAsync(ImidCareDb db, PatientFacts facts, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct)
     {
-        var (_, counter) = await FactsQuery.LoadAsync(db, facts.Patient, facts.Program, now, (pharmacyId, a.PrescriberId), ct);
-        return ConfirmationFacts(facts, counter!, a, now);
+        // The patient's facts are in hand: only the counter's are read.
+        var counter = await FactsQuery.CounterAsync(db, facts.Program.Id, pharmacyId, a.PrescriberId, ct);
+        return ConfirmationFacts(facts, counter, a, now);
     }
 
     private static ConfirmationFacts ConfirmationFacts(PatientFacts facts, FactsQuery.CounterFacts counter, AuthorizationRecord a, Instant now) =>

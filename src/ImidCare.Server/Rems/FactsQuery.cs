@@ -112,17 +112,7 @@ internal static class FactsQuery
             if (counter is not null)
             {
                 await r.NextResultAsync(ct);
-                var pharmacyCert = await StatusAsync(r, ct);
-                await r.NextResultAsync(ct);
-                var authPrescriberCert = await StatusAsync(r, ct);
-                await r.NextResultAsync(ct);
-                var outages = new List<Outage>();
-                while (await r.ReadAsync(ct))
-                {
-                    outages.Add(new Outage(Instant.FromUnixTimeTicks(r.GetInt64(0)), Instant.FromUnixTimeTicks(r.GetInt64(1)), r.GetString(2)));
-                }
-
-                counterFacts = new CounterFacts(pharmacyCert, authPrescriberCert, outages);
+                counterFacts = await ReadCounterAsync(r, ct);
             }
 
             if (enrollment is null)
@@ -135,6 +125,33 @@ internal static class FactsQuery
                 lastDispense is null, missed, prescriberCert);
             return (facts, counterFacts);
         });
+    }
+
+    /// <summary>Only the counter's facts, for a caller that already holds the patient's.</summary>
+    internal static async Task<CounterFacts> CounterAsync(ImidCareDb db, string programId, string pharmacyId, string authorizationPrescriberId, CancellationToken ct) =>
+        await WithCommandAsync(db, CounterSql, async cmd =>
+        {
+            Add(cmd, "prog", programId);
+            Add(cmd, "pharmacy", pharmacyId);
+            Add(cmd, "authprescriber", authorizationPrescriberId);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            return await ReadCounterAsync(r, ct);
+        });
+
+    /// <summary>The three result sets of <see cref="CounterSql"/>, from the reader positioned on the first.</summary>
+    private static async Task<CounterFacts> ReadCounterAsync(DbDataReader r, CancellationToken ct)
+    {
+        var pharmacyCert = await StatusAsync(r, ct);
+        await r.NextResultAsync(ct);
+        var authPrescriberCert = await StatusAsync(r, ct);
+        await r.NextResultAsync(ct);
+        var outages = new List<Outage>();
+        while (await r.ReadAsync(ct))
+        {
+            outages.Add(new Outage(Instant.FromUnixTimeTicks(r.GetInt64(0)), Instant.FromUnixTimeTicks(r.GetInt64(1)), r.GetString(2)));
+        }
+
+        return new CounterFacts(pharmacyCert, authPrescriberCert, outages);
     }
 
     /// <summary>An authorization and its patient, by number, for the read-only status check.</summary>
