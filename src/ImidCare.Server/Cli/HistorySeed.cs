@@ -56,7 +56,8 @@ internal static class HistorySeed
                 var w = new Writers(connection, tx);
                 for (var i = start; i < Math.Min(patients, start + PatientsPerTransaction); i++)
                 {
-                    rows += await PatientAsync(w, i, now, today, zone, agreementHash, ct);
+                    ct.ThrowIfCancellationRequested();
+                    rows += WritePatient(w, i, now, today, zone, agreementHash);
                 }
 
                 await tx.CommitAsync(ct);
@@ -76,7 +77,7 @@ internal static class HistorySeed
         return rows;
     }
 
-    private static async Task<int> PatientAsync(Writers w, int i, Instant now, LocalDate today, DateTimeZone zone, Dictionary<string, string> agreementHash, CancellationToken ct)
+    private static int WritePatient(Writers w, int i, Instant now, LocalDate today, DateTimeZone zone, Dictionary<string, string> agreementHash)
     {
         var (program, drug, ndc) = Programs[i % Programs.Length];
         var kind = i % 10;
@@ -93,9 +94,9 @@ internal static class HistorySeed
         // Therapy began a year ago, offset by up to four weeks so fills fall on every day of the month.
         var firstFill = today.PlusDays(-(Fills - 1) * 28 - (i % 28));
         var enrolledAt = zone.AtStartOfDay(firstFill.PlusDays(-14)).ToInstant();
-        await w.Exec(w.Patient, ct, id, $"History Patient {i}", new DateOnly(1950 + i % 40, 1 + i % 12, 1 + i % 28), sex, prescriber, pattern, Ticks(enrolledAt));
-        await w.Exec(w.Enrollment, ct, $"enr_{id}", id, program.Id, category.ToString(), "Enrolled", Ticks(enrolledAt), firstFill.ToDateOnly(), "{}");
-        await w.Exec(w.Agreement, ct, $"agr_{id}", $"enr_{id}", $"History Patient {i}", "patient", Ticks(enrolledAt), program.AgreementTextVersion, agreementHash[program.Id], prescriber);
+        w.Exec(w.Patient, id, $"History Patient {i}", new DateOnly(1950 + i % 40, 1 + i % 12, 1 + i % 28), sex, prescriber, pattern, Ticks(enrolledAt));
+        w.Exec(w.Enrollment, $"enr_{id}", id, program.Id, category.ToString(), "Enrolled", Ticks(enrolledAt), firstFill.ToDateOnly(), "{}");
+        w.Exec(w.Agreement, $"agr_{id}", $"enr_{id}", $"History Patient {i}", "patient", Ticks(enrolledAt), program.AgreementTextVersion, agreementHash[program.Id], prescriber);
         var rows = 3;
 
         // The states the sweep reports, spread over the population: every 10th misses its last
@@ -115,7 +116,7 @@ internal static class HistorySeed
             var dayStart = zone.AtStartOfDay(fillDay).ToInstant();
             if (!(last && skipLastSurvey) && k > 0)
             {
-                await w.Exec(w.Survey, ct, $"srv_{id}_{k}", id, program.Id, Ticks(dayStart + Duration.FromHours(9)), fillDay.ToDateOnly(), "{}", "Passed", "{}");
+                w.Exec(w.Survey, $"srv_{id}_{k}", id, program.Id, Ticks(dayStart + Duration.FromHours(9)), fillDay.ToDateOnly(), "{}", "Passed", "{}");
                 rows++;
             }
 
@@ -123,7 +124,7 @@ internal static class HistorySeed
             if (frp && !(last && skipLastTest))
             {
                 var specimen = dayStart + Duration.FromHours(8) - Duration.FromDays(1);
-                await w.Exec(w.Test, ct, $"tst_{id}_{k}", id, Ticks(specimen), "Negative", 25, "Lab", prescriber, Ticks(specimen + Duration.FromHours(4)));
+                w.Exec(w.Test, $"tst_{id}_{k}", id, Ticks(specimen), "Negative", 25, "Lab", prescriber, Ticks(specimen + Duration.FromHours(4)));
                 anchor = fillDay.PlusDays(-1);
                 rows++;
             }
@@ -142,7 +143,7 @@ internal static class HistorySeed
                 issued = Instant.Min(issued, now - Duration.FromHours(1));
             }
 
-            await w.Exec(w.Authorization, ct, authNumber, id, prescriber, program.Id, drug, category.ToString(), 28, Ticks(issued), validThrough.ToDateOnly(),
+            w.Exec(w.Authorization, authNumber, id, prescriber, program.Id, drug, category.ToString(), 28, Ticks(issued), validThrough.ToDateOnly(),
                 Ticks(expires), anchor?.ToDateOnly(), unused ? "Active" : "Dispensed", 1, "{}");
             rows++;
             if (unused)
@@ -152,8 +153,8 @@ internal static class HistorySeed
 
             var confNumber = RemsNumber.Create('C', 200_000_000 + i * 13 + k).Value;
             var confirmed = issued + Duration.FromHours(2);
-            await w.Exec(w.Confirmation, ct, confNumber, authNumber, "phy_demo_main", Ticks(confirmed), Ticks(confirmed + Duration.FromHours(24)), "dispensed", 2, "{}");
-            await w.Exec(w.Dispense, ct, $"dsp_{id}_{k}", confNumber, authNumber, id, "phy_demo_main", ndc, 28, 28, fillDay.ToDateOnly(), Ticks(confirmed + Duration.FromMinutes(10)), "{}");
+            w.Exec(w.Confirmation, confNumber, authNumber, "phy_demo_main", Ticks(confirmed), Ticks(confirmed + Duration.FromHours(24)), "dispensed", 2, "{}");
+            w.Exec(w.Dispense, $"dsp_{id}_{k}", confNumber, authNumber, id, "phy_demo_main", ndc, 28, 28, fillDay.ToDateOnly(), Ticks(confirmed + Duration.FromMinutes(10)), "{}");
             rows += 2;
         }
 
@@ -183,18 +184,16 @@ internal static class HistorySeed
         public DbCommand Dispense { get; } = Insert(connection, tx, "dispenses", "Id", "ConfirmationNumber", "AuthorizationNumber", "PatientId", "PharmacyId", "Ndc", "Quantity",
             "DaysSupply", "DispensedOn", "At", "ChecklistJson");
 
-        // Synchronous on purpose: the row is written to the page cache, and an async round per row
-        // of fifty million cost more than the insert itself.
-        public Task Exec(DbCommand cmd, CancellationToken ct, params object?[] values)
+        // Synchronous on purpose: the row goes to the page cache, and an async round per row of
+        // fifty million cost more than the insert itself.
+        public void Exec(DbCommand cmd, params object?[] values)
         {
-            ct.ThrowIfCancellationRequested();
             for (var i = 0; i < values.Length; i++)
             {
                 cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
             }
 
             cmd.ExecuteNonQuery();
-            return Task.CompletedTask;
         }
 
         private static DbCommand Insert(DbConnection connection, DbTransaction tx, string table, params string[] columns)

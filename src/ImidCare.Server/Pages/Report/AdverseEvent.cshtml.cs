@@ -11,16 +11,7 @@ public sealed class AdverseEventModel : ReportPage
 
     public string? CaseId { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync()
-    {
-        if (!await LoadAsync())
-        {
-            return Forbid();
-        }
-
-        Prefill();
-        return Page();
-    }
+    public Task<IActionResult> OnGetAsync() => ShowFormAsync();
 
     public async Task<IActionResult> OnPostAsync()
     {

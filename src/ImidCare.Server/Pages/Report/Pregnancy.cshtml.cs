@@ -19,16 +19,7 @@ public sealed class PregnancyModel : ReportPage
 
     public PregnancyReportReply? Result { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync()
-    {
-        if (!await LoadAsync())
-        {
-            return Forbid();
-        }
-
-        Prefill();
-        return Page();
-    }
+    public Task<IActionResult> OnGetAsync() => ShowFormAsync();
 
     public async Task<IActionResult> OnPostAsync()
     {

@@ -102,8 +102,20 @@ public abstract class ReportPage : WebPage
         return true;
     }
 
+    /// <summary>The empty form, for a reporter who may report for this patient.</summary>
+    protected async Task<IActionResult> ShowFormAsync()
+    {
+        if (!await LoadAsync())
+        {
+            return Forbid();
+        }
+
+        Prefill();
+        return Page();
+    }
+
     /// <summary>Sensible defaults a reporter corrects: who they are and the product the patient takes.</summary>
-    protected void Prefill()
+    private void Prefill()
     {
         var me = Me;
         MedWatch.ReporterName ??= me.DisplayName;
