@@ -178,6 +178,7 @@ public sealed class WriteGate : IAsyncDisposable
                 {
                     var result = await p.Work(db, audit, now);
                     await db.SaveChangesAsync();
+                    await audit.FlushAsync(CancellationToken.None);
                     if (!single)
                     {
                         await tx.ReleaseSavepointAsync("w");

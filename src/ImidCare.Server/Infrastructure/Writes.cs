@@ -33,33 +33,32 @@ public static class Writes
         }
 
         var caller = http.Caller();
+        if (key.Length == 0)
+        {
+            // Nothing to store: the reply is serialised by the caller's thread, not the single writer's.
+            return (await gate.RunAsync((db, audit, now) => work(db, audit, now), http.RequestAborted)).ToResult();
+        }
+
         var requestHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
             $"{http.Request.Method} {http.Request.Path}\n{JsonSerializer.Serialize(request, Json.Options)}")));
         var reply = await gate.RunAsync(async (db, audit, now) =>
         {
-            if (key.Length > 0)
+            var seen = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.CallerId == caller.Id && r.Key == key, http.RequestAborted);
+            if (seen is not null)
             {
-                var seen = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.CallerId == caller.Id && r.Key == key, http.RequestAborted);
-                if (seen is not null)
-                {
-                    return seen.RequestHash == requestHash
-                        ? new StoredReply(seen.StatusCode, seen.ResponseJson)
-                        : new StoredReply(422, JsonSerializer.Serialize(
-                            new ProblemDto("https://imidcare.example/problems/idempotency-key-reused", "This Idempotency-Key was used for a different request.", 422,
-                                "Send a new key for a new request; a retry must repeat the original request exactly."), Json.Options));
-                }
+                return seen.RequestHash == requestHash
+                    ? new StoredReply(seen.StatusCode, seen.ResponseJson)
+                    : new StoredReply(422, JsonSerializer.Serialize(
+                        new ProblemDto("https://imidcare.example/problems/idempotency-key-reused", "This Idempotency-Key was used for a different request.", 422,
+                            "Send a new key for a new request; a retry must repeat the original request exactly."), Json.Options));
             }
 
             var result = await work(db, audit, now);
             var json = result.Body is null ? string.Empty : JsonSerializer.Serialize(result.Body, Json.Options);
-            if (key.Length > 0)
+            db.IdempotencyRecords.Add(new IdempotencyRecord
             {
-                db.IdempotencyRecords.Add(new IdempotencyRecord
-                {
-                    CallerId = caller.Id, Key = key, RequestHash = requestHash, StatusCode = result.Status, ResponseJson = json, At = now,
-                });
-            }
-
+                CallerId = caller.Id, Key = key, RequestHash = requestHash, StatusCode = result.Status, ResponseJson = json, At = now,
+            });
             return new StoredReply(result.Status, json);
         }, http.RequestAborted);
         return reply.ToResult();

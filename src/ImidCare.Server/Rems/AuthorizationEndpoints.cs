@@ -218,13 +218,11 @@ public static class AuthorizationEndpoints
 
     internal static async Task<Reply> ConfirmAsync(Caller caller, RemsNumber parsed, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
     {
-        var a = await db.Authorizations.FirstOrDefaultAsync(x => x.Number == parsed.Value);
-        if (a is null)
+        if (await FactsQuery.AuthorizationAsync(db, parsed.Value, ct) is not var (a, patient))
         {
             return Problems.NotFound($"Authorization {parsed}");
         }
 
-        var patient = (await FactsQuery.PatientAsync(db, a.PatientId, ct))!;
         var facts = await ConfirmationFactsAsync(db, patient, a, caller.PharmacyId!, now, ct);
         var decision = DispensingRules.Confirm(facts);
         var dto = DecisionDto.From(decision.Decision);
@@ -245,20 +243,19 @@ public static class AuthorizationEndpoints
     /// <summary>Writes an allowed confirmation: a fresh number, the authorization marked confirmed, the audit record. One place for every channel.</summary>
     internal static async Task<string> IssueConfirmationAsync(ImidCareDb db, AuditWriter audit, Caller caller, AuthorizationRecord a, ConfirmationDecision decision, Instant now, string channel, CancellationToken ct)
     {
-        var confirmation = NewNumber('C');
-        while (await db.Confirmations.AnyAsync(c => c.Number == confirmation, ct))
+        var dto = DecisionDto.From(decision.Decision);
+        var decisionJson = dto.ToJson();
+        string confirmation;
+        do
         {
             confirmation = NewNumber('C');
         }
+        while (!await CounterSql.InsertConfirmationAsync(db, confirmation, a.Number, caller.PharmacyId!, now, decision.ExpiresAt!.Value, decisionJson, ct));
 
-        var dto = DecisionDto.From(decision.Decision);
+        await CounterSql.SetAuthorizationStateAsync(db, a.Number, a.Version, nameof(AuthorizationState.Confirmed), ct);
+        CounterSql.Forget(db, a);
         a.State = nameof(AuthorizationState.Confirmed);
         a.Version++;
-        db.Confirmations.Add(new ConfirmationRecord
-        {
-            Number = confirmation, AuthorizationNumber = a.Number, PharmacyId = caller.PharmacyId!, IssuedAt = now, ExpiresAt = decision.ExpiresAt!.Value,
-            State = "active", Version = 1, DecisionJson = dto.ToJson(),
-        });
         audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.issued", $"authorization/{a.Number}",
             AuditData.Of(new { confirmation, pharmacy = caller.PharmacyId, expiresAt = decision.ExpiresAt, channel, decision = dto }));
         return confirmation;
@@ -337,7 +334,7 @@ public static class AuthorizationEndpoints
 
     internal static async Task<Reply> DispenseAsync(Caller caller, RemsNumber parsed, Ndc ndc, DispenseRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
     {
-        var c = await db.Confirmations.FirstOrDefaultAsync(x => x.Number == parsed.Value);
+        var c = await CounterSql.DispenseContextAsync(db, parsed.Value, ct);
         if (c is null)
         {
             return Problems.NotFound($"Confirmation {parsed}");
@@ -348,14 +345,14 @@ public static class AuthorizationEndpoints
             return Problems.Forbidden("This confirmation belongs to another pharmacy.");
         }
 
-        var a = await db.Authorizations.FirstAsync(x => x.Number == c.AuthorizationNumber);
-        var program = ProgramCatalog.Find(a.ProgramId)!;
+        var program = ProgramCatalog.Find(c.ProgramId)!;
+        var category = Enum.Parse<RiskCategory>(c.Category);
         var decision = DispensingRules.Dispense(new DispenseFacts(
-            program, now, c.State == "active", OutageRules.Extend(c.IssuedAt, c.ExpiresAt, await Admin.OutageEndpoints.ForProgramAsync(db, program.Id, ct)), true, a.DaysSupply, req.DaysSupply, req.Quantity, Enum.Parse<RiskCategory>(a.Category), req.Checklist));
+            program, now, c.State == "active", OutageRules.Extend(c.IssuedAt, c.ExpiresAt, c.Outages), true, c.AuthorizedDaysSupply, req.DaysSupply, req.Quantity, category, req.Checklist));
         var dto = DecisionDto.From(decision);
         if (!decision.IsAllowed)
         {
-            audit.Append(caller.AsActor(caller.PharmacyId), "dispense.refused", $"authorization/{a.Number}", AuditData.Of(new { confirmation = c.Number, decision = dto }));
+            audit.Append(caller.AsActor(caller.PharmacyId), "dispense.refused", $"authorization/{c.AuthorizationNumber}", AuditData.Of(new { confirmation = c.Number, decision = dto }));
             return c.State == "dispensed"
                 ? Problems.Conflict("This confirmation was already dispensed.", "A confirmation is used once.", decision)
                 : Problems.Refused(decision, "The dispense cannot be recorded.");
@@ -364,19 +361,13 @@ public static class AuthorizationEndpoints
         var today = ProgramTime.Today(now, program.Zone);
         var record = new DispenseRecord
         {
-            Id = Ids.New("dsp"), ConfirmationNumber = c.Number, AuthorizationNumber = a.Number, PatientId = a.PatientId, PharmacyId = c.PharmacyId,
+            Id = Ids.New("dsp"), ConfirmationNumber = c.Number, AuthorizationNumber = c.AuthorizationNumber, PatientId = c.PatientId, PharmacyId = c.PharmacyId,
             Ndc = ndc.Value, Quantity = req.Quantity, DaysSupply = req.DaysSupply, DispensedOn = today, At = now, ChecklistJson = AuditData.Of(req.Checklist),
         };
-        db.Dispenses.Add(record);
-        c.State = "dispensed";
-        c.Version++;
-        a.State = nameof(AuthorizationState.Dispensed);
-        a.Version++;
-        var enrollment = await db.Enrollments.FirstAsync(e => e.PatientId == a.PatientId && e.ProgramId == a.ProgramId);
-        enrollment.TherapyStart ??= today;
-        audit.Append(caller.AsActor(caller.PharmacyId), "dispense.recorded", $"authorization/{a.Number}",
+        await CounterSql.RecordDispenseAsync(db, record, c, ct);
+        audit.Append(caller.AsActor(caller.PharmacyId), "dispense.recorded", $"authorization/{c.AuthorizationNumber}",
             AuditData.Of(new { record.Id, confirmation = c.Number, ndc = record.Ndc, record.Quantity, record.DaysSupply, record.DispensedOn, checklist = req.Checklist }));
-        return Reply.Created(new DispenseDto(record.Id, c.Number, a.Number, ndc.ToString(), record.Quantity, record.DaysSupply, today, now, dto));
+        return Reply.Created(new DispenseDto(record.Id, c.Number, c.AuthorizationNumber, ndc.ToString(), record.Quantity, record.DaysSupply, today, now, dto));
     }
 
     private static async Task<IResult> Reverse(HttpContext http, string number, ReverseRequest req, WriteGate gate)

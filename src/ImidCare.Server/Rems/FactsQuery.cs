@@ -139,7 +139,7 @@ internal static class FactsQuery
         });
 
     /// <summary>The three result sets of <see cref="CounterSql"/>, from the reader positioned on the first.</summary>
-    private static async Task<CounterFacts> ReadCounterAsync(DbDataReader r, CancellationToken ct)
+    internal static async Task<CounterFacts> ReadCounterAsync(DbDataReader r, CancellationToken ct)
     {
         var pharmacyCert = await StatusAsync(r, ct);
         await r.NextResultAsync(ct);
@@ -192,18 +192,18 @@ internal static class FactsQuery
     private static async Task<CertificationStatus?> StatusAsync(DbDataReader r, CancellationToken ct) =>
         await r.ReadAsync(ct) ? Enum.Parse<CertificationStatus>(r.GetString(0)) : null;
 
-    private static LocalDate Date(DbDataReader r, int i) => LocalDate.FromDateOnly(r.GetFieldValue<DateOnly>(i));
+    internal static LocalDate Date(DbDataReader r, int i) => LocalDate.FromDateOnly(r.GetFieldValue<DateOnly>(i));
 
-    private static void Add(DbCommand cmd, string name, object value)
+    internal static void Add(DbCommand cmd, string name, object? value)
     {
         var p = cmd.CreateParameter();
         p.ParameterName = "@" + name;
-        p.Value = value;
+        p.Value = value ?? DBNull.Value;
         cmd.Parameters.Add(p);
     }
 
     /// <summary>Runs on EF's own connection, inside its transaction when a write has one open.</summary>
-    private static async Task<T> WithCommandAsync<T>(ImidCareDb db, string sql, Func<DbCommand, Task<T>> run)
+    internal static async Task<T> WithCommandAsync<T>(ImidCareDb db, string sql, Func<DbCommand, Task<T>> run)
     {
         var connection = db.Database.GetDbConnection();
         var opened = false;

@@ -1,0 +1,139 @@
+using ImidCare.Rules.Rems;
+using ImidCare.Store;
+using ImidCare.Store.Entities;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace ImidCare.Server.Rems;
+
+/// <summary>
+/// The pharmacy counter's writes (confirm, dispense) in plain SQL, run on EF's connection inside
+/// the write gate's transaction. Every request the single writer carries costs it its full CPU
+/// time, and through EF Core's change tracker these two were about 1 ms each: the dispense rate
+/// was bound by that, not by the disk (docs/benchmarks.md). Each update names the row version it
+/// read, so a row changed by anything else fails loudly instead of being overwritten — under the
+/// gate that cannot happen, and if it ever did the request's savepoint undoes it.
+/// </summary>
+internal static class CounterSql
+{
+    /// <summary>A confirmation with its authorization, and the outages of the authorization's program: what a dispense is decided on.</summary>
+    internal sealed record DispenseContext(
+        string Number, string PharmacyId, string State, int Version, Instant IssuedAt, Instant ExpiresAt,
+        string AuthorizationNumber, string PatientId, string ProgramId, int AuthorizedDaysSupply, string Category, int AuthorizationVersion,
+        IReadOnlyList<Outage> Outages);
+
+    private const string DispenseContextSql = """
+        SELECT c."Number", c."PharmacyId", c."State", c."Version", c."IssuedAt", c."ExpiresAt",
+               a."Number", a."PatientId", a."ProgramId", a."DaysSupply", a."Category", a."Version"
+        FROM confirmations c JOIN authorizations a ON a."Number" = c."AuthorizationNumber" WHERE c."Number" = @c;
+        SELECT o."From", o."To", o."Reason" FROM outages o
+        WHERE o."ProgramId" IS NULL OR o."ProgramId" = (SELECT a."ProgramId" FROM confirmations c JOIN authorizations a ON a."Number" = c."AuthorizationNumber" WHERE c."Number" = @c);
+        """;
+
+    // The number is random; the insert simply does not happen when it is taken, and the caller draws another.
+    private const string InsertConfirmationSql = """
+        INSERT INTO confirmations ("Number", "AuthorizationNumber", "PharmacyId", "IssuedAt", "ExpiresAt", "State", "Version", "DecisionJson")
+        SELECT @n, @a, @pharmacy, @issued, @expires, 'active', 1, @decision
+        WHERE NOT EXISTS (SELECT 1 FROM confirmations WHERE "Number" = @n);
+        """;
+
+    private const string AuthorizationStateSql = """
+        UPDATE authorizations SET "State" = @state, "Version" = "Version" + 1 WHERE "Number" = @a AND "Version" = @v;
+        """;
+
+    private const string RecordDispenseSql = """
+        INSERT INTO dispenses ("Id", "ConfirmationNumber", "AuthorizationNumber", "PatientId", "PharmacyId", "Ndc", "Quantity", "DaysSupply", "DispensedOn", "At", "ChecklistJson")
+        VALUES (@id, @c, @a, @patient, @pharmacy, @ndc, @quantity, @days, @on, @at, @checklist);
+        UPDATE confirmations SET "State" = 'dispensed', "Version" = "Version" + 1 WHERE "Number" = @c AND "Version" = @cv;
+        UPDATE authorizations SET "State" = 'Dispensed', "Version" = "Version" + 1 WHERE "Number" = @a AND "Version" = @av;
+        UPDATE enrollments SET "TherapyStart" = COALESCE("TherapyStart", @on) WHERE "PatientId" = @patient AND "ProgramId" = @program;
+        """;
+
+    internal static Task<DispenseContext?> DispenseContextAsync(ImidCareDb db, string confirmationNumber, CancellationToken ct) =>
+        FactsQuery.WithCommandAsync(db, DispenseContextSql, async cmd =>
+        {
+            FactsQuery.Add(cmd, "c", confirmationNumber);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            if (!await r.ReadAsync(ct))
+            {
+                return null;
+            }
+
+            var row = (Number: r.GetString(0), Pharmacy: r.GetString(1), State: r.GetString(2), Version: r.GetInt32(3),
+                Issued: Instant.FromUnixTimeTicks(r.GetInt64(4)), Expires: Instant.FromUnixTimeTicks(r.GetInt64(5)), Auth: r.GetString(6),
+                Patient: r.GetString(7), Program: r.GetString(8), Days: r.GetInt32(9), Category: r.GetString(10), AuthVersion: r.GetInt32(11));
+            await r.NextResultAsync(ct);
+            var outages = new List<Outage>();
+            while (await r.ReadAsync(ct))
+            {
+                outages.Add(new Outage(Instant.FromUnixTimeTicks(r.GetInt64(0)), Instant.FromUnixTimeTicks(r.GetInt64(1)), r.GetString(2)));
+            }
+
+            return new DispenseContext(row.Number, row.Pharmacy, row.State, row.Version, row.Issued, row.Expires, row.Auth, row.Patient, row.Program,
+                row.Days, row.Category, row.AuthVersion, outages);
+        });
+
+    /// <summary>Inserts an active confirmation; false when the number is already taken.</summary>
+    internal static Task<bool> InsertConfirmationAsync(ImidCareDb db, string number, string authorizationNumber, string pharmacyId, Instant issuedAt, Instant expiresAt, string decisionJson, CancellationToken ct) =>
+        FactsQuery.WithCommandAsync(db, InsertConfirmationSql, async cmd =>
+        {
+            FactsQuery.Add(cmd, "n", number);
+            FactsQuery.Add(cmd, "a", authorizationNumber);
+            FactsQuery.Add(cmd, "pharmacy", pharmacyId);
+            FactsQuery.Add(cmd, "issued", issuedAt.ToUnixTimeTicks());
+            FactsQuery.Add(cmd, "expires", expiresAt.ToUnixTimeTicks());
+            FactsQuery.Add(cmd, "decision", decisionJson);
+            return await cmd.ExecuteNonQueryAsync(ct) == 1;
+        });
+
+    /// <summary>Moves an authorization to a new state from the version that was read.</summary>
+    internal static Task SetAuthorizationStateAsync(ImidCareDb db, string number, int readVersion, string state, CancellationToken ct) =>
+        FactsQuery.WithCommandAsync(db, AuthorizationStateSql, async cmd =>
+        {
+            FactsQuery.Add(cmd, "state", state);
+            FactsQuery.Add(cmd, "a", number);
+            FactsQuery.Add(cmd, "v", readVersion);
+            Expect(await cmd.ExecuteNonQueryAsync(ct), 1, $"authorization {number}");
+            return 0;
+        });
+
+    /// <summary>The dispense row, the confirmation and authorization marked used, the therapy start set on the first fill: one command.</summary>
+    internal static Task RecordDispenseAsync(ImidCareDb db, DispenseRecord d, DispenseContext read, CancellationToken ct) =>
+        FactsQuery.WithCommandAsync(db, RecordDispenseSql, async cmd =>
+        {
+            FactsQuery.Add(cmd, "id", d.Id);
+            FactsQuery.Add(cmd, "c", d.ConfirmationNumber);
+            FactsQuery.Add(cmd, "a", d.AuthorizationNumber);
+            FactsQuery.Add(cmd, "patient", d.PatientId);
+            FactsQuery.Add(cmd, "pharmacy", d.PharmacyId);
+            FactsQuery.Add(cmd, "ndc", d.Ndc);
+            FactsQuery.Add(cmd, "quantity", d.Quantity);
+            FactsQuery.Add(cmd, "days", d.DaysSupply);
+            FactsQuery.Add(cmd, "on", d.DispensedOn.ToDateOnly());
+            FactsQuery.Add(cmd, "at", d.At.ToUnixTimeTicks());
+            FactsQuery.Add(cmd, "checklist", d.ChecklistJson);
+            FactsQuery.Add(cmd, "cv", read.Version);
+            FactsQuery.Add(cmd, "av", read.AuthorizationVersion);
+            FactsQuery.Add(cmd, "program", read.ProgramId);
+            Expect(await cmd.ExecuteNonQueryAsync(ct), 4, $"dispense against confirmation {d.ConfirmationNumber}");
+            return 0;
+        });
+
+    /// <summary>Stops EF from writing an entity whose row was just written here (its version would no longer match).</summary>
+    internal static void Forget(ImidCareDb db, object entity)
+    {
+        var entry = db.Entry(entity);
+        if (entry.State != EntityState.Detached)
+        {
+            entry.State = EntityState.Detached;
+        }
+    }
+
+    private static void Expect(int affected, int expected, string what)
+    {
+        if (affected != expected)
+        {
+            throw new DbUpdateConcurrencyException($"The {what} changed while it was being written ({affected} of {expected} rows); nothing of this request is kept.");
+        }
+    }
+}
