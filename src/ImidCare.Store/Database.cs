@@ -17,12 +17,49 @@ public sealed record StorageOptions(StorageProvider Provider, string ConnectionS
     public static StorageOptions DefaultSqlite(string path) =>
         new(StorageProvider.Sqlite, new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30, ForeignKeys = true }.ToString());
 
+    /// <summary>
+    /// PostgreSQL statements are prepared by Npgsql once they repeat, per physical connection (the
+    /// hot paths run the same few thousands of times a second), unless the connection string says otherwise.
+    /// </summary>
+    public string EffectiveConnectionString
+    {
+        get
+        {
+            if (Provider != StorageProvider.Postgres)
+            {
+                return ConnectionString;
+            }
+
+            var b = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString);
+            if (!b.ContainsKey("Max Auto Prepare"))
+            {
+                b.MaxAutoPrepare = 64;
+                b.AutoPrepareMinUsages = 2;
+            }
+
+            return b.ConnectionString;
+        }
+    }
+
     public void Configure(DbContextOptionsBuilder b)
     {
         _ = Provider == StorageProvider.Postgres
-            ? b.UseNpgsql(ConnectionString)
+            ? b.UseNpgsql(EffectiveConnectionString)
             : b.UseSqlite(ConnectionString);
+        ConfigureCommon(b);
+    }
 
+    /// <summary>A context on a connection its caller owns (a <see cref="SqlSession"/>).</summary>
+    public void Configure(DbContextOptionsBuilder b, System.Data.Common.DbConnection connection)
+    {
+        _ = Provider == StorageProvider.Postgres
+            ? b.UseNpgsql(connection)
+            : b.UseSqlite(connection);
+        ConfigureCommon(b);
+    }
+
+    private void ConfigureCommon(DbContextOptionsBuilder b)
+    {
         // Hand-written migrations have no model snapshot, so EF would always report pending changes.
         b.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         if (Provider == StorageProvider.Sqlite)
@@ -86,16 +123,19 @@ public sealed class WriteGate : IAsyncDisposable
     public const int MaxBatch = 128;
     private const long AuditChainLockKey = 0x1D1CA4E;
 
-    private readonly IDbContextFactory<ImidCareDb> factory;
+    private readonly SqlSessionPool sessions;
     private readonly StorageOptions options;
     private readonly IClock clock;
     private readonly System.Threading.Channels.Channel<Pending> queue =
         System.Threading.Channels.Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
     private readonly Task loop;
 
-    public WriteGate(IDbContextFactory<ImidCareDb> factory, StorageOptions options, IClock clock)
+    // The writer's own connection, kept open with its prepared statements; replaced after a failed batch.
+    private SqlSession? writer;
+
+    public WriteGate(SqlSessionPool sessions, StorageOptions options, IClock clock)
     {
-        this.factory = factory;
+        this.sessions = sessions;
         this.options = options;
         this.clock = clock;
         loop = Task.Run(WriterLoopAsync);
@@ -143,18 +183,21 @@ public sealed class WriteGate : IAsyncDisposable
         var outcomes = new (object? Result, Exception? Error)[batch.Count];
         try
         {
-            await using var db = await factory.CreateDbContextAsync();
+            writer ??= await sessions.OpenDedicatedAsync(CancellationToken.None);
+            var session = writer;
+            var db = session.Db;
+
             // Each request has its own savepoint below; EF's automatic one per SaveChanges would be a second.
             db.Database.AutoSavepointsEnabled = false;
             await using var tx = await db.Database.BeginTransactionAsync();
             if (options.Provider == StorageProvider.Postgres)
             {
-                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({AuditChainLockKey})");
+                await session.Command($"SELECT pg_advisory_xact_lock({AuditChainLockKey})").ExecuteNonQueryAsync();
             }
 
             // The clock is read after the lock, per request, never going back: records are appended in time order.
             var now = clock.GetCurrentInstant();
-            var audit = await AuditWriter.OpenAsync(db, now, CancellationToken.None);
+            var audit = await AuditWriter.OpenAsync(session, now, CancellationToken.None);
             var single = batch.Count == 1;
             for (var i = 0; i < batch.Count; i++)
             {
@@ -171,7 +214,7 @@ public sealed class WriteGate : IAsyncDisposable
                 var mark = audit.Mark();
                 if (!single)
                 {
-                    await tx.CreateSavepointAsync("w");
+                    await session.Command("SAVEPOINT w").ExecuteNonQueryAsync();
                 }
 
                 try
@@ -181,15 +224,15 @@ public sealed class WriteGate : IAsyncDisposable
                     await audit.FlushAsync(CancellationToken.None);
                     if (!single)
                     {
-                        await tx.ReleaseSavepointAsync("w");
+                        await session.Command("RELEASE SAVEPOINT w").ExecuteNonQueryAsync();
                     }
 
                     outcomes[i] = (result, null);
                 }
                 catch (Exception e) when (!single)
                 {
-                    await tx.RollbackToSavepointAsync("w");
-                    await tx.ReleaseSavepointAsync("w");
+                    await session.Command("ROLLBACK TO SAVEPOINT w").ExecuteNonQueryAsync();
+                    await session.Command("RELEASE SAVEPOINT w").ExecuteNonQueryAsync();
                     audit.Reset(mark);
                     outcomes[i] = (null, e);
                 }
@@ -204,6 +247,9 @@ public sealed class WriteGate : IAsyncDisposable
         }
         catch (Exception e)
         {
+            // The connection may be what failed: the next batch opens a fresh one.
+            await DiscardWriterAsync();
+
             // Nothing of this batch is known to be committed: no one is told it was.
             foreach (var p in batch)
             {
@@ -228,10 +274,27 @@ public sealed class WriteGate : IAsyncDisposable
         }
     }
 
+    private async Task DiscardWriterAsync()
+    {
+        if (writer is { } w)
+        {
+            writer = null;
+            try
+            {
+                await w.DisposeAsync();
+            }
+            catch (Exception)
+            {
+                // Closing a broken connection may fail too; it is dropped either way.
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         queue.Writer.TryComplete();
         await loop;
+        await DiscardWriterAsync();
     }
 
     private sealed record Pending(Func<ImidCareDb, AuditWriter, Instant, Task<object?>> Work, CancellationToken Ct)

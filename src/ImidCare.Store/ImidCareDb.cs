@@ -11,6 +11,9 @@ namespace ImidCare.Store;
 /// </summary>
 public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext(options)
 {
+    /// <summary>The kept-open session this context belongs to, whose commands stay prepared; null for a pooled context.</summary>
+    public SqlSession? Session { get; internal set; }
+
     public DbSet<UserAccount> Users => Set<UserAccount>();
 
     public DbSet<ApiClient> ApiClients => Set<ApiClient>();

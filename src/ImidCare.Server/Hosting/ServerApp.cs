@@ -29,6 +29,7 @@ public static class ServerApp
     {
         services.AddSingleton(storage);
         services.AddPooledDbContextFactory<ImidCareDb>(storage.Configure);
+        services.AddSingleton<SqlSessionPool>();
         services.AddSingleton<WriteGate>();
         services.AddSingleton<IClock>(NodaTime.SystemClock.Instance);
     }

@@ -202,9 +202,15 @@ internal static class FactsQuery
         cmd.Parameters.Add(p);
     }
 
-    /// <summary>Runs on EF's own connection, inside its transaction when a write has one open.</summary>
+    /// <summary>Runs on the context's connection, inside its transaction when a write has one open.</summary>
     internal static async Task<T> WithCommandAsync<T>(ImidCareDb db, string sql, Func<DbCommand, Task<T>> run)
     {
+        if (db.Session is { } session)
+        {
+            // A kept-open session: the command, and its statements, are prepared once and reused.
+            return await run(session.Command(sql));
+        }
+
         var connection = db.Database.GetDbConnection();
         var opened = false;
         if (connection.State != System.Data.ConnectionState.Open)

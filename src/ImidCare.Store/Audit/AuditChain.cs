@@ -103,11 +103,13 @@ public sealed class AuditWriter
         this.lastHash = lastHash;
     }
 
-    internal static async Task<AuditWriter> OpenAsync(ImidCareDb db, Instant now, CancellationToken ct)
+    internal static async Task<AuditWriter> OpenAsync(SqlSession session, Instant now, CancellationToken ct)
     {
-        var last = await db.Audit.AsNoTracking().OrderByDescending(a => a.Seq)
-            .Select(a => new { a.Seq, a.Hash }).FirstOrDefaultAsync(ct);
-        return new AuditWriter(db, now, last?.Seq ?? 0, last?.Hash ?? AuditChain.Genesis);
+        var cmd = session.Command("""SELECT "Seq", "Hash" FROM audit ORDER BY "Seq" DESC LIMIT 1""");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct)
+            ? new AuditWriter(session.Db, now, r.GetInt64(0), r.GetString(1))
+            : new AuditWriter(session.Db, now, 0, AuditChain.Genesis);
     }
 
     /// <summary>The time of the request now being written (the gate writes several per transaction).</summary>
@@ -137,31 +139,42 @@ public sealed class AuditWriter
 
     private async Task InsertAsync(int from, int count, CancellationToken ct)
     {
-        var connection = db.Database.GetDbConnection();
-        await using var cmd = connection.CreateCommand();
-        cmd.Transaction = Microsoft.EntityFrameworkCore.Storage.DbContextTransactionExtensions.GetDbTransaction(db.Database.CurrentTransaction!);
-        var sql = new StringBuilder("INSERT INTO audit (").Append(Columns).Append(") VALUES ");
+        // The statement's text depends only on the count, so the session keeps it prepared.
+        var cmd = db.Session!.Command(InsertSql(count));
         for (var i = 0; i < count; i++)
         {
             var r = pending[from + i];
-            sql.Append(i == 0 ? "(" : ", (");
             object?[] values = [r.Seq, r.At.ToUnixTimeTicks(), r.Actor, r.ActorRole, r.OnBehalfOf, r.Action, r.Subject, r.DataJson, r.PrevHash, r.Hash];
             for (var j = 0; j < ColumnCount; j++)
             {
-                var name = $"@p{(i * ColumnCount) + j}";
-                sql.Append(j == 0 ? name : ", " + name);
                 var p = cmd.CreateParameter();
-                p.ParameterName = name;
+                p.ParameterName = $"@p{(i * ColumnCount) + j}";
                 p.Value = values[j] ?? DBNull.Value;
                 cmd.Parameters.Add(p);
+            }
+        }
+
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> InsertSqlByCount = new();
+
+    private static string InsertSql(int count) => InsertSqlByCount.GetOrAdd(count, n =>
+    {
+        var sql = new StringBuilder("INSERT INTO audit (").Append(Columns).Append(") VALUES ");
+        for (var i = 0; i < n; i++)
+        {
+            sql.Append(i == 0 ? "(" : ", (");
+            for (var j = 0; j < ColumnCount; j++)
+            {
+                sql.Append(j == 0 ? string.Empty : ", ").Append("@p").Append((i * ColumnCount) + j);
             }
 
             sql.Append(')');
         }
 
-        cmd.CommandText = sql.ToString();
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
+        return sql.ToString();
+    });
 
     public void Append(Actor actor, string action, string subject, string dataJson)
     {

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+
+namespace ImidCare.Store;
+
+/// <summary>
+/// A database connection kept open, with a context bound to it and the plain-SQL commands it has
+/// already run. The counter's hot paths run the same few statements thousands of times a second;
+/// on a fresh connection each run paid for opening it (EF's and the provider's per-open work) and
+/// for parsing and planning every statement again, and profiles showed SQLite's parser as the
+/// largest single cost of a dispense. A command kept here is parsed once: SQLite keeps its
+/// prepared statements as long as the command and its connection live, and PostgreSQL's are
+/// prepared automatically by Npgsql (<see cref="StorageOptions"/> sets Max Auto Prepare).
+/// One caller at a time: the write gate holds one for its writer, readers rent one from
+/// <see cref="SqlSessionPool"/>.
+/// </summary>
+public sealed class SqlSession : IAsyncDisposable
+{
+    private readonly Dictionary<string, DbCommand> commands = new(StringComparer.Ordinal);
+    private readonly DbConnection connection;
+
+    private SqlSession(DbConnection connection, ImidCareDb db)
+    {
+        this.connection = connection;
+        Db = db;
+        db.Session = this;
+    }
+
+    /// <summary>The context on this session's connection; its change tracker is cleared between callers.</summary>
+    public ImidCareDb Db { get; }
+
+    internal static async Task<SqlSession> OpenAsync(StorageOptions options, CancellationToken ct)
+    {
+        DbConnection connection = options.Provider == StorageProvider.Postgres
+            ? new NpgsqlConnection(options.EffectiveConnectionString)
+            : new SqliteConnection(options.ConnectionString);
+        var builder = new DbContextOptionsBuilder<ImidCareDb>();
+        options.Configure(builder, connection);
+        var db = new ImidCareDb(builder.Options);
+
+        // EF opens it, so its own per-connection set-up (and ours, SqlitePragmas) runs once; it then stays open.
+        await db.Database.OpenConnectionAsync(ct);
+        return new SqlSession(connection, db);
+    }
+
+    /// <summary>
+    /// The command for this SQL on this connection, parameters cleared, enlisted in the context's
+    /// current transaction if any. Valid until the next call with the same SQL.
+    /// </summary>
+    public DbCommand Command(string sql)
+    {
+        if (!commands.TryGetValue(sql, out var cmd))
+        {
+            cmd = connection.CreateCommand();
+            cmd.CommandText = sql;
+            commands[sql] = cmd;
+        }
+
+        cmd.Parameters.Clear();
+        cmd.Transaction = Db.Database.CurrentTransaction?.GetDbTransaction();
+        return cmd;
+    }
+
+    /// <summary>Forgets what the last caller tracked.</summary>
+    internal void Reset() => Db.ChangeTracker.Clear();
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var cmd in commands.Values)
+        {
+            await cmd.DisposeAsync();
+        }
+
+        commands.Clear();
+        await Db.DisposeAsync();
+        await connection.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// Idle <see cref="SqlSession"/>s for read paths. A rented session belongs to one request; returned,
+/// it keeps its connection and prepared commands for the next. At most <see cref="MaxIdle"/> are kept.
+/// </summary>
+public sealed class SqlSessionPool(StorageOptions options) : IAsyncDisposable
+{
+    public const int MaxIdle = 64;
+
+    private readonly ConcurrentQueue<SqlSession> idle = new();
+    private int idleCount;
+    private bool disposed;
+
+    public async ValueTask<SqlSession> RentAsync(CancellationToken ct)
+    {
+        if (idle.TryDequeue(out var s))
+        {
+            Interlocked.Decrement(ref idleCount);
+            return s;
+        }
+
+        return await SqlSession.OpenAsync(options, ct);
+    }
+
+    /// <summary>A session whose last use failed is closed, not kept: its connection may be broken.</summary>
+    public async ValueTask ReturnAsync(SqlSession session, bool healthy = true)
+    {
+        if (healthy && !Volatile.Read(ref disposed) && session.Db.Database.CurrentTransaction is null)
+        {
+            if (Interlocked.Increment(ref idleCount) <= MaxIdle)
+            {
+                session.Reset();
+                idle.Enqueue(session);
+                if (Volatile.Read(ref disposed))
+                {
+                    // Shut down meanwhile: nothing will rent it again.
+                    await DisposeAsync();
+                }
+
+                return;
+            }
+
+            Interlocked.Decrement(ref idleCount);
+        }
+
+        await session.DisposeAsync();
+    }
+
+    /// <summary>A session for the caller's own lifetime (the write gate's writer).</summary>
+    public Task<SqlSession> OpenDedicatedAsync(CancellationToken ct) => SqlSession.OpenAsync(options, ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        Volatile.Write(ref disposed, true);
+        while (idle.TryDequeue(out var s))
+        {
+            await s.DisposeAsync();
+        }
+    }
+}
