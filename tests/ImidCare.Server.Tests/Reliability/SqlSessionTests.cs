@@ -1,0 +1,122 @@
+using ImidCare.Server.Tests.Support;
+using ImidCare.Store;
+using ImidCare.Store.Audit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Shouldly;
+
+namespace ImidCare.Server.Tests.Reliability;
+
+/// <summary>
+/// Kept-open sessions: a returned session keeps its connection and prepared commands for the next
+/// caller; one that may be unsound (returned inside a transaction, or after a failure) is closed.
+/// </summary>
+public abstract class SqlSessionTests(ImidCareApp app)
+{
+    private SqlSessionPool NewPool() => new(app.Services.GetRequiredService<StorageOptions>());
+
+    [Fact]
+    public async Task AReturnedSession_IsReused_WithItsCommand()
+    {
+        await using var pool = NewPool();
+        var first = await pool.RentAsync(CancellationToken.None);
+        var cmd = first.Command("SELECT 41 + 1");
+        (Convert.ToInt32(await cmd.ExecuteScalarAsync())).ShouldBe(42);
+        await pool.ReturnAsync(first);
+
+        var again = await pool.RentAsync(CancellationToken.None);
+        again.ShouldBeSameAs(first);
+        var same = again.Command("SELECT 41 + 1");
+        same.ShouldBeSameAs(cmd);
+        (Convert.ToInt32(await same.ExecuteScalarAsync())).ShouldBe(42);
+        again.Db.Database.GetDbConnection().State.ShouldBe(System.Data.ConnectionState.Open);
+        await pool.ReturnAsync(again);
+    }
+
+    [Fact]
+    public async Task ASessionReturnedInsideATransaction_OrAfterAFailure_IsClosedNotKept()
+    {
+        await using var pool = NewPool();
+        var inTransaction = await pool.RentAsync(CancellationToken.None);
+        await inTransaction.Db.Database.BeginTransactionAsync();
+        var connection = inTransaction.Db.Database.GetDbConnection();
+        await pool.ReturnAsync(inTransaction);
+        connection.State.ShouldBe(System.Data.ConnectionState.Closed);
+
+        var failed = await pool.RentAsync(CancellationToken.None);
+        failed.ShouldNotBeSameAs(inTransaction);
+        await pool.ReturnAsync(failed, healthy: false);
+
+        var next = await pool.RentAsync(CancellationToken.None);
+        next.ShouldNotBeSameAs(failed);
+        await pool.ReturnAsync(next);
+    }
+
+    [Fact]
+    public async Task TheWriterSession_HasNoLeftoverTracking_BetweenBatches()
+    {
+        var gate = app.Services.GetRequiredService<WriteGate>();
+        var tag = Guid.NewGuid().ToString("N");
+        await gate.RunAsync(async (db, audit, now) =>
+        {
+            db.IdempotencyRecords.Add(new Store.Entities.IdempotencyRecord { CallerId = "test", Key = tag, RequestHash = "h", StatusCode = 200, ResponseJson = "{}", At = now });
+            audit.Append(new Actor("test", "test"), "test.session", $"test/{tag}", "{}");
+            await Task.Yield();
+            return 0;
+        });
+
+        var tracked = await gate.RunAsync((db, audit, now) => Task.FromResult(db.ChangeTracker.Entries().Count()));
+        tracked.ShouldBe(0);
+        await using var check = await app.DbAsync();
+        (await check.Audit.CountAsync(r => r.Subject == $"test/{tag}")).ShouldBe(1);
+        (await AuditChain.VerifyAsync(check)).Intact.ShouldBeTrue();
+    }
+}
+
+public sealed class SqliteSqlSessionTests(SqliteApp app) : SqlSessionTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgresSqlSessionTests(PostgresApp app) : SqlSessionTests(app), IClassFixture<PostgresApp>
+{
+    /// <summary>
+    /// The writer's kept-open connection is killed by the database (a restart, a failover, an
+    /// administrator): the write on it fails and is not acknowledged, the writer opens a new
+    /// connection, and the next write commits.
+    /// </summary>
+    [Fact]
+    public async Task TheWriter_RecoversFromALostConnection()
+    {
+        var gate = app.Services.GetRequiredService<WriteGate>();
+        var pid = await gate.RunAsync(async (db, audit, now) => await db.Database.SqlQueryRaw<int>("SELECT pg_backend_pid() AS \"Value\"").SingleAsync());
+        await using (var admin = await app.DbAsync())
+        {
+            (await admin.Database.SqlQueryRaw<bool>("SELECT pg_terminate_backend({0}) AS \"Value\"", pid).SingleAsync()).ShouldBeTrue();
+        }
+
+        var tag = Guid.NewGuid().ToString("N");
+        Task<int> Write(int n) => gate.RunAsync((db, audit, now) =>
+        {
+            audit.Append(new Actor("test", "test"), "test.reconnect", $"test/{tag}/{n}", "{}");
+            return Task.FromResult(n);
+        });
+
+        // The first write finds the dead connection (or, if the pool noticed first, already a new one).
+        int? firstResult = null;
+        try
+        {
+            firstResult = await Write(1);
+        }
+        catch (Exception)
+        {
+        }
+
+        (await Write(2)).ShouldBe(2);
+        var newPid = await gate.RunAsync(async (db, audit, now) => await db.Database.SqlQueryRaw<int>("SELECT pg_backend_pid() AS \"Value\"").SingleAsync());
+        newPid.ShouldNotBe(pid);
+
+        await using var check = await app.DbAsync();
+        var written = await check.Audit.Where(r => r.Action == "test.reconnect" && r.Subject.StartsWith($"test/{tag}/")).Select(r => r.Subject).ToListAsync();
+        written.ShouldContain($"test/{tag}/2");
+        (written.Contains($"test/{tag}/1")).ShouldBe(firstResult is not null, "a write is in the trail exactly when it was acknowledged");
+        (await AuditChain.VerifyAsync(check)).Intact.ShouldBeTrue();
+    }
+}
