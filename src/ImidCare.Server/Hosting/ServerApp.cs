@@ -59,6 +59,10 @@ public static class ServerApp
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         var storage = Storage(builder.Configuration);
         builder.Services.AddImidCare(storage);
+
+        // First of the hosted services: they start in order, and Data Protection's (added by the
+        // authentication and antiforgery services) reads the key ring from a table the migration creates.
+        builder.Services.AddHostedService<DatabasePreparation>();
         Interop.InteropEndpoints.AddImidCareInterop(builder.Services);
         builder.Services.Configure<JsonOptions>(o => Json.Configure(o.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -71,7 +75,6 @@ public static class ServerApp
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         builder.Services.AddImidCareWeb();
         builder.Services.AddOpenApi();
-        builder.Services.AddHostedService<DatabasePreparation>();
         builder.Services.AddImidCareHardening(builder.Configuration);
         builder.Services.AddDatabaseKeyRing();
         builder.Services.AddReminders(builder.Configuration);

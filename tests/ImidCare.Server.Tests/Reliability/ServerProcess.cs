@@ -21,6 +21,19 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> output = new();
+
+    /// <summary>Every line the process wrote to its console so far.</summary>
+    public IReadOnlyCollection<string> Output => output;
+
+    private void Keep(string? line)
+    {
+        if (line is not null)
+        {
+            output.Enqueue(line);
+        }
+    }
+
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "imidcare.dll");
 
     /// <summary>Runs a CLI command to completion and returns its exit code and output.</summary>
@@ -50,11 +63,11 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
+        var server = new ServerProcess(p, new Uri($"http://127.0.0.1:{port}"));
+        p.OutputDataReceived += (_, e) => server.Keep(e.Data);
+        p.ErrorDataReceived += (_, e) => server.Keep(e.Data);
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
-        var server = new ServerProcess(p, new Uri($"http://127.0.0.1:{port}"));
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
         // Generous: under the whole suite on a shared two-core machine a cold start can take most of a minute.
         for (var i = 0; i < 1200; i++)
