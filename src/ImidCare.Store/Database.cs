@@ -183,12 +183,16 @@ public sealed class WriteGate : IAsyncDisposable
         var outcomes = new (object? Result, Exception? Error)[batch.Count];
         try
         {
-            writer ??= await sessions.OpenDedicatedAsync(CancellationToken.None);
+            if (writer is null)
+            {
+                writer = await sessions.OpenDedicatedAsync(CancellationToken.None);
+
+                // Each request has its own savepoint below; EF's automatic one per SaveChanges would be a second.
+                writer.Db.Database.AutoSavepointsEnabled = false;
+            }
+
             var session = writer;
             var db = session.Db;
-
-            // Each request has its own savepoint below; EF's automatic one per SaveChanges would be a second.
-            db.Database.AutoSavepointsEnabled = false;
             await using var tx = await db.Database.BeginTransactionAsync();
             if (options.Provider == StorageProvider.Postgres)
             {

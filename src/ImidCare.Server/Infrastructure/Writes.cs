@@ -36,7 +36,7 @@ public static class Writes
         if (key.Length == 0)
         {
             // Nothing to store: the reply is serialised by the caller's thread, not the single writer's.
-            return (await gate.RunAsync((db, audit, now) => work(db, audit, now), http.RequestAborted)).ToResult();
+            return (await gate.RunAsync(work, http.RequestAborted)).ToResult();
         }
 
         var requestHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(

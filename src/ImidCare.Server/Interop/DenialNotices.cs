@@ -172,7 +172,6 @@ public sealed class OutboxDispatcher(WriteGate gate, IDbContextFactory<ImidCareD
         try
         {
             using var http = clients.CreateClient("ehr");
-            http.Timeout = TimeSpan.FromSeconds(5);
             using var content = new StringContent(claimed.PayloadJson, Encoding.UTF8);
             content.Headers.ContentType = new MediaTypeHeaderValue(FhirJson.MediaType);
             using var resp = await http.PostAsync(claimed.Target, content, ct);

@@ -59,18 +59,11 @@ internal static class CounterSql
                 return null;
             }
 
-            var row = (Number: r.GetString(0), Pharmacy: r.GetString(1), State: r.GetString(2), Version: r.GetInt32(3),
-                Issued: Instant.FromUnixTimeTicks(r.GetInt64(4)), Expires: Instant.FromUnixTimeTicks(r.GetInt64(5)), Auth: r.GetString(6),
-                Patient: r.GetString(7), Program: r.GetString(8), Days: r.GetInt32(9), Category: r.GetString(10), AuthVersion: r.GetInt32(11));
+            var context = new DispenseContext(
+                r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), Instant.FromUnixTimeTicks(r.GetInt64(4)), Instant.FromUnixTimeTicks(r.GetInt64(5)),
+                r.GetString(6), r.GetString(7), r.GetString(8), r.GetInt32(9), r.GetString(10), r.GetInt32(11), []);
             await r.NextResultAsync(ct);
-            var outages = new List<Outage>();
-            while (await r.ReadAsync(ct))
-            {
-                outages.Add(new Outage(Instant.FromUnixTimeTicks(r.GetInt64(0)), Instant.FromUnixTimeTicks(r.GetInt64(1)), r.GetString(2)));
-            }
-
-            return new DispenseContext(row.Number, row.Pharmacy, row.State, row.Version, row.Issued, row.Expires, row.Auth, row.Patient, row.Program,
-                row.Days, row.Category, row.AuthVersion, outages);
+            return context with { Outages = await FactsQuery.ReadOutagesAsync(r, ct) };
         });
 
     /// <summary>Inserts an active confirmation; false when the number is already taken.</summary>

@@ -139,19 +139,25 @@ internal static class FactsQuery
         });
 
     /// <summary>The three result sets of <see cref="CounterSql"/>, from the reader positioned on the first.</summary>
-    internal static async Task<CounterFacts> ReadCounterAsync(DbDataReader r, CancellationToken ct)
+    private static async Task<CounterFacts> ReadCounterAsync(DbDataReader r, CancellationToken ct)
     {
         var pharmacyCert = await StatusAsync(r, ct);
         await r.NextResultAsync(ct);
         var authPrescriberCert = await StatusAsync(r, ct);
         await r.NextResultAsync(ct);
+        return new CounterFacts(pharmacyCert, authPrescriberCert, await ReadOutagesAsync(r, ct));
+    }
+
+    /// <summary>A result set of outages' "From", "To", "Reason", from the reader positioned on it.</summary>
+    internal static async Task<IReadOnlyList<Outage>> ReadOutagesAsync(DbDataReader r, CancellationToken ct)
+    {
         var outages = new List<Outage>();
         while (await r.ReadAsync(ct))
         {
             outages.Add(new Outage(Instant.FromUnixTimeTicks(r.GetInt64(0)), Instant.FromUnixTimeTicks(r.GetInt64(1)), r.GetString(2)));
         }
 
-        return new CounterFacts(pharmacyCert, authPrescriberCert, outages);
+        return outages;
     }
 
     /// <summary>An authorization and its patient, by number, for the read-only status check.</summary>
@@ -192,7 +198,7 @@ internal static class FactsQuery
     private static async Task<CertificationStatus?> StatusAsync(DbDataReader r, CancellationToken ct) =>
         await r.ReadAsync(ct) ? Enum.Parse<CertificationStatus>(r.GetString(0)) : null;
 
-    internal static LocalDate Date(DbDataReader r, int i) => LocalDate.FromDateOnly(r.GetFieldValue<DateOnly>(i));
+    private static LocalDate Date(DbDataReader r, int i) => LocalDate.FromDateOnly(r.GetFieldValue<DateOnly>(i));
 
     internal static void Add(DbCommand cmd, string name, object? value)
     {

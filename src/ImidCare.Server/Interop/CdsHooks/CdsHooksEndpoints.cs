@@ -293,7 +293,6 @@ public sealed class EhrFetcher(IHttpClientFactory clients, string? fhirServer, s
         try
         {
             using var client = clients.CreateClient("ehr");
-            client.Timeout = TimeSpan.FromSeconds(5);
             using var req = new HttpRequestMessage(HttpMethod.Get, new Uri(server, relative));
             req.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+json"));
             if (token is not null)

@@ -167,7 +167,6 @@ public sealed class CdsJwt(IConfiguration config, IClock clock, IHttpClientFacto
         try
         {
             using var http = clients.CreateClient("ehr");
-            http.Timeout = TimeSpan.FromSeconds(5);
             using var resp = await http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, ct);
             if (!resp.IsSuccessStatusCode || resp.Content.Headers.ContentLength > 100_000)
             {

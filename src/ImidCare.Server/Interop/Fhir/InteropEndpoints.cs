@@ -9,7 +9,8 @@ public static class InteropEndpoints
 {
     public static IServiceCollection AddImidCareInterop(this IServiceCollection services)
     {
-        services.AddHttpClient("ehr");
+        // Every call to an EHR (its FHIR server, its JWKS, the denial outbox) waits 5 s at most.
+        services.AddHttpClient("ehr", c => c.Timeout = TimeSpan.FromSeconds(5));
         services.AddSingleton<CdsJwt>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<DenialNotices>();
