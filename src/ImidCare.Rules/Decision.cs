@@ -75,11 +75,18 @@ public sealed record Decision(Outcome Outcome, ImmutableArray<Reason> Reasons)
 /// </summary>
 public sealed class DecisionBuilder
 {
-    private Reason[]? passed = new Reason[16];
+    // One scratch array per thread, taken by a builder and given back by Build: the decisions run
+    // on every counter call, and this array was the largest allocation of each. A builder nested in
+    // another, or one never built, simply allocates its own.
+    [ThreadStatic]
+    private static Reason[]? spare;
+
+    private Reason[]? passed = TakeSpare();
     private int passedCount;
     private Reason[]? failed;
     private int failedCount;
     private bool denied;
+    private bool built;
 
     public bool AnyFailed => failedCount > 0;
 
@@ -132,14 +139,39 @@ public sealed class DecisionBuilder
         return this;
     }
 
+    /// <summary>The decision; a builder builds once (its scratch array goes back to the thread).</summary>
     public Decision Build(params Reason[] onSuccess)
     {
-        if (failedCount > 0)
+        ObjectDisposedException.ThrowIf(built, this);
+        built = true;
+        var decision = failedCount > 0
+            ? new Decision(denied ? Outcome.Denied : Outcome.Hold, Seal(failed!, failedCount, []))
+            : new Decision(Outcome.Allowed, Seal(passed!, passedCount, onSuccess));
+        GiveBackSpare();
+        return decision;
+    }
+
+    private static Reason[] TakeSpare()
+    {
+        var s = spare;
+        if (s is null)
         {
-            return new Decision(denied ? Outcome.Denied : Outcome.Hold, Seal(failed!, failedCount, []));
+            return new Reason[16];
         }
 
-        return new Decision(Outcome.Allowed, Seal(passed!, passedCount, onSuccess));
+        spare = null;
+        return s;
+    }
+
+    private void GiveBackSpare()
+    {
+        if (passed is { Length: 16 } p)
+        {
+            Array.Clear(p, 0, passedCount);
+            passed = null;
+            passedCount = 0;
+            spare = p;
+        }
     }
 
     /// <summary>One exact-size array handed to the ImmutableArray without a second copy; the builder never touches it again.</summary>

@@ -124,7 +124,27 @@ public sealed record ProgramRules
     // Cached, but checked against the id: `with { TimeZoneId = ... }` copies the cached field.
     public DateTimeZone Zone => zone is { } z && z.Id == TimeZoneId.Value ? z : zone = DateTimeZoneProviders.Tzdb[TimeZoneId.Value];
 
-    public bool Covers(string drug) => Drugs.Contains(drug.Trim().ToLowerInvariant());
+    public bool Covers(string drug) => DrugIndex(drug) >= 0;
+
+    /// <summary>The position of the drug in <see cref="Drugs"/> (trimmed, any case), or -1; without allocating, as it runs in every decision.</summary>
+    public int DrugIndex(string drug)
+    {
+        var name = drug.AsSpan().Trim();
+        for (var i = 0; i < Drugs.Length; i++)
+        {
+            if (name.Equals(Drugs[i], StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private Rems.ProgramReasons? reasons;
+
+    // Built for this instance only: `with` copies the field, and a copy with other parameters must not reuse it.
+    internal Rems.ProgramReasons Reasons => reasons is { } r && ReferenceEquals(r.Program, this) ? r : reasons = new Rems.ProgramReasons(this);
 
     /// <summary>Every sourced parameter by name, for `programs show` and the API.</summary>
     public IEnumerable<(string Name, object? Value, RuleSource Source)> Parameters()

@@ -67,18 +67,22 @@ public static class AuthorizationRules
 
     private static string DaysSupplyText(int days) => (uint)days < (uint)DaysSupplyTexts.Length ? DaysSupplyTexts[days] : $"{days} days supply.";
 
-    /// <summary>Each open hold holds the decision, with what clears it; none passes.</summary>
-    internal static void AddHolds(DecisionBuilder b, IReadOnlyList<OpenHold> holds, RuleSource source)
+    private static readonly Reason NoHoldReason = NoHold(Holds);
+
+    internal static Reason NoHold(RuleSource source) => new("REMS.NO_HOLD", "The patient is not on hold.", source);
+
+    /// <summary>Each open hold holds the decision, with what clears it; none passes with <paramref name="noHold"/>.</summary>
+    internal static void AddHolds(DecisionBuilder b, IReadOnlyList<OpenHold> holds, Reason noHold)
     {
         if (holds.Count == 0)
         {
-            b.Pass(new Reason("REMS.NO_HOLD", "The patient is not on hold.", source));
+            b.Pass(noHold);
             return;
         }
 
         foreach (var h in holds)
         {
-            b.Hold(new Reason($"REMS.HOLD_{h.Code}", $"{h.Why} Cleared by: {SurveyRules.Describe(h.ClearedBy)}.", source));
+            b.Hold(new Reason($"REMS.HOLD_{h.Code}", $"{h.Why} Cleared by: {SurveyRules.Describe(h.ClearedBy)}.", noHold.Source));
         }
     }
 
@@ -88,8 +92,10 @@ public static class AuthorizationRules
         var zone = p.Zone;
         var today = ProgramTime.Today(f.Now, zone);
         var b = new DecisionBuilder();
-        b.Check(p.Covers(f.Drug), new Reason("REMS.DRUG_IN_PROGRAM", $"{f.Drug} is covered by the {p.Name}.", p.Categories.Source), f,
-            static f => new Reason("REMS.DRUG_NOT_IN_PROGRAM", $"{f.Drug} is not covered by the {f.Program.Name}.", f.Program.Categories.Source));
+        var drug = p.DrugIndex(f.Drug);
+        _ = drug >= 0
+            ? b.Pass(p.Reasons.Covered[drug])
+            : b.Deny(new Reason("REMS.DRUG_NOT_IN_PROGRAM", $"{f.Drug} is not covered by the {p.Name}.", p.Categories.Source));
         b.Check(f.PrescriberCertification == CertificationStatus.Certified, PrescriberCertifiedReason, f,
             static f => new Reason(Deactivation.Prescriber(f.PrescriberCertification),
                 $"The prescriber is not certified in the {f.Program.Name} ({f.PrescriberCertification?.ToString().ToLowerInvariant() ?? "never enrolled"}).", Certified));
@@ -107,7 +113,7 @@ public static class AuthorizationRules
             static p => new Reason("REMS.REFILLS_NOT_ALLOWED", "No refills may be prescribed; every fill needs a new authorization.", p.MaxRefills.Source));
         b.Check(f.CounselingAttested, CounselingReason, f,
             static _ => new Reason("REMS.COUNSELING_NOT_ATTESTED", "The prescriber must attest to counseling for this prescription.", Counseling));
-        AddHolds(b, f.Holds, Holds);
+        AddHolds(b, f.Holds, NoHoldReason);
         SurveyRules.AddPatientSurvey(b, p, f.Category, f.FirstPrescription, f.LastPatientSurvey, today);
 
         var anchor = f.Category.CanGetPregnant() ? TestsForPrescription(b, f, today) : null;

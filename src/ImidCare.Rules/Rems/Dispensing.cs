@@ -69,6 +69,8 @@ public static class DispensingRules
 
     private static readonly RuleSource Holds = RuleSource.UnverifiedRule("Inference: a patient on hold may not be dispensed to (facts §6.1, Q2)", "I");
 
+    private static readonly Reason NoHoldReason = AuthorizationRules.NoHold(Holds);
+
     private static readonly RuleSource SurveyFirst = RuleSource.UnverifiedRule("Facts §7.3 step 4: if the patient survey is due, it must be complete before confirmation", "I");
 
     private static readonly Reason PharmacyCertifiedReason = new("REMS.PHARMACY_CERTIFIED", "The pharmacy is certified.", PharmacyCertified);
@@ -110,7 +112,7 @@ public static class DispensingRules
             b.Pass(OutageRules.Extended(before, f.AuthorizationExpiresAt, p.Zone));
         }
 
-        AuthorizationRules.AddHolds(b, f.Holds, Holds);
+        AuthorizationRules.AddHolds(b, f.Holds, NoHoldReason);
         if (!SurveyRules.AddPatientSurvey(b, p, f.Category, f.FirstPrescription, f.LastPatientSurvey, today))
         {
             b.Deny(new Reason("REMS.SURVEY_BEFORE_CONFIRMATION", "The survey must be done before the pharmacy confirms.", SurveyFirst));
@@ -154,7 +156,7 @@ public static class DispensingRules
     {
         if (last is null)
         {
-            b.Pass(new Reason("REMS.FIRST_FILL", "No earlier fill on record.", p.NextFillWhenDaysRemainAtMost.Source));
+            b.Pass(p.Reasons.FirstFill);
             return;
         }
 

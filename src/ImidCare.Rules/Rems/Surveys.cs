@@ -115,7 +115,7 @@ public static class SurveyRules
     {
         if (firstPrescription && !program.PatientSurveyBeforeFirstPrescription.Value)
         {
-            b.Pass(new Reason("REMS.SURVEY_NOT_NEEDED_FIRST_RX", "No patient survey is needed for the first prescription.", program.PatientSurveyBeforeFirstPrescription.Source));
+            b.Pass(program.Reasons.SurveyNotNeededFirstRx);
             return true;
         }
 

@@ -32,14 +32,27 @@ public static class ProgramTime
 /// </summary>
 public static class Fmt
 {
-    public static string Date(LocalDate d) => string.Create(10, d, static (span, d) =>
+    public static string Date(LocalDate d) => string.Create(10, d, static (span, d) => WriteDate(span, d));
+
+    /// <summary>Digit by digit: the "D4"/"D2" number formats take the runtime's slow formatting path.</summary>
+    private static void WriteDate(Span<char> span, LocalDate d)
     {
-        d.Year.TryFormat(span[..4], out _, "D4", System.Globalization.CultureInfo.InvariantCulture);
+        Digits(span[..4], d.Year);
         span[4] = '-';
-        d.Month.TryFormat(span[5..7], out _, "D2", System.Globalization.CultureInfo.InvariantCulture);
+        Digits(span[5..7], d.Month);
         span[7] = '-';
-        d.Day.TryFormat(span[8..10], out _, "D2", System.Globalization.CultureInfo.InvariantCulture);
-    });
+        Digits(span[8..10], d.Day);
+    }
+
+    /// <summary>Writes <paramref name="value"/> zero-padded into exactly the span (years 1–9999 here).</summary>
+    private static void Digits(Span<char> span, int value)
+    {
+        for (var i = span.Length - 1; i >= 0; i--)
+        {
+            span[i] = (char)('0' + (value % 10));
+            value /= 10;
+        }
+    }
 
     /// <summary>"yyyy-MM-dd HH:mm" in the zone.</summary>
     public static string DateTime(Instant i, DateTimeZone zone)
@@ -47,11 +60,11 @@ public static class Fmt
         var local = i.InZone(zone).LocalDateTime;
         return string.Create(16, local, static (span, t) =>
         {
-            Date(t.Date).AsSpan().CopyTo(span);
+            WriteDate(span, t.Date);
             span[10] = ' ';
-            t.Hour.TryFormat(span[11..13], out _, "D2", System.Globalization.CultureInfo.InvariantCulture);
+            Digits(span[11..13], t.Hour);
             span[13] = ':';
-            t.Minute.TryFormat(span[14..16], out _, "D2", System.Globalization.CultureInfo.InvariantCulture);
+            Digits(span[14..16], t.Minute);
         });
     }
 }

@@ -303,4 +303,37 @@ public class AuthorizationRulesTests
             .FirstPrescription().LastSurvey(Ny.Date(2026, 6, 15)).Now(rxAt).Test(Ny.Negative(Ny.At(2026, 6, 15, 9)));
         g.NegativeTestOn(Ny.Date(2026, 5, 28)).Evaluate().Decision.Codes().ShouldAllBe(c => c.EndsWith("_MISSING", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("lenalidomide")]
+    [InlineData("  Lenalidomide ")]
+    [InlineData("LENALIDOMIDE")]
+    public void TheDrug_IsMatchedTrimmedInAnyCase_AndNamedAsTheProgramNamesIt(string asked)
+    {
+        var a = Facts().Program(ProgramCatalog.Lenalidomide).Drug(asked).Evaluate();
+        a.Decision.Outcome.ShouldBe(Outcome.Allowed);
+        a.Decision.Reasons.Single(r => r.Code == "REMS.DRUG_IN_PROGRAM").Message.ShouldBe("lenalidomide is covered by the Lenalidomide REMS.");
+    }
+
+    [Fact]
+    public void AProgramCopiedWithOtherParameters_GivesItsOwnReasons()
+    {
+        var renamed = ProgramCatalog.Lenalidomide with { Name = "Renamed REMS" };
+        Facts().Program(ProgramCatalog.Lenalidomide).Drug("lenalidomide").Evaluate();
+        var a = Facts().Program(renamed).Drug("lenalidomide").Evaluate();
+        a.Decision.Reasons.Single(r => r.Code == "REMS.DRUG_IN_PROGRAM").Message.ShouldBe("lenalidomide is covered by the Renamed REMS.");
+        Facts().Program(ProgramCatalog.Lenalidomide).Drug("thalidomide").Evaluate().Decision.Reasons
+            .Single().Code.ShouldBe("REMS.DRUG_NOT_IN_PROGRAM");
+    }
+
+    [Theory]
+    [InlineData(2026, 1, 5, 9, 7, "2026-01-05 09:07")]
+    [InlineData(999, 12, 31, 23, 59, "0999-12-31 23:59")]
+    [InlineData(2026, 11, 22, 0, 0, "2026-11-22 00:00")]
+    public void Dates_AreWrittenZeroPadded(int y, int m, int d, int h, int min, string expected)
+    {
+        var zone = DateTimeZone.Utc;
+        Fmt.DateTime(new LocalDateTime(y, m, d, h, min).InUtc().ToInstant(), zone).ShouldBe(expected);
+        Fmt.Date(new LocalDate(y, m, d)).ShouldBe(expected[..10]);
+    }
 }

@@ -1,0 +1,21 @@
+using ImidCare.Rules.Programs;
+
+namespace ImidCare.Rules.Rems;
+
+/// <summary>
+/// The reasons a program's decisions give that depend on nothing but the program, made once per
+/// program instead of once per decision (the decisions run on every pharmacy counter call).
+/// </summary>
+internal sealed class ProgramReasons(ProgramRules program)
+{
+    public ProgramRules Program { get; } = program;
+
+    /// <summary>"REMS.DRUG_IN_PROGRAM", one per entry of <see cref="ProgramRules.Drugs"/>, named as the program names it.</summary>
+    public Reason[] Covered { get; } =
+        [.. program.Drugs.Select(d => new Reason("REMS.DRUG_IN_PROGRAM", $"{d} is covered by the {program.Name}.", program.Categories.Source))];
+
+    public Reason SurveyNotNeededFirstRx { get; } =
+        new("REMS.SURVEY_NOT_NEEDED_FIRST_RX", "No patient survey is needed for the first prescription.", program.PatientSurveyBeforeFirstPrescription.Source);
+
+    public Reason FirstFill { get; } = new("REMS.FIRST_FILL", "No earlier fill on record.", program.NextFillWhenDaysRemainAtMost.Source);
+}
