@@ -62,6 +62,7 @@ public sealed record StorageOptions(StorageProvider Provider, string ConnectionS
     {
         // Hand-written migrations have no model snapshot, so EF would always report pending changes.
         b.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+        b.AddInterceptors(WriteObserver.Instance);
         if (Provider == StorageProvider.Sqlite)
         {
             b.AddInterceptors(SqlitePragmas.Instance);
@@ -248,9 +249,13 @@ public sealed class WriteGate : IAsyncDisposable
             }
 
             await tx.CommitAsync();
+            DataGeneration.Advance();
         }
         catch (Exception e)
         {
+            // A commit that failed may still have reached the disk: reads cached before it are dropped all the same.
+            DataGeneration.Advance();
+
             // The connection may be what failed: the next batch opens a fresh one.
             await DiscardWriterAsync();
 

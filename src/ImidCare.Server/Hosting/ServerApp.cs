@@ -34,6 +34,15 @@ public static class ServerApp
         services.AddSingleton<IClock>(NodaTime.SystemClock.Instance);
     }
 
+    /// <summary>The pharmacy status check's cache and the watcher that keeps it honest about writes made elsewhere.</summary>
+    public static void AddStatusCache(this IServiceCollection services, IConfiguration config)
+    {
+        services.AddSingleton(StatusCacheOptions.From(config));
+        services.AddSingleton<ExternalChanges>();
+        services.AddHostedService(sp => sp.GetRequiredService<ExternalChanges>());
+        services.AddSingleton<StatusCache>();
+    }
+
     /// <summary>The reminder job and its email; the job's background loop only when ImidCare:Reminders:Enabled is not false.</summary>
     public static void AddReminders(this IServiceCollection services, IConfiguration config)
     {
@@ -78,6 +87,7 @@ public static class ServerApp
         builder.Services.AddImidCareHardening(builder.Configuration);
         builder.Services.AddDatabaseKeyRing();
         builder.Services.AddReminders(builder.Configuration);
+        builder.Services.AddStatusCache(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -87,7 +97,10 @@ public static class ServerApp
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
         // The write gate's counters let the load script report how many requests each commit carried.
-        app.MapGet("/health", (WriteGate gate) => Results.Ok(new { status = "ok", writes = new { commits = gate.Batches, requests = gate.Requests } })).AllowAnonymous();
+        app.MapGet("/health", (WriteGate gate, StatusCache cache) => Results.Ok(new
+        {
+            status = "ok", writes = new { commits = gate.Batches, requests = gate.Requests }, statusCache = new { hits = cache.Hits, misses = cache.Misses },
+        })).AllowAnonymous();
 
         var api = app.MapGroup("/api/v1");
         api.MapGet("/ping", () => Results.Text("pong")).AllowAnonymous().WithSummary("No-op, for load tests: the HTTP limit of the machine.");

@@ -29,6 +29,7 @@ public static class Json
         o.Converters.Add(new PatternConverter<LocalTime>(new HoursMinutesPattern(), "a time such as 08:00 or 08:00:00"));
         o.Converters.Add(new PatternConverter<Duration>(DurationPattern.Roundtrip, "a duration such as 0:12:00:00"));
         o.Converters.Add(new DecisionConverter());
+        o.Converters.Add(new DecisionDtoConverter());
         o.Converters.Add(new ImmutableArrayConverterFactory());
     }
 
@@ -82,6 +83,57 @@ public static class Json
 
         public override void Write(Utf8JsonWriter writer, Decision value, JsonSerializerOptions options) =>
             JsonSerializer.Serialize(writer, DecisionDto.From(value), options);
+    }
+
+    /// <summary>
+    /// A decision written by hand, property by property, as the serializer would write it (camelCase,
+    /// in declaration order): every counter answer carries one with a dozen reasons, and the
+    /// serializer's per-property machinery was the largest cost of the status check. A test holds
+    /// it to the serializer's own output.
+    /// </summary>
+    internal sealed class DecisionDtoConverter : JsonConverter<DecisionDto>
+    {
+        public override DecisionDto Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            using var doc = JsonDocument.ParseValue(ref reader);
+            var root = doc.RootElement;
+            return new DecisionDto(
+                root.GetProperty("outcome").GetString()!,
+                root.GetProperty("usesUnverifiedRules").GetBoolean(),
+                [.. root.GetProperty("reasons").EnumerateArray().Select(r => new ReasonDto(
+                    r.GetProperty("code").GetString()!, r.GetProperty("message").GetString()!, r.GetProperty("source").GetString()!,
+                    r.GetProperty("evidence").GetString()!, r.GetProperty("unverified").GetBoolean()))]);
+        }
+
+        public override void Write(Utf8JsonWriter writer, DecisionDto value, JsonSerializerOptions options)
+        {
+            writer.WriteStartObject();
+            writer.WriteString(Outcome, value.Outcome);
+            writer.WriteBoolean(UsesUnverifiedRules, value.UsesUnverifiedRules);
+            writer.WriteStartArray(Reasons);
+            foreach (var r in value.Reasons)
+            {
+                writer.WriteStartObject();
+                writer.WriteString(Code, r.Code);
+                writer.WriteString(Message, r.Message);
+                writer.WriteString(Source, r.Source);
+                writer.WriteString(Evidence, r.Evidence);
+                writer.WriteBoolean(Unverified, r.Unverified);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        private static readonly JsonEncodedText Outcome = JsonEncodedText.Encode("outcome");
+        private static readonly JsonEncodedText UsesUnverifiedRules = JsonEncodedText.Encode("usesUnverifiedRules");
+        private static readonly JsonEncodedText Reasons = JsonEncodedText.Encode("reasons");
+        private static readonly JsonEncodedText Code = JsonEncodedText.Encode("code");
+        private static readonly JsonEncodedText Message = JsonEncodedText.Encode("message");
+        private static readonly JsonEncodedText Source = JsonEncodedText.Encode("source");
+        private static readonly JsonEncodedText Evidence = JsonEncodedText.Encode("evidence");
+        private static readonly JsonEncodedText Unverified = JsonEncodedText.Encode("unverified");
     }
 
     /// <summary>Reads arrays as usual; writes a default (never-initialised) ImmutableArray as [] instead of throwing.</summary>

@@ -142,21 +142,47 @@ public static class AuthorizationEndpoints
         return Reply.Created(new AuthorizationDto(number, patient.Id, program.Id, auth.Drug, facts.Category, auth.DaysSupply, now, auth.ValidThrough, auth.ExpiresAt, auth.State, dto));
     }
 
-    private static async Task<IResult> Status(HttpContext http, string number, SqlSessionPool sessions, IClock clock, CancellationToken ct)
+    private static async Task<IResult> Status(HttpContext http, string number, SqlSessionPool sessions, StatusCache cache, IClock clock, CancellationToken ct)
     {
         if (!RemsNumber.TryParse(number, 'A', out var parsed, out var error))
         {
             return Problems.Validation("number", error!).ToResult();
         }
 
+        var caller = http.Caller();
+        var now = clock.GetCurrentInstant();
+        if (caller.IsPharmacy && cache.TryGet(parsed.Value.Value, caller.PharmacyId!, out var known))
+        {
+            return StatusResult(known.Authorization, known.Patient, known.Facts with { Now = now }, now);
+        }
+
+        // Read before the facts: a write that lands while they are read makes the entry stale at once.
+        var generation = DataGeneration.Current;
+
         // The pharmacy counter's most frequent call: a kept-open connection whose statements are already prepared.
         var session = await sessions.RentAsync(ct);
         var healthy = false;
         try
         {
-            var result = await StatusAsync(http.Caller(), parsed.Value, session.Db, clock.GetCurrentInstant(), ct);
+            var db = session.Db;
+            if (await FactsQuery.AuthorizationAsync(db, parsed.Value.Value, ct) is not var (a, patient))
+            {
+                healthy = true;
+                return Problems.NotFound($"Authorization {parsed.Value}").ToResult();
+            }
+
+            // A pharmacy holding the number (it is written on the prescription) may look it up; others only for their own patients.
+            if (!caller.IsPharmacy)
+            {
+                var allowed = await Access.CanSeePatientAsync(db, caller, patient, ct);
+                healthy = true;
+                return allowed ? StatusResult(a, patient, null, now) : Problems.Forbidden("Not your patient's authorization.").ToResult();
+            }
+
+            var facts = await ConfirmationFactsAsync(db, a, caller.PharmacyId!, now, ct);
             healthy = true;
-            return result;
+            cache.Put(generation, caller.PharmacyId!, a, patient, facts);
+            return StatusResult(a, patient, facts, now);
         }
         finally
         {
@@ -164,52 +190,34 @@ public static class AuthorizationEndpoints
         }
     }
 
-    private static async Task<IResult> StatusAsync(Caller caller, RemsNumber parsed, ImidCareDb db, Instant now, CancellationToken ct)
+    /// <summary>The status, and for a pharmacy whether it could confirm now (decided afresh at <paramref name="now"/>).</summary>
+    private static IResult StatusResult(AuthorizationRecord a, Patient patient, ConfirmationFacts? facts, Instant now)
     {
-        if (await FactsQuery.AuthorizationAsync(db, parsed.Value, ct) is not var (a, patient))
-        {
-            return Problems.NotFound($"Authorization {parsed}").ToResult();
-        }
-
-        // A pharmacy holding the number (it is written on the prescription) may look it up; others only for their own patients.
-        if (!caller.IsPharmacy && !await Access.CanSeePatientAsync(db, caller, patient, ct))
-        {
-            return Problems.Forbidden("Not your patient's authorization.").ToResult();
-        }
-
-        DecisionDto? would = null;
-        if (caller.IsPharmacy)
-        {
-            var facts = await ConfirmationFactsAsync(db, patient, a, caller.PharmacyId!, now, ct);
-            would = DecisionDto.From(DispensingRules.Confirm(facts).Decision);
-        }
-
+        var would = facts is null ? null : DecisionDto.From(DispensingRules.Confirm(facts).Decision);
         return Results.Json(new AuthorizationStatusDto(a.Number, EffectiveState(a, now), a.ProgramId, a.Drug, Enum.Parse<RiskCategory>(a.Category), a.DaysSupply,
             a.ValidThrough, a.ExpiresAt, patient.Name, patient.DateOfBirth, would), Json.Options);
     }
 
     /// <summary>What the pharmacy's confirmation is decided on — for every channel (JSON API, pages, FHIR, NCPDP).</summary>
-    internal static async Task<ConfirmationFacts> ConfirmationFactsAsync(ImidCareDb db, Patient patient, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct)
-    {
-        var program = ProgramCatalog.Find(a.ProgramId)!;
-        var (facts, counter) = await FactsQuery.LoadAsync(db, patient, program, now, (pharmacyId, a.PrescriberId), ct);
-        return ConfirmationFacts(facts!, counter!, a, now);
-    }
+    internal static Task<ConfirmationFacts> ConfirmationFactsAsync(ImidCareDb db, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct) =>
+        FactsQuery.ConfirmationAsync(db, a, pharmacyId, now, ct);
 
     internal static async Task<ConfirmationFacts> ConfirmationFactsAsync(ImidCareDb db, PatientFacts facts, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct)
     {
         // The patient's facts are in hand: only the counter's are read.
         var counter = await FactsQuery.CounterAsync(db, facts.Program.Id, pharmacyId, a.PrescriberId, ct);
-        return ConfirmationFacts(facts, counter, a, now);
+        return ConfirmationFacts(facts.Program, Enum.Parse<EnrollmentStatus>(facts.Enrollment.Status), facts.Holds, facts.LastPatientSurvey, facts.LastDispense, counter, a, now);
     }
 
-    private static ConfirmationFacts ConfirmationFacts(PatientFacts facts, FactsQuery.CounterFacts counter, AuthorizationRecord a, Instant now) =>
+    internal static ConfirmationFacts ConfirmationFacts(
+        ProgramRules program, EnrollmentStatus? enrollment, IReadOnlyList<OpenHold> holds, LocalDate? lastSurvey, PreviousDispense? lastDispense,
+        FactsQuery.CounterFacts counter, AuthorizationRecord a, Instant now) =>
         new(
-            facts.Program, now, counter.Pharmacy, Enum.Parse<AuthorizationState>(a.State),
+            program, now, counter.Pharmacy, Enum.Parse<AuthorizationState>(a.State),
             // A declared outage stops the authorization's clock (the rule is pure; the outages are facts).
             OutageRules.Extend(a.IssuedAt, a.ExpiresAt, counter.Outages),
-            counter.AuthorizationPrescriber, Enum.Parse<EnrollmentStatus>(facts.Enrollment.Status),
-            Enum.Parse<RiskCategory>(a.Category), facts.Holds, facts.FirstPrescription, facts.LastPatientSurvey, facts.LastDispense, a.ExpiresAt);
+            counter.AuthorizationPrescriber, enrollment,
+            Enum.Parse<RiskCategory>(a.Category), holds, lastDispense is null, lastSurvey, lastDispense, a.ExpiresAt);
 
     private static async Task<IResult> Confirm(HttpContext http, string number, WriteGate gate)
     {
@@ -234,7 +242,7 @@ public static class AuthorizationEndpoints
             return Problems.NotFound($"Authorization {parsed}");
         }
 
-        var facts = await ConfirmationFactsAsync(db, patient, a, caller.PharmacyId!, now, ct);
+        var facts = await ConfirmationFactsAsync(db, a, caller.PharmacyId!, now, ct);
         var decision = DispensingRules.Confirm(facts);
         var dto = DecisionDto.From(decision.Decision);
         if (!decision.Decision.IsAllowed)

@@ -40,24 +40,28 @@ internal static class FactsQuery
         SELECT o."From", o."To", o."Reason" FROM outages o WHERE o."ProgramId" IS NULL OR o."ProgramId" = @prog;
         """;
 
+    // What a confirmation is decided on, and nothing more: the pharmacy's counter (status, confirm)
+    // runs it on every call, and a patient's year of pregnancy tests, the agreement and the
+    // enrollment's facts are not part of that decision.
+    private const string ConfirmationSql = """
+        SELECT e."Status" FROM enrollments e WHERE e."PatientId" = @pid AND e."ProgramId" = @prog;
+        SELECT h."Code", h."Why", h."ClearedByList" FROM holds h WHERE h."PatientId" = @pid AND h."ClearedAt" IS NULL;
+        SELECT s."CompletedOn" FROM surveys s WHERE s."PatientId" = @pid AND s."ProgramId" = @prog ORDER BY s."CompletedAt" DESC LIMIT 1;
+        SELECT d."DispensedOn", d."DaysSupply" FROM dispenses d WHERE d."PatientId" = @pid ORDER BY d."At" DESC LIMIT 1;
+        """ + CounterSql;
+
     /// <summary>What the pharmacy counter needs beyond the patient's facts.</summary>
     internal sealed record CounterFacts(CertificationStatus? Pharmacy, CertificationStatus? AuthorizationPrescriber, IReadOnlyList<Outage> Outages);
 
-    internal static async Task<(PatientFacts? Facts, CounterFacts? Counter)> LoadAsync(
-        ImidCareDb db, Patient patient, ProgramRules program, Instant now, (string PharmacyId, string AuthorizationPrescriberId)? counter, CancellationToken ct)
+    internal static async Task<PatientFacts?> LoadAsync(ImidCareDb db, Patient patient, ProgramRules program, Instant now, CancellationToken ct)
     {
-        return await WithCommandAsync(db, counter is null ? FactsSql : FactsSql + CounterSql, async cmd =>
+        return await WithCommandAsync(db, FactsSql, async cmd =>
         {
             Add(cmd, "pid", patient.Id);
             Add(cmd, "prog", program.Id);
             Add(cmd, "agv", program.AgreementTextVersion);
             Add(cmd, "now", now.ToUnixTimeTicks());
             Add(cmd, "prescriber", patient.PrescriberId);
-            if (counter is { } c)
-            {
-                Add(cmd, "pharmacy", c.PharmacyId);
-                Add(cmd, "authprescriber", c.AuthorizationPrescriberId);
-            }
 
             await using var r = await cmd.ExecuteReaderAsync(ct);
             Enrollment? enrollment = null;
@@ -107,25 +111,43 @@ internal static class FactsQuery
 
             await r.NextResultAsync(ct);
             var prescriberCert = await StatusAsync(r, ct);
-
-            CounterFacts? counterFacts = null;
-            if (counter is not null)
-            {
-                await r.NextResultAsync(ct);
-                counterFacts = await ReadCounterAsync(r, ct);
-            }
-
-            if (enrollment is null)
-            {
-                return ((PatientFacts?)null, counterFacts);
-            }
-
-            var facts = new PatientFacts(
-                patient, enrollment, program, Enum.Parse<RiskCategory>(enrollment.Category), agreement, holds, tests, lastSurvey, lastDispense,
-                lastDispense is null, missed, prescriberCert);
-            return (facts, counterFacts);
+            return enrollment is null
+                ? null
+                : new PatientFacts(
+                    patient, enrollment, program, Enum.Parse<RiskCategory>(enrollment.Category), agreement, holds, tests, lastSurvey, lastDispense,
+                    lastDispense is null, missed, prescriberCert);
         });
     }
+
+    /// <summary>The facts of a pharmacy's confirmation of <paramref name="a"/>, in one round trip.</summary>
+    internal static async Task<ConfirmationFacts> ConfirmationAsync(ImidCareDb db, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct) =>
+        await WithCommandAsync(db, ConfirmationSql, async cmd =>
+        {
+            var program = ProgramCatalog.Find(a.ProgramId)!;
+            Add(cmd, "pid", a.PatientId);
+            Add(cmd, "prog", program.Id);
+            Add(cmd, "pharmacy", pharmacyId);
+            Add(cmd, "authprescriber", a.PrescriberId);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            EnrollmentStatus? enrollment = await r.ReadAsync(ct) ? Enum.Parse<EnrollmentStatus>(r.GetString(0)) : null;
+
+            await r.NextResultAsync(ct);
+            var holds = new List<OpenHold>();
+            while (await r.ReadAsync(ct))
+            {
+                holds.Add(new OpenHold(r.GetString(0), r.GetString(1), PatientFacts.Clearances(r.GetString(2))));
+            }
+
+            await r.NextResultAsync(ct);
+            LocalDate? lastSurvey = await r.ReadAsync(ct) ? Date(r, 0) : null;
+
+            await r.NextResultAsync(ct);
+            PreviousDispense? lastDispense = await r.ReadAsync(ct) ? new PreviousDispense(Date(r, 0), r.GetInt32(1)) : null;
+
+            await r.NextResultAsync(ct);
+            var counter = await ReadCounterAsync(r, ct);
+            return AuthorizationEndpoints.ConfirmationFacts(program, enrollment, holds, lastSurvey, lastDispense, counter, a, now);
+        });
 
     /// <summary>Only the counter's facts, for a caller that already holds the patient's.</summary>
     internal static async Task<CounterFacts> CounterAsync(ImidCareDb db, string programId, string pharmacyId, string authorizationPrescriberId, CancellationToken ct) =>

@@ -30,8 +30,11 @@ public sealed record PatientFacts(
 
     public static OpenHold ToRule(HoldRecord h) => new(h.Code, h.Why, Clearances(h));
 
-    public static IReadOnlyList<HoldClearance> Clearances(HoldRecord h) =>
-        [.. h.ClearedByList.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Enum.Parse<HoldClearance>)];
+    public static IReadOnlyList<HoldClearance> Clearances(HoldRecord h) => Clearances(h.ClearedByList);
+
+    /// <summary>A hold's stored "cleared by" list.</summary>
+    public static IReadOnlyList<HoldClearance> Clearances(string clearedByList) =>
+        [.. clearedByList.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Enum.Parse<HoldClearance>)];
 
     public static async Task<PatientFacts?> LoadAsync(ImidCareDb db, string patientId, ProgramRules? program, Instant now, CancellationToken ct)
     {
@@ -52,7 +55,7 @@ public sealed record PatientFacts(
             }
         }
 
-        return (await FactsQuery.LoadAsync(db, patient, program, now, null, ct)).Facts;
+        return await FactsQuery.LoadAsync(db, patient, program, now, ct);
     }
 }
 
