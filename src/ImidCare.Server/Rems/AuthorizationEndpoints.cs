@@ -165,24 +165,29 @@ public static class AuthorizationEndpoints
         try
         {
             var db = session.Db;
-            if (await FactsQuery.AuthorizationAsync(db, parsed.Value.Value, ct) is not var (a, patient))
-            {
-                healthy = true;
-                return Problems.NotFound($"Authorization {parsed.Value}").ToResult();
-            }
-
-            // A pharmacy holding the number (it is written on the prescription) may look it up; others only for their own patients.
             if (!caller.IsPharmacy)
             {
+                // A pharmacy holding the number (it is written on the prescription) may look it up; others only for their own patients.
+                if (await FactsQuery.AuthorizationAsync(db, parsed.Value.Value, ct) is not var (a, patient))
+                {
+                    healthy = true;
+                    return Problems.NotFound($"Authorization {parsed.Value}").ToResult();
+                }
+
                 var allowed = await Access.CanSeePatientAsync(db, caller, patient, ct);
                 healthy = true;
                 return allowed ? StatusResult(a, patient, null, now) : Problems.Forbidden("Not your patient's authorization.").ToResult();
             }
 
-            var facts = await ConfirmationFactsAsync(db, a, caller.PharmacyId!, now, ct);
+            var found = await FactsQuery.AtCounterAsync(db, parsed.Value.Value, caller.PharmacyId!, now, ct);
             healthy = true;
-            cache.Put(generation, caller.PharmacyId!, a, patient, facts);
-            return StatusResult(a, patient, facts, now);
+            if (found is not var (auth, p, facts))
+            {
+                return Problems.NotFound($"Authorization {parsed.Value}").ToResult();
+            }
+
+            cache.Put(generation, caller.PharmacyId!, auth, p, facts);
+            return StatusResult(auth, p, facts, now);
         }
         finally
         {
@@ -198,10 +203,7 @@ public static class AuthorizationEndpoints
             a.ValidThrough, a.ExpiresAt, patient.Name, patient.DateOfBirth, would), Json.Options);
     }
 
-    /// <summary>What the pharmacy's confirmation is decided on — for every channel (JSON API, pages, FHIR, NCPDP).</summary>
-    internal static Task<ConfirmationFacts> ConfirmationFactsAsync(ImidCareDb db, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct) =>
-        FactsQuery.ConfirmationAsync(db, a, pharmacyId, now, ct);
-
+    /// <summary>What the pharmacy's confirmation is decided on when the patient's facts are already loaded (FHIR); the counter reads them with <see cref="FactsQuery.AtCounterAsync"/>.</summary>
     internal static async Task<ConfirmationFacts> ConfirmationFactsAsync(ImidCareDb db, PatientFacts facts, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct)
     {
         // The patient's facts are in hand: only the counter's are read.
@@ -237,12 +239,11 @@ public static class AuthorizationEndpoints
 
     internal static async Task<Reply> ConfirmAsync(Caller caller, RemsNumber parsed, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
     {
-        if (await FactsQuery.AuthorizationAsync(db, parsed.Value, ct) is not var (a, patient))
+        if (await FactsQuery.AtCounterAsync(db, parsed.Value, caller.PharmacyId!, now, ct) is not var (a, patient, facts))
         {
             return Problems.NotFound($"Authorization {parsed}");
         }
 
-        var facts = await ConfirmationFactsAsync(db, a, caller.PharmacyId!, now, ct);
         var decision = DispensingRules.Confirm(facts);
         var dto = DecisionDto.From(decision.Decision);
         if (!decision.Decision.IsAllowed)

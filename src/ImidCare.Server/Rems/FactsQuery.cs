@@ -119,6 +119,63 @@ internal static class FactsQuery
         });
     }
 
+    // The counter's most frequent read as one statement: the authorization, its patient, and the
+    // confirmation's facts as scalar subqueries. Statements, not rows, were the cost (each pays the
+    // driver's per-statement and per-column work, and on SQLite its own read transaction); the
+    // open holds and declared outages, rare, are only counted here and read by the full query
+    // when there are any.
+    private const string CounterRowSql = $"""
+        SELECT {AuthorizationColumns}, {PatientColumns},
+          (SELECT e."Status" FROM enrollments e WHERE e."PatientId" = a."PatientId" AND e."ProgramId" = a."ProgramId"),
+          (SELECT CAST(COUNT(*) AS BIGINT) FROM holds h WHERE h."PatientId" = a."PatientId" AND h."ClearedAt" IS NULL),
+          (SELECT s."CompletedOn" FROM surveys s WHERE s."PatientId" = a."PatientId" AND s."ProgramId" = a."ProgramId" ORDER BY s."CompletedAt" DESC LIMIT 1),
+          (SELECT d."DispensedOn" FROM dispenses d WHERE d."PatientId" = a."PatientId" ORDER BY d."At" DESC LIMIT 1),
+          (SELECT d."DaysSupply" FROM dispenses d WHERE d."PatientId" = a."PatientId" ORDER BY d."At" DESC LIMIT 1),
+          (SELECT c."Status" FROM pharmacy_certifications c WHERE c."PharmacyId" = @pharmacy AND c."ProgramId" = a."ProgramId"),
+          (SELECT c."Status" FROM prescriber_certifications c WHERE c."PrescriberId" = a."PrescriberId" AND c."ProgramId" = a."ProgramId"),
+          (SELECT CAST(COUNT(*) AS BIGINT) FROM outages o WHERE o."ProgramId" IS NULL OR o."ProgramId" = a."ProgramId")
+        FROM authorizations a JOIN patients p ON p."Id" = a."PatientId" WHERE a."Number" = @n
+        """;
+
+    /// <summary>An authorization by number, its patient, and what this pharmacy's confirmation of it is decided on; null when there is no such authorization.</summary>
+    internal static async Task<(AuthorizationRecord Authorization, Patient Patient, ConfirmationFacts Facts)?> AtCounterAsync(
+        ImidCareDb db, string number, string pharmacyId, Instant now, CancellationToken ct)
+    {
+        var row = await WithCommandAsync(db, CounterRowSql, async cmd =>
+        {
+            Add(cmd, "n", number);
+            Add(cmd, "pharmacy", pharmacyId);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            if (!await r.ReadAsync(ct))
+            {
+                return null;
+            }
+
+            var a = ReadAuthorization(r);
+            var patient = ReadPatient(r, 13);
+            const int f = 21;
+            EnrollmentStatus? enrollment = r.IsDBNull(f) ? null : Enum.Parse<EnrollmentStatus>(r.GetString(f));
+            var holds = r.GetInt64(f + 1);
+            LocalDate? lastSurvey = r.IsDBNull(f + 2) ? null : Date(r, f + 2);
+            PreviousDispense? lastDispense = r.IsDBNull(f + 3) ? null : new PreviousDispense(Date(r, f + 3), r.GetInt32(f + 4));
+            var counter = new CounterFacts(Certification(r, f + 5), Certification(r, f + 6), []);
+            var outages = r.GetInt64(f + 7);
+            var facts = holds == 0 && outages == 0
+                ? AuthorizationEndpoints.ConfirmationFacts(ProgramCatalog.Find(a.ProgramId)!, enrollment, [], lastSurvey, lastDispense, counter, a, now)
+                : null;
+            return ((AuthorizationRecord, Patient, ConfirmationFacts?)?)(a, patient, facts);
+        });
+
+        if (row is not var (auth, p, known))
+        {
+            return null;
+        }
+
+        return (auth, p, known ?? await ConfirmationAsync(db, auth, pharmacyId, now, ct));
+    }
+
+    private static CertificationStatus? Certification(DbDataReader r, int i) => r.IsDBNull(i) ? null : Enum.Parse<CertificationStatus>(r.GetString(i));
+
     /// <summary>The facts of a pharmacy's confirmation of <paramref name="a"/>, in one round trip.</summary>
     internal static async Task<ConfirmationFacts> ConfirmationAsync(ImidCareDb db, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct) =>
         await WithCommandAsync(db, ConfirmationSql, async cmd =>
@@ -193,14 +250,7 @@ internal static class FactsQuery
                 return ((AuthorizationRecord, Patient)?)null;
             }
 
-            var a = new AuthorizationRecord
-            {
-                Number = r.GetString(0), PatientId = r.GetString(1), PrescriberId = r.GetString(2), ProgramId = r.GetString(3), Drug = r.GetString(4),
-                Category = r.GetString(5), DaysSupply = r.GetInt32(6), IssuedAt = Instant.FromUnixTimeTicks(r.GetInt64(7)), ValidThrough = Date(r, 8),
-                ExpiresAt = Instant.FromUnixTimeTicks(r.GetInt64(9)), AnchorTestDate = r.IsDBNull(10) ? null : Date(r, 10), State = r.GetString(11),
-                Version = r.GetInt32(12), DecisionJson = string.Empty,
-            };
-            return (a, ReadPatient(r, 13));
+            return (ReadAuthorization(r), ReadPatient(r, 13));
         });
 
     internal static async Task<Patient?> PatientAsync(ImidCareDb db, string id, CancellationToken ct) =>
@@ -210,6 +260,15 @@ internal static class FactsQuery
             await using var r = await cmd.ExecuteReaderAsync(ct);
             return await r.ReadAsync(ct) ? ReadPatient(r, 0) : null;
         });
+
+    /// <summary><see cref="AuthorizationColumns"/> from the reader's first column on; the stored decision is not read.</summary>
+    private static AuthorizationRecord ReadAuthorization(DbDataReader r) => new()
+    {
+        Number = r.GetString(0), PatientId = r.GetString(1), PrescriberId = r.GetString(2), ProgramId = r.GetString(3), Drug = r.GetString(4),
+        Category = r.GetString(5), DaysSupply = r.GetInt32(6), IssuedAt = Instant.FromUnixTimeTicks(r.GetInt64(7)), ValidThrough = Date(r, 8),
+        ExpiresAt = Instant.FromUnixTimeTicks(r.GetInt64(9)), AnchorTestDate = r.IsDBNull(10) ? null : Date(r, 10), State = r.GetString(11),
+        Version = r.GetInt32(12), DecisionJson = string.Empty,
+    };
 
     private static Patient ReadPatient(DbDataReader r, int i) => new()
     {
