@@ -73,8 +73,12 @@ head -n "$warm_n" "$AUTHS" > "$dir/warm.txt"; tail -n +"$((warm_n + 1))" "$AUTHS
 AUTHS="$dir/warm.txt" wrk -t$THREADS -c$CONN -d$WARM -s bench/load/dispense.lua "http://127.0.0.1:$port" | grep "dispenses" | sed 's/^/   write warm-up: /'
 echo "== no-op: GET /api/v1/ping"
 wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/noop.lua "http://127.0.0.1:$port"
-echo "== read path: GET /api/v1/authorizations/{number} (pharmacy key)"
+echo "== read path: GET /api/v1/authorizations/{number} (pharmacy key), each number's first lookup since the writes above"
 wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/status.lua "http://127.0.0.1:$port"
+# The same numbers again, nothing written in between: the status cache answers (docs/reliability.md).
+echo "== read path, repeated lookups (status cache: $(writes | sed 's/.*"statusCache"://; s/}}$/}/'))"
+wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/status.lua "http://127.0.0.1:$port"
+echo "   status cache after: $(writes | sed 's/.*"statusCache"://; s/}}$/}/')"
 echo "== write path: POST confirmations, then POST dispense   (gate before: $(writes))"
 AUTHS="$dir/measure.txt" wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port"
 echo "== gate after: $(writes)"
