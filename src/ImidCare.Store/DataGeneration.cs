@@ -11,9 +11,10 @@ namespace ImidCare.Store;
 /// an entry whose count has moved. The database stays the only copy of every fact.
 /// <para>
 /// Moving it is always safe (an entry is merely read again); missing a move is not. Hence it moves
-/// after every write command and every commit seen through EF (<see cref="WriteObserver"/>),
-/// after every batch of the write gate whether its commit succeeded or failed, and on the change
-/// watcher's signal for writes made elsewhere.
+/// after every write command and every commit or failed commit seen through EF
+/// (<see cref="WriteObserver"/>, on every context of this process: the write gate's batches commit
+/// through EF too, before anyone in them is answered; a failed commit may still have reached the
+/// disk), and on the change watcher's signal for writes made elsewhere.
 /// </para>
 /// </summary>
 public static class DataGeneration
@@ -30,52 +31,33 @@ internal sealed class WriteObserver : IDbCommandInterceptor, IDbTransactionInter
 {
     public static readonly WriteObserver Instance = new();
 
-    /// <summary>Reads only: anything else (INSERT, UPDATE, DELETE, DDL, a WITH … that writes) counts as a write.</summary>
-    private static void Seen(DbCommand command)
+    /// <summary>Reads only: anything else (INSERT, UPDATE, DELETE, DDL, a WITH … that writes) counts as a write. Returns the command's result unchanged.</summary>
+    private static T Seen<T>(DbCommand command, T result)
     {
         var sql = command.CommandText.AsSpan().TrimStart();
         if (!sql.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && !sql.StartsWith("PRAGMA", StringComparison.OrdinalIgnoreCase))
         {
             DataGeneration.Advance();
         }
-    }
 
-    public int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
-    {
-        Seen(command);
         return result;
     }
 
-    public ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
-    {
-        Seen(command);
-        return ValueTask.FromResult(result);
-    }
+    public int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result) => Seen(command, result);
+
+    public ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Seen(command, result));
 
     // SaveChanges runs INSERT … RETURNING as a reader.
-    public DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
-    {
-        Seen(command);
-        return result;
-    }
+    public DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result) => Seen(command, result);
 
-    public ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
-    {
-        Seen(command);
-        return ValueTask.FromResult(result);
-    }
+    public ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Seen(command, result));
 
-    public object? ScalarExecuted(DbCommand command, CommandExecutedEventData eventData, object? result)
-    {
-        Seen(command);
-        return result;
-    }
+    public object? ScalarExecuted(DbCommand command, CommandExecutedEventData eventData, object? result) => Seen(command, result);
 
-    public ValueTask<object?> ScalarExecutedAsync(DbCommand command, CommandExecutedEventData eventData, object? result, CancellationToken cancellationToken = default)
-    {
-        Seen(command);
-        return ValueTask.FromResult(result);
-    }
+    public ValueTask<object?> ScalarExecutedAsync(DbCommand command, CommandExecutedEventData eventData, object? result, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Seen(command, result));
 
     // A write inside a transaction becomes visible at the commit: the count moves again then, so a
     // read that began between the write and the commit is not kept.

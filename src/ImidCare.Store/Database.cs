@@ -249,13 +249,9 @@ public sealed class WriteGate : IAsyncDisposable
             }
 
             await tx.CommitAsync();
-            DataGeneration.Advance();
         }
         catch (Exception e)
         {
-            // A commit that failed may still have reached the disk: reads cached before it are dropped all the same.
-            DataGeneration.Advance();
-
             // The connection may be what failed: the next batch opens a fresh one.
             await DiscardWriterAsync();
 

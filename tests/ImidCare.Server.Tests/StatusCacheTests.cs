@@ -36,14 +36,19 @@ public abstract class StatusCacheTests(ImidCareApp app)
         throw new ShouldAssertException("The status check never answered from its cache.");
     }
 
+    /// <summary>A fresh patient's authorization, and the pharmacy whose status check of it is already answered from the cache.</summary>
+    private async Task<(string Number, HttpClient Pharmacy, ApiResult Cached)> CachedAuthorizationAsync(string name)
+    {
+        var park = await app.ParkAsync();
+        var number = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, name));
+        var pharmacy = app.Pharmacy();
+        return (number, pharmacy, await CachedStatusAsync(pharmacy, number));
+    }
+
     [Fact]
     public async Task ARepeatedCheck_IsAnsweredFromMemory_AndAConfirmationHereIsSeenAtOnce()
     {
-        var park = await app.ParkAsync();
-        var number = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, "Cache Here"));
-        var pharmacy = app.Pharmacy();
-
-        var cached = await CachedStatusAsync(pharmacy, number);
+        var (number, pharmacy, cached) = await CachedAuthorizationAsync("Cache Here");
         cached.Str("state").ShouldBe("Active");
         cached.Body.GetProperty("wouldConfirm").GetProperty("outcome").GetString().ShouldBe("allowed");
 
@@ -59,10 +64,8 @@ public abstract class StatusCacheTests(ImidCareApp app)
     [Fact]
     public async Task AWriteByAnotherProcess_IsSeenWithinTheWatchersInterval()
     {
-        var park = await app.ParkAsync();
-        var number = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, "Cache Elsewhere"));
-        var pharmacy = app.Pharmacy();
-        (await CachedStatusAsync(pharmacy, number)).Str("state").ShouldBe("Active");
+        var (number, pharmacy, cached) = await CachedAuthorizationAsync("Cache Elsewhere");
+        cached.Str("state").ShouldBe("Active");
 
         // As another node would: its own connection, none of this server's code.
         await using (var other = Open(app.Storage))
@@ -94,10 +97,8 @@ public abstract class StatusCacheTests(ImidCareApp app)
     [Fact]
     public async Task AWriteThroughEfOutsideTheWriteGate_IsSeenByTheNextCall()
     {
-        var park = await app.ParkAsync();
-        var number = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, "Cache Ef"));
-        var pharmacy = app.Pharmacy();
-        (await CachedStatusAsync(pharmacy, number)).Str("state").ShouldBe("Active");
+        var (number, pharmacy, cached) = await CachedAuthorizationAsync("Cache Ef");
+        cached.Str("state").ShouldBe("Active");
 
         await using (var db = await app.DbAsync())
         {

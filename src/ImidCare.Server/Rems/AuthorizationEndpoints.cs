@@ -164,35 +164,41 @@ public static class AuthorizationEndpoints
         var healthy = false;
         try
         {
-            var db = session.Db;
-            if (!caller.IsPharmacy)
-            {
-                // A pharmacy holding the number (it is written on the prescription) may look it up; others only for their own patients.
-                if (await FactsQuery.AuthorizationAsync(db, parsed.Value.Value, ct) is not var (a, patient))
-                {
-                    healthy = true;
-                    return Problems.NotFound($"Authorization {parsed.Value}").ToResult();
-                }
-
-                var allowed = await Access.CanSeePatientAsync(db, caller, patient, ct);
-                healthy = true;
-                return allowed ? StatusResult(a, patient, null, now) : Problems.Forbidden("Not your patient's authorization.").ToResult();
-            }
-
-            var found = await FactsQuery.AtCounterAsync(db, parsed.Value.Value, caller.PharmacyId!, now, ct);
+            var result = caller.IsPharmacy
+                ? await CounterStatusAsync(session.Db, parsed.Value, caller.PharmacyId!, cache, generation, now, ct)
+                : await PatientSideStatusAsync(session.Db, parsed.Value, caller, now, ct);
             healthy = true;
-            if (found is not var (auth, p, facts))
-            {
-                return Problems.NotFound($"Authorization {parsed.Value}").ToResult();
-            }
-
-            cache.Put(generation, caller.PharmacyId!, auth, p, facts);
-            return StatusResult(auth, p, facts, now);
+            return result;
         }
         finally
         {
             await sessions.ReturnAsync(session, healthy);
         }
+    }
+
+    /// <summary>A pharmacy holding the number (it is written on the prescription) may look it up, with whether it could confirm now.</summary>
+    private static async Task<IResult> CounterStatusAsync(ImidCareDb db, RemsNumber number, string pharmacyId, StatusCache cache, long generation, Instant now, CancellationToken ct)
+    {
+        if (await FactsQuery.AtCounterAsync(db, number.Value, pharmacyId, now, ct) is not var (a, patient, facts))
+        {
+            return Problems.NotFound($"Authorization {number}").ToResult();
+        }
+
+        cache.Put(generation, pharmacyId, a, patient, facts);
+        return StatusResult(a, patient, facts, now);
+    }
+
+    /// <summary>Anyone else sees an authorization only for their own patients.</summary>
+    private static async Task<IResult> PatientSideStatusAsync(ImidCareDb db, RemsNumber number, Caller caller, Instant now, CancellationToken ct)
+    {
+        if (await FactsQuery.AuthorizationAsync(db, number.Value, ct) is not var (a, patient))
+        {
+            return Problems.NotFound($"Authorization {number}").ToResult();
+        }
+
+        return await Access.CanSeePatientAsync(db, caller, patient, ct)
+            ? StatusResult(a, patient, null, now)
+            : Problems.Forbidden("Not your patient's authorization.").ToResult();
     }
 
     /// <summary>The status, and for a pharmacy whether it could confirm now (decided afresh at <paramref name="now"/>).</summary>

@@ -40,15 +40,11 @@ internal static class FactsQuery
         SELECT o."From", o."To", o."Reason" FROM outages o WHERE o."ProgramId" IS NULL OR o."ProgramId" = @prog;
         """;
 
-    // What a confirmation is decided on, and nothing more: the pharmacy's counter (status, confirm)
-    // runs it on every call, and a patient's year of pregnancy tests, the agreement and the
-    // enrollment's facts are not part of that decision.
-    private const string ConfirmationSql = """
-        SELECT e."Status" FROM enrollments e WHERE e."PatientId" = @pid AND e."ProgramId" = @prog;
+    // The rare part of a confirmation's facts, read only when the counter's row counted some.
+    private const string HoldsAndOutagesSql = """
         SELECT h."Code", h."Why", h."ClearedByList" FROM holds h WHERE h."PatientId" = @pid AND h."ClearedAt" IS NULL;
-        SELECT s."CompletedOn" FROM surveys s WHERE s."PatientId" = @pid AND s."ProgramId" = @prog ORDER BY s."CompletedAt" DESC LIMIT 1;
-        SELECT d."DispensedOn", d."DaysSupply" FROM dispenses d WHERE d."PatientId" = @pid ORDER BY d."At" DESC LIMIT 1;
-        """ + CounterSql;
+        SELECT o."From", o."To", o."Reason" FROM outages o WHERE o."ProgramId" IS NULL OR o."ProgramId" = @prog;
+        """;
 
     /// <summary>What the pharmacy counter needs beyond the patient's facts.</summary>
     internal sealed record CounterFacts(CertificationStatus? Pharmacy, CertificationStatus? AuthorizationPrescriber, IReadOnlyList<Outage> Outages);
@@ -151,44 +147,40 @@ internal static class FactsQuery
                 return null;
             }
 
-            var a = ReadAuthorization(r);
-            var patient = ReadPatient(r, 13);
             const int f = 21;
-            EnrollmentStatus? enrollment = r.IsDBNull(f) ? null : Enum.Parse<EnrollmentStatus>(r.GetString(f));
-            var holds = r.GetInt64(f + 1);
-            LocalDate? lastSurvey = r.IsDBNull(f + 2) ? null : Date(r, f + 2);
-            PreviousDispense? lastDispense = r.IsDBNull(f + 3) ? null : new PreviousDispense(Date(r, f + 3), r.GetInt32(f + 4));
-            var counter = new CounterFacts(Certification(r, f + 5), Certification(r, f + 6), []);
-            var outages = r.GetInt64(f + 7);
-            var facts = holds == 0 && outages == 0
-                ? AuthorizationEndpoints.ConfirmationFacts(ProgramCatalog.Find(a.ProgramId)!, enrollment, [], lastSurvey, lastDispense, counter, a, now)
-                : null;
-            return ((AuthorizationRecord, Patient, ConfirmationFacts?)?)(a, patient, facts);
+            return new CounterRow(
+                ReadAuthorization(r), ReadPatient(r, 13),
+                r.IsDBNull(f) ? null : Enum.Parse<EnrollmentStatus>(r.GetString(f)),
+                r.IsDBNull(f + 2) ? null : Date(r, f + 2),
+                r.IsDBNull(f + 3) ? null : new PreviousDispense(Date(r, f + 3), r.GetInt32(f + 4)),
+                Certification(r, f + 5), Certification(r, f + 6),
+                HoldsOrOutages: r.GetInt64(f + 1) > 0 || r.GetInt64(f + 7) > 0);
         });
 
-        if (row is not var (auth, p, known))
+        if (row is null)
         {
             return null;
         }
 
-        return (auth, p, known ?? await ConfirmationAsync(db, auth, pharmacyId, now, ct));
+        var a = row.Authorization;
+        var (holds, outages) = row.HoldsOrOutages ? await HoldsAndOutagesAsync(db, a.PatientId, a.ProgramId, ct) : ([], []);
+        var facts = AuthorizationEndpoints.ConfirmationFacts(
+            ProgramCatalog.Find(a.ProgramId)!, row.Enrollment, holds, row.LastSurvey, row.LastDispense, new CounterFacts(row.Pharmacy, row.Prescriber, outages), a, now);
+        return (a, row.Patient, facts);
     }
+
+    private sealed record CounterRow(
+        AuthorizationRecord Authorization, Patient Patient, EnrollmentStatus? Enrollment, LocalDate? LastSurvey, PreviousDispense? LastDispense,
+        CertificationStatus? Pharmacy, CertificationStatus? Prescriber, bool HoldsOrOutages);
 
     private static CertificationStatus? Certification(DbDataReader r, int i) => r.IsDBNull(i) ? null : Enum.Parse<CertificationStatus>(r.GetString(i));
 
-    /// <summary>The facts of a pharmacy's confirmation of <paramref name="a"/>, in one round trip.</summary>
-    internal static async Task<ConfirmationFacts> ConfirmationAsync(ImidCareDb db, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct) =>
-        await WithCommandAsync(db, ConfirmationSql, async cmd =>
+    private static Task<(IReadOnlyList<OpenHold> Holds, IReadOnlyList<Outage> Outages)> HoldsAndOutagesAsync(ImidCareDb db, string patientId, string programId, CancellationToken ct) =>
+        WithCommandAsync(db, HoldsAndOutagesSql, async cmd =>
         {
-            var program = ProgramCatalog.Find(a.ProgramId)!;
-            Add(cmd, "pid", a.PatientId);
-            Add(cmd, "prog", program.Id);
-            Add(cmd, "pharmacy", pharmacyId);
-            Add(cmd, "authprescriber", a.PrescriberId);
+            Add(cmd, "pid", patientId);
+            Add(cmd, "prog", programId);
             await using var r = await cmd.ExecuteReaderAsync(ct);
-            EnrollmentStatus? enrollment = await r.ReadAsync(ct) ? Enum.Parse<EnrollmentStatus>(r.GetString(0)) : null;
-
-            await r.NextResultAsync(ct);
             var holds = new List<OpenHold>();
             while (await r.ReadAsync(ct))
             {
@@ -196,14 +188,7 @@ internal static class FactsQuery
             }
 
             await r.NextResultAsync(ct);
-            LocalDate? lastSurvey = await r.ReadAsync(ct) ? Date(r, 0) : null;
-
-            await r.NextResultAsync(ct);
-            PreviousDispense? lastDispense = await r.ReadAsync(ct) ? new PreviousDispense(Date(r, 0), r.GetInt32(1)) : null;
-
-            await r.NextResultAsync(ct);
-            var counter = await ReadCounterAsync(r, ct);
-            return AuthorizationEndpoints.ConfirmationFacts(program, enrollment, holds, lastSurvey, lastDispense, counter, a, now);
+            return ((IReadOnlyList<OpenHold>)holds, await ReadOutagesAsync(r, ct));
         });
 
     /// <summary>Only the counter's facts, for a caller that already holds the patient's.</summary>

@@ -82,7 +82,14 @@ public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions o
 {
     private long lastSeenTicks;
 
-    public bool Watching => Environment.TickCount64 - Interlocked.Read(ref lastSeenTicks) < 3 * options.PollEvery.TotalMilliseconds && Interlocked.Read(ref lastSeenTicks) != 0;
+    public bool Watching
+    {
+        get
+        {
+            var seen = Interlocked.Read(ref lastSeenTicks);
+            return seen != 0 && Environment.TickCount64 - seen < 3 * options.PollEvery.TotalMilliseconds;
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -124,7 +131,14 @@ public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions o
                 DataGeneration.Advance();
                 last = null;
                 log.LogWarning(e, "Looking for writes by other processes failed; the status cache is bypassed until it succeeds.");
-                await Task.Delay(options.PollEvery * 10, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                try
+                {
+                    await Task.Delay(options.PollEvery * 10, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
         }
     }
