@@ -129,7 +129,7 @@ public sealed class WriteGate : IAsyncDisposable
     private readonly IClock clock;
     private readonly System.Threading.Channels.Channel<Pending> queue =
         System.Threading.Channels.Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
-    private readonly Task loop;
+    private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // The writer's own connection, kept open with its prepared statements; replaced after a failed batch.
     private SqlSession? writer;
@@ -139,7 +139,8 @@ public sealed class WriteGate : IAsyncDisposable
         this.sessions = sessions;
         this.options = options;
         this.clock = clock;
-        loop = Task.Run(WriterLoopAsync);
+        var thread = new Thread(WriterLoop) { IsBackground = true, Name = "ImidCare writer" };
+        thread.Start();
     }
 
     /// <summary>Batches committed and requests carried, for the benchmarks' report.</summary>
@@ -164,18 +165,35 @@ public sealed class WriteGate : IAsyncDisposable
         return (T)(await pending.Done.Task)!;
     }
 
-    private async Task WriterLoopAsync()
+    /// <summary>
+    /// The writer is the one serial part of every state change, so it runs on a thread of its own
+    /// and blocks there instead of awaiting on the thread pool: on the pool, each wake-up for new work
+    /// was a work item queued behind the HTTP work of the very requests it was to carry. A thread of
+    /// its own also has its own CPU and run-queue counters (/proc/…/task/…/schedstat), which is how
+    /// docs/benchmarks.md measures the writer. SQLite's driver does its I/O synchronously anyway;
+    /// PostgreSQL's awaits complete on the pool while this thread waits for them.
+    /// </summary>
+    private void WriterLoop()
     {
-        var batch = new List<Pending>(MaxBatch);
-        while (await queue.Reader.WaitToReadAsync())
+        try
         {
-            batch.Clear();
-            while (batch.Count < MaxBatch && queue.Reader.TryRead(out var p))
+            var batch = new List<Pending>(MaxBatch);
+            while (queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
-                batch.Add(p);
+                batch.Clear();
+                while (batch.Count < MaxBatch && queue.Reader.TryRead(out var p))
+                {
+                    batch.Add(p);
+                }
+
+                RunBatchAsync(batch).GetAwaiter().GetResult();
             }
 
-            await RunBatchAsync(batch);
+            stopped.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            stopped.TrySetException(e);
         }
     }
 
@@ -226,7 +244,6 @@ public sealed class WriteGate : IAsyncDisposable
                 {
                     var result = await p.Work(db, audit, now);
                     await db.SaveChangesAsync();
-                    await audit.FlushAsync(CancellationToken.None);
                     if (!single)
                     {
                         await session.Command("RELEASE SAVEPOINT w").ExecuteNonQueryAsync();
@@ -248,6 +265,9 @@ public sealed class WriteGate : IAsyncDisposable
                 }
             }
 
+            // The batch's audit records in one statement, after its last request and before its commit:
+            // a request rolled back to its savepoint has had its records taken out of the chain already.
+            await audit.FlushAsync(CancellationToken.None);
             await tx.CommitAsync();
         }
         catch (Exception e)
@@ -298,7 +318,7 @@ public sealed class WriteGate : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         queue.Writer.TryComplete();
-        await loop;
+        await stopped.Task;
         await DiscardWriterAsync();
     }
 

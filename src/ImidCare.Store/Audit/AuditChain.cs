@@ -80,9 +80,10 @@ public sealed record AuditVerification(bool Intact, long RecordsVerified, long? 
 
 /// <summary>
 /// Appends audit records within one write transaction. Records are written in plain SQL when the
-/// request's work is done (<see cref="FlushAsync"/>), not through EF's change tracker: every write
+/// batch's work is done (<see cref="FlushAsync"/>), not through EF's change tracker: every write
 /// request appends at least one, under the single writer, and through SaveChanges that record
-/// alone cost more than the counter's own plain-SQL writes.
+/// alone cost more than the counter's own plain-SQL writes. One multi-row insert per batch, not one
+/// per request, saves the writer a statement per request.
 /// </summary>
 public sealed class AuditWriter
 {
@@ -115,13 +116,13 @@ public sealed class AuditWriter
     /// <summary>The time of the request now being written (the gate writes several per transaction).</summary>
     internal void At(Instant instant) => now = instant;
 
-    internal (long Seq, string Hash) Mark() => (lastSeq, lastHash);
+    internal (long Seq, string Hash, int Pending) Mark() => (lastSeq, lastHash, pending.Count);
 
-    /// <summary>Forget the records of a request rolled back to its savepoint.</summary>
-    internal void Reset((long Seq, string Hash) mark)
+    /// <summary>Forget the records of a request rolled back to its savepoint; those of the requests before it stay.</summary>
+    internal void Reset((long Seq, string Hash, int Pending) mark)
     {
-        (lastSeq, lastHash) = mark;
-        pending.Clear();
+        (lastSeq, lastHash) = (mark.Seq, mark.Hash);
+        pending.RemoveRange(mark.Pending, pending.Count - mark.Pending);
     }
 
     /// <summary>Inserts the records appended since the last flush, in the current transaction, a chunk per statement.</summary>
