@@ -30,6 +30,7 @@ public static class Json
         o.Converters.Add(new PatternConverter<Duration>(DurationPattern.Roundtrip, "a duration such as 0:12:00:00"));
         o.Converters.Add(new DecisionConverter());
         o.Converters.Add(new DecisionDtoConverter());
+        o.Converters.Add(new RawJsonConverter());
         o.Converters.Add(new ImmutableArrayConverterFactory());
     }
 
@@ -73,6 +74,22 @@ public static class Json
             value.Second == 0 && value.NanosecondOfSecond == 0 ? Short.Format(value) : LocalTimePattern.ExtendedIso.Format(value);
 
         public System.Text.StringBuilder AppendFormat(LocalTime value, System.Text.StringBuilder builder) => builder.Append(Format(value));
+    }
+
+    /// <summary>
+    /// JSON this process has already written with these options (a decision stored beside its row),
+    /// placed inside another document as it is: the single writer serialized the same decision twice,
+    /// for the row and for the audit record.
+    /// </summary>
+    public readonly record struct RawJson(string Value);
+
+    private sealed class RawJsonConverter : JsonConverter<RawJson>
+    {
+        public override RawJson Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            throw new JsonException("Stored JSON is written, never read, through this type.");
+
+        public override void Write(Utf8JsonWriter writer, RawJson value, JsonSerializerOptions options) =>
+            writer.WriteRawValue(value.Value, skipInputValidation: true);
     }
 
     /// <summary>Every decision, wherever it sits in a response, is written in the one API shape.</summary>

@@ -283,7 +283,7 @@ public static class AuthorizationEndpoints
         a.State = nameof(AuthorizationState.Confirmed);
         a.Version++;
         audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.issued", $"authorization/{a.Number}",
-            AuditData.Of(new { confirmation, pharmacy = caller.PharmacyId, expiresAt = decision.ExpiresAt, channel, decision = dto }));
+            AuditData.Of(new { confirmation, pharmacy = caller.PharmacyId, expiresAt = decision.ExpiresAt, channel, decision = new Json.RawJson(decisionJson) }));
         return confirmation;
     }
 
