@@ -1,5 +1,7 @@
+using System.Text.Json;
 using ImidCare.Server.Tests.Support;
 using ImidCare.Store.Audit;
+using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using Shouldly;
 
@@ -74,6 +76,56 @@ public abstract class RemsJourneyTests(ImidCareApp app)
         status.Body.GetProperty("authorizations")[0].GetProperty("state").GetString().ShouldBe("Dispensed");
         status.Body.GetProperty("nextPregnancyTest").GetProperty("dueOn").GetString().ShouldBe("2026-11-24"); // weekly in the first 4 weeks
 
+        await using var db = await app.DbAsync();
+        (await AuditChain.VerifyAsync(db)).Intact.ShouldBeTrue();
+
+        // The audit records carry the decision and the checklist as JSON objects, the same text as stored on their rows.
+        var records = await db.Audit.Where(r => r.Subject == $"authorization/{number}").ToListAsync();
+        var issued = JsonDocument.Parse(records.Single(r => r.Action == "confirmation.issued").DataJson).RootElement;
+        issued.GetProperty("decision").GetProperty("outcome").GetString().ShouldBe("allowed");
+        var stored = await db.Confirmations.SingleAsync(c => c.Number == confirmation.Str("number"));
+        issued.GetProperty("decision").GetRawText().ShouldBe(stored.DecisionJson);
+        var recorded = JsonDocument.Parse(records.Single(r => r.Action == "dispense.recorded").DataJson).RootElement;
+        recorded.GetProperty("checklist").GetProperty("counselorName").GetString().ShouldBe("Pat Quinn");
+    }
+
+    [Fact]
+    public async Task ARefill_KeepsTheTherapyStart_OfTheFirstFill()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        using var pharmacy = app.Pharmacy();
+        var user = "refill" + Guid.NewGuid().ToString("N")[..8];
+        var patientId = await Scenario.EnrollAsync(park, Scenario.Enrollment("Rene Refill", sex: "male", menses: false, login: new { username = user, password = "patient-pass-1" }));
+
+        async Task<ApiResult> FillAsync(HttpClient prescriber)
+        {
+            var number = await Scenario.AuthorizedAsync(prescriber, patientId);
+            var confirmation = await pharmacy.PostAsync($"/api/v1/authorizations/{number}/confirmations");
+            confirmation.Code.ShouldBe(201, confirmation.ToString());
+            return await Scenario.DispenseAsync(pharmacy, confirmation.Str("number"));
+        }
+
+        var first = await FillAsync(park);
+        first.Code.ShouldBe(201, first.ToString());
+        first.Str("id").ShouldStartWith("dsp_");
+
+        // 22 days later, 6 days of the 28 left: the next fill is due; the patient's monthly survey comes first.
+        app.Clock.Now = ImidCareApp.Start + Duration.FromDays(22);
+        using var parkLater = await app.ParkAsync();
+        using var rene = await app.LoginAsync(user, "patient-pass-1");
+        var survey = await rene.PostAsync($"/api/v1/patients/{patientId}/surveys", new
+        {
+            answers = new { sharedCapsules = false, donatedBlood = false, donatedSperm = false, missedContraception = false, unprotectedContact = false, possiblePregnancy = false },
+        });
+        survey.Code.ShouldBe(201, survey.ToString());
+        var refill = await FillAsync(parkLater);
+        refill.Code.ShouldBe(201, refill.ToString());
+
+        // The refill's id sorts after the first fill's: dispense ids are ordered by time.
+        string.CompareOrdinal(refill.Str("id"), first.Str("id")).ShouldBeGreaterThan(0);
+        var status = await parkLater.GetJsonAsync($"/api/v1/patients/{patientId}");
+        status.Body.GetProperty("therapyStart").GetString().ShouldBe("2026-11-17");
         await using var db = await app.DbAsync();
         (await AuditChain.VerifyAsync(db)).Intact.ShouldBeTrue();
     }

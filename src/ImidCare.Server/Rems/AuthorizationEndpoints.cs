@@ -387,12 +387,12 @@ public static class AuthorizationEndpoints
         var today = ProgramTime.Today(now, program.Zone);
         var record = new DispenseRecord
         {
-            Id = Ids.New("dsp"), ConfirmationNumber = c.Number, AuthorizationNumber = c.AuthorizationNumber, PatientId = c.PatientId, PharmacyId = c.PharmacyId,
+            Id = Ids.Ordered("dsp", now), ConfirmationNumber = c.Number, AuthorizationNumber = c.AuthorizationNumber, PatientId = c.PatientId, PharmacyId = c.PharmacyId,
             Ndc = ndc.Value, Quantity = req.Quantity, DaysSupply = req.DaysSupply, DispensedOn = today, At = now, ChecklistJson = AuditData.Of(req.Checklist),
         };
         await CounterSql.RecordDispenseAsync(db, record, c, ct);
         audit.Append(caller.AsActor(caller.PharmacyId), "dispense.recorded", $"authorization/{c.AuthorizationNumber}",
-            AuditData.Of(new { record.Id, confirmation = c.Number, ndc = record.Ndc, record.Quantity, record.DaysSupply, record.DispensedOn, checklist = req.Checklist }));
+            AuditData.Of(new { record.Id, confirmation = c.Number, ndc = record.Ndc, record.Quantity, record.DaysSupply, record.DispensedOn, checklist = new Json.RawJson(record.ChecklistJson) }));
         return Reply.Created(new DispenseDto(record.Id, c.Number, c.AuthorizationNumber, ndc.ToString(), record.Quantity, record.DaysSupply, today, now, dto));
     }
 

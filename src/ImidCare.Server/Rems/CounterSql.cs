@@ -20,11 +20,12 @@ internal static class CounterSql
     internal sealed record DispenseContext(
         string Number, string PharmacyId, string State, int Version, Instant IssuedAt, Instant ExpiresAt,
         string AuthorizationNumber, string PatientId, string ProgramId, int AuthorizedDaysSupply, string Category, int AuthorizationVersion,
-        IReadOnlyList<Outage> Outages);
+        bool TherapyStarted, IReadOnlyList<Outage> Outages);
 
     private const string DispenseContextSql = """
         SELECT c."Number", c."PharmacyId", c."State", c."Version", c."IssuedAt", c."ExpiresAt",
-               a."Number", a."PatientId", a."ProgramId", a."DaysSupply", a."Category", a."Version"
+               a."Number", a."PatientId", a."ProgramId", a."DaysSupply", a."Category", a."Version",
+               EXISTS (SELECT 1 FROM enrollments e WHERE e."PatientId" = a."PatientId" AND e."ProgramId" = a."ProgramId" AND e."TherapyStart" IS NOT NULL)
         FROM confirmations c JOIN authorizations a ON a."Number" = c."AuthorizationNumber" WHERE c."Number" = @c;
         SELECT o."From", o."To", o."Reason" FROM outages o
         WHERE o."ProgramId" IS NULL OR o."ProgramId" = (SELECT a."ProgramId" FROM confirmations c JOIN authorizations a ON a."Number" = c."AuthorizationNumber" WHERE c."Number" = @c);
@@ -46,7 +47,7 @@ internal static class CounterSql
         VALUES (@id, @c, @a, @patient, @pharmacy, @ndc, @quantity, @days, @on, @at, @checklist);
         UPDATE confirmations SET "State" = 'dispensed', "Version" = "Version" + 1 WHERE "Number" = @c AND "Version" = @cv;
         UPDATE authorizations SET "State" = 'Dispensed', "Version" = "Version" + 1 WHERE "Number" = @a AND "Version" = @av;
-        UPDATE enrollments SET "TherapyStart" = COALESCE("TherapyStart", @on) WHERE "PatientId" = @patient AND "ProgramId" = @program;
+        UPDATE enrollments SET "TherapyStart" = @on WHERE "PatientId" = @patient AND "ProgramId" = @program AND "TherapyStart" IS NULL;
         """;
 
     internal static Task<DispenseContext?> DispenseContextAsync(ImidCareDb db, string confirmationNumber, CancellationToken ct) =>
@@ -61,7 +62,7 @@ internal static class CounterSql
 
             var context = new DispenseContext(
                 r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), Instant.FromUnixTimeTicks(r.GetInt64(4)), Instant.FromUnixTimeTicks(r.GetInt64(5)),
-                r.GetString(6), r.GetString(7), r.GetString(8), r.GetInt32(9), r.GetString(10), r.GetInt32(11), []);
+                r.GetString(6), r.GetString(7), r.GetString(8), r.GetInt32(9), r.GetString(10), r.GetInt32(11), r.GetBoolean(12), []);
             await r.NextResultAsync(ct);
             return context with { Outages = await FactsQuery.ReadOutagesAsync(r, ct) };
         });
@@ -108,7 +109,8 @@ internal static class CounterSql
             FactsQuery.Add(cmd, "cv", read.Version);
             FactsQuery.Add(cmd, "av", read.AuthorizationVersion);
             FactsQuery.Add(cmd, "program", read.ProgramId);
-            Expect(await cmd.ExecuteNonQueryAsync(ct), 4, $"dispense against confirmation {d.ConfirmationNumber}");
+            // The enrollment is written only on the first fill: a refill leaves its page alone, one page less to commit.
+            Expect(await cmd.ExecuteNonQueryAsync(ct), read.TherapyStarted ? 3 : 4, $"dispense against confirmation {d.ConfirmationNumber}");
             return 0;
         });
 
