@@ -140,7 +140,7 @@ public sealed class DecisionBuilder
     }
 
     /// <summary>The decision; a builder builds once (its scratch array goes back to the thread).</summary>
-    public Decision Build(params Reason[] onSuccess)
+    public Decision Build(params ReadOnlySpan<Reason> onSuccess)
     {
         ObjectDisposedException.ThrowIf(built, this);
         built = true;
@@ -175,11 +175,11 @@ public sealed class DecisionBuilder
     }
 
     /// <summary>One exact-size array handed to the ImmutableArray without a second copy; the builder never touches it again.</summary>
-    private static ImmutableArray<Reason> Seal(Reason[] items, int count, Reason[] more)
+    private static ImmutableArray<Reason> Seal(Reason[] items, int count, ReadOnlySpan<Reason> more)
     {
         var result = new Reason[count + more.Length];
         Array.Copy(items, result, count);
-        more.CopyTo(result, count);
+        more.CopyTo(result.AsSpan(count));
         return System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(result);
     }
 }

@@ -63,10 +63,6 @@ public static class AuthorizationRules
 
     private static readonly Reason CounselingReason = new("REMS.COUNSELING_ATTESTED", "Counseling attested.", Counseling);
 
-    private static readonly string[] DaysSupplyTexts = [.. Enumerable.Range(0, 91).Select(d => $"{d} days supply.")];
-
-    private static string DaysSupplyText(int days) => (uint)days < (uint)DaysSupplyTexts.Length ? DaysSupplyTexts[days] : $"{days} days supply.";
-
     private static readonly Reason NoHoldReason = NoHold(Holds);
 
     internal static Reason NoHold(RuleSource source) => new("REMS.NO_HOLD", "The patient is not on hold.", source);
@@ -107,9 +103,16 @@ public static class AuthorizationRules
                     null => "The patient is not enrolled in this program.",
                     var s => $"The patient's enrollment in this program is {s.Value.ToString().ToLowerInvariant()}.",
                 }, Enrolled));
-        b.Check(f.DaysSupply >= 1 && f.DaysSupply <= p.MaxDaysSupply.Value, new Reason("REMS.DAYS_SUPPLY_OK", DaysSupplyText(f.DaysSupply), p.MaxDaysSupply.Source), f,
-            static f => new Reason("REMS.DAYS_SUPPLY_OUT_OF_RANGE", $"Days supply must be 1 to {f.Program.MaxDaysSupply.Value}; {f.DaysSupply} was asked.", f.Program.MaxDaysSupply.Source));
-        b.Check(f.Refills <= p.MaxRefills.Value, new Reason("REMS.NO_REFILLS", "No refills.", p.MaxRefills.Source), p,
+        if (f.DaysSupply >= 1 && f.DaysSupply <= p.MaxDaysSupply.Value)
+        {
+            b.Pass(p.Reasons.DaysSupplyOk[f.DaysSupply]);
+        }
+        else
+        {
+            b.Deny(new Reason("REMS.DAYS_SUPPLY_OUT_OF_RANGE", $"Days supply must be 1 to {p.MaxDaysSupply.Value}; {f.DaysSupply} was asked.", p.MaxDaysSupply.Source));
+        }
+
+        b.Check(f.Refills <= p.MaxRefills.Value, p.Reasons.NoRefills, p,
             static p => new Reason("REMS.REFILLS_NOT_ALLOWED", "No refills may be prescribed; every fill needs a new authorization.", p.MaxRefills.Source));
         b.Check(f.CounselingAttested, CounselingReason, f,
             static _ => new Reason("REMS.COUNSELING_NOT_ATTESTED", "The prescriber must attest to counseling for this prescription.", Counseling));
@@ -130,8 +133,8 @@ public static class AuthorizationRules
         var validity = new Reason(
             "REMS.AUTHORIZATION_VALIDITY",
             anchor is null
-                ? $"Valid {window.Value.Days} days from issue: through {Fmt.Date(validOn.End)} ({zone.Id})."
-                : $"Valid {window.Value.Days} days from the last negative test ({Fmt.Date(dayOne)} is day 1): through {Fmt.Date(validOn.End)} ({zone.Id}).",
+                ? $"Valid {window.Value.Days} days from issue: through {Fmt.Iso(validOn.End)} ({zone.Id})."
+                : $"Valid {window.Value.Days} days from the last negative test ({Fmt.Iso(dayOne)} is day 1): through {Fmt.Iso(validOn.End)} ({zone.Id}).",
             window.Source);
         return new(b.Build(validity), validOn, window.Value.ClosesAt(dayOne, zone), anchor);
     }
@@ -196,7 +199,7 @@ public static class AuthorizationRules
             return null;
         }
 
-        b.Pass(new Reason("REMS.PREGNANCY_TEST_CURRENT", string.Concat("Negative test on ", Fmt.Date(lastDate), "."), VerifyTests));
+        b.Pass(new Reason("REMS.PREGNANCY_TEST_CURRENT", $"Negative test on {Fmt.Iso(lastDate)}.", VerifyTests));
         return last;
     }
 

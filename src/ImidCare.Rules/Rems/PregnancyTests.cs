@@ -72,40 +72,44 @@ public static class PregnancyTestRules
         var zone = program.Zone;
         var rxDate = ProgramTime.Today(prescribedAt, zone);
 
-        // The usable tests, latest first (a stable insertion sort: there are a handful).
-        var usable = new PregnancyTest[tests.Count];
-        var dates = new LocalDate[tests.Count];
+        // The usable tests, latest first (a stable insertion sort: there are a handful), as indexes
+        // into the list with their specimen dates: on the stack, as this runs on every counter call.
+        var count = tests.Count;
+        Span<int> usable = count <= 32 ? stackalloc int[count] : new int[count];
+        Span<LocalDate> dates = count <= 32 ? stackalloc LocalDate[count] : new LocalDate[count];
         var n = 0;
-        foreach (var t in tests)
+        for (var index = 0; index < count; index++)
         {
+            var t = tests[index];
             if (t.SpecimenAt > prescribedAt || !Counts(t, program))
             {
                 continue;
             }
 
             var j = n++;
-            while (j > 0 && usable[j - 1].SpecimenAt < t.SpecimenAt)
+            while (j > 0 && tests[usable[j - 1]].SpecimenAt < t.SpecimenAt)
             {
                 usable[j] = usable[j - 1];
                 dates[j] = dates[j - 1];
                 j--;
             }
 
-            usable[j] = t;
+            usable[j] = index;
             dates[j] = t.SpecimenAt.InZone(zone).Date;
         }
 
         var requirements = program.PreStartTests;
-        var matched = new int[requirements.Length];
+        Span<int> matched = stackalloc int[requirements.Length];
         for (var i = requirements.Length - 1; i >= 0; i--)
         {
             var next = i + 1 < matched.Length ? matched[i + 1] : -1;
             var gapAfter = i + 1 < matched.Length && requirements[i + 1] is TestDaysAfterPreviousTest gap ? gap.AtLeastDays : 0;
+            var latestDate = next < 0 ? default : dates[next].PlusDays(-gapAfter);
             matched[i] = -1;
             for (var k = 0; k < n; k++)
             {
-                if ((next < 0 || (usable[k].SpecimenAt < usable[next].SpecimenAt && dates[k] <= dates[next].PlusDays(-gapAfter)))
-                    && Meets(requirements[i], usable[k], dates[k], previous: null, rxDate, prescribedAt))
+                if ((next < 0 || (tests[usable[k]].SpecimenAt < tests[usable[next]].SpecimenAt && dates[k] <= latestDate))
+                    && Meets(requirements[i], tests[usable[k]], dates[k], previous: null, rxDate, prescribedAt))
                 {
                     matched[i] = k;
                     break;
@@ -120,11 +124,11 @@ public static class PregnancyTestRules
             var requirement = requirements[i];
             var k = matched[i];
             var previous = i > 0 && matched[i - 1] >= 0 ? (LocalDate?)dates[matched[i - 1]] : null;
-            if (k >= 0 && Meets(requirement, usable[k], dates[k], previous, rxDate, prescribedAt))
+            if (k >= 0 && Meets(requirement, tests[usable[k]], dates[k], previous, rxDate, prescribedAt))
             {
                 if (passes)
                 {
-                    b.Pass(new Reason(requirement.MetCode, string.Concat(requirement.Description, " Specimen ", Fmt.Date(dates[k]), "."), requirement.Source));
+                    b.Pass(new Reason(requirement.MetCode, $"{requirement.Description} Specimen {Fmt.Iso(dates[k])}.", requirement.Source));
                 }
             }
             else

@@ -18,4 +18,10 @@ internal sealed class ProgramReasons(ProgramRules program)
         new("REMS.SURVEY_NOT_NEEDED_FIRST_RX", "No patient survey is needed for the first prescription.", program.PatientSurveyBeforeFirstPrescription.Source);
 
     public Reason FirstFill { get; } = new("REMS.FIRST_FILL", "No earlier fill on record.", program.NextFillWhenDaysRemainAtMost.Source);
+
+    /// <summary>"REMS.DAYS_SUPPLY_OK" for each days supply the program allows (index = days; 0 unused).</summary>
+    public Reason[] DaysSupplyOk { get; } =
+        [.. Enumerable.Range(0, program.MaxDaysSupply.Value + 1).Select(d => new Reason("REMS.DAYS_SUPPLY_OK", $"{d} days supply.", program.MaxDaysSupply.Source))];
+
+    public Reason NoRefills { get; } = new("REMS.NO_REFILLS", "No refills.", program.MaxRefills.Source);
 }

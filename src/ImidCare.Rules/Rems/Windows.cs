@@ -34,6 +34,32 @@ public static class Fmt
 {
     public static string Date(LocalDate d) => string.Create(10, d, static (span, d) => WriteDate(span, d));
 
+    /// <summary>
+    /// The date as it goes into an interpolated sentence: written straight into the sentence's
+    /// buffer, without a string of its own (the decisions' sentences are built on every counter call).
+    /// </summary>
+    public static IsoDate Iso(LocalDate d) => new(d);
+
+    public readonly struct IsoDate(LocalDate date) : ISpanFormattable
+    {
+        public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
+        {
+            if (destination.Length < 10)
+            {
+                charsWritten = 0;
+                return false;
+            }
+
+            WriteDate(destination, date);
+            charsWritten = 10;
+            return true;
+        }
+
+        public string ToString(string? format, IFormatProvider? formatProvider) => Date(date);
+
+        public override string ToString() => Date(date);
+    }
+
     /// <summary>Digit by digit: the "D4"/"D2" number formats take the runtime's slow formatting path.</summary>
     private static void WriteDate(Span<char> span, LocalDate d)
     {
