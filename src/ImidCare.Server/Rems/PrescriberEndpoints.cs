@@ -254,22 +254,11 @@ public static class Ids
     public static string New(string prefix) => $"{prefix}_{Guid.NewGuid():N}"[..(prefix.Length + 17)];
 
     /// <summary>
-    /// An id that sorts by the time it was made (milliseconds, then 48 random bits), for the rows
-    /// written on every dispense: a random key puts each insert on a random page of the primary-key
-    /// index, one more page the commit must write; ordered keys all land on the index's last page.
+    /// An id that sorts by the time it was made (a version-7 GUID: milliseconds first, then random
+    /// bits), for the rows written on every dispense: a random key puts each insert on a random page
+    /// of the primary-key index, one more page the commit must write; ordered keys land on its last page.
     /// </summary>
-    public static string Ordered(string prefix, NodaTime.Instant at)
-    {
-        Span<byte> id = stackalloc byte[12];
-        var ms = Math.Max(0, at.ToUnixTimeMilliseconds());
-        for (var i = 5; i >= 0; i--, ms >>= 8)
-        {
-            id[i] = (byte)ms;
-        }
-
-        System.Security.Cryptography.RandomNumberGenerator.Fill(id[6..]);
-        return $"{prefix}_{Convert.ToHexStringLower(id)}";
-    }
+    public static string Ordered(string prefix, NodaTime.Instant at) => $"{prefix}_{Guid.CreateVersion7(at.ToDateTimeOffset()):N}";
 }
 
 public static class AuditData
