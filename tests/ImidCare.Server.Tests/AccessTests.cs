@@ -59,7 +59,7 @@ public abstract class AccessTests(ImidCareApp app)
         (await maria.GetJsonAsync("/api/v1/patients/pat_demo_maria")).Code.ShouldBe(200);
         (await maria.GetJsonAsync("/api/v1/patients/pat_demo_john")).Code.ShouldBe(403);
         (await Scenario.AuthorizeAsync(maria, "pat_demo_maria")).Code.ShouldBe(403);
-        (await maria.PostAsync("/api/v1/patients/pat_demo_john/surveys", new { answers = new { sharedCapsules = false, donatedBlood = false, donatedSperm = false, missedContraception = false, unprotectedContact = false, possiblePregnancy = false } })).Code.ShouldBe(403);
+        (await maria.PostAsync("/api/v1/patients/pat_demo_john/surveys", Scenario.Survey())).Code.ShouldBe(403);
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp app) : IClassFixture<Sqli
         [("GET", "/api/v1/patients/{id}/agreement")] = (SeesMaria, null),
         [("POST", "/api/v1/patients/{id}/pregnancy-tests")] = (PrescriberSide, new { specimenAt = "2026-11-17T12:00:00Z", result = "negative", sensitivityMiuPerMl = 25, setting = "lab", verifiedBy = "Dr. Park" }),
         [("GET", "/api/v1/patients/{id}/pregnancy-tests")] = (SeesMaria, null),
-        [("POST", "/api/v1/patients/{id}/surveys")] = ([Maria], new { answers = new { sharedCapsules = false, donatedBlood = false, donatedSperm = false, missedContraception = false, unprotectedContact = false, possiblePregnancy = false } }),
+        [("POST", "/api/v1/patients/{id}/surveys")] = ([Maria], Scenario.Survey()),
         [("POST", "/api/v1/patients/{id}/holds/{holdId}/clear")] = ([Admin, Safety, Park, Office], new { counselingAttested = false, note = "matrix" }),
         [("POST", "/api/v1/authorizations")] = (PrescriberSide, new { patientId = "pat_demo_maria", drug = "pomalidomide", daysSupply = 28, refills = 0, counselingAttested = true }),
         [("GET", "/api/v1/authorizations/{number}")] = ([Admin, Safety, Park, Office, John, Carla, Pharmacy, OtherPharmacy], null),

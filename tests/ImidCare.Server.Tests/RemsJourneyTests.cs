@@ -114,10 +114,7 @@ public abstract class RemsJourneyTests(ImidCareApp app)
         app.Clock.Now = ImidCareApp.Start + Duration.FromDays(22);
         using var parkLater = await app.ParkAsync();
         using var rene = await app.LoginAsync(user, "patient-pass-1");
-        var survey = await rene.PostAsync($"/api/v1/patients/{patientId}/surveys", new
-        {
-            answers = new { sharedCapsules = false, donatedBlood = false, donatedSperm = false, missedContraception = false, unprotectedContact = false, possiblePregnancy = false },
-        });
+        var survey = await rene.PostAsync($"/api/v1/patients/{patientId}/surveys", Scenario.Survey());
         survey.Code.ShouldBe(201, survey.ToString());
         var refill = await FillAsync(parkLater);
         refill.Code.ShouldBe(201, refill.ToString());

@@ -26,11 +26,6 @@ public abstract class SafetyTests(ImidCareApp app)
         (await safety.GetJsonAsync("/api/v1/audit?subject=patient/pat_demo_john")).Raw.ShouldContain("case.status-changed");
     }
 
-    private static object Answers(bool unprotected = false, bool pregnant = false) => new
-    {
-        answers = new { sharedCapsules = false, donatedBlood = false, donatedSperm = false, missedContraception = false, unprotectedContact = unprotected, possiblePregnancy = pregnant },
-    };
-
     [Fact]
     public async Task RiskySurvey_PutsOnHold_UntilTestAndCounseling()
     {
@@ -41,7 +36,7 @@ public abstract class SafetyTests(ImidCareApp app)
         await Scenario.RecordTestAsync(park, id, app.Clock.Now - Duration.FromDays(12));
         using var sue = await app.LoginAsync(user, "patient-pass-1");
 
-        var survey = await sue.PostAsync($"/api/v1/patients/{id}/surveys", Answers(unprotected: true));
+        var survey = await sue.PostAsync($"/api/v1/patients/{id}/surveys", Scenario.Survey(unprotected: true));
         survey.Code.ShouldBe(201, survey.ToString());
         survey.Str("outcome").ShouldBe("hold");
         var holdId = survey.Body.GetProperty("holdsOpened")[0].GetProperty("id").GetString()!;

@@ -70,4 +70,10 @@ public static class Scenario
         pharmacy.PostAsync($"/api/v1/confirmations/{confirmation}/dispense", new { ndc = "59572-0504-21", quantity = 21, daysSupply = days, checklist = FullChecklist }, key);
 
     public static string PharmacyKey => DemoSeed.PharmacyKey;
+
+    /// <summary>A patient survey's body: every answer "no" unless said otherwise.</summary>
+    public static object Survey(bool unprotected = false, bool pregnant = false) => new
+    {
+        answers = new { sharedCapsules = false, donatedBlood = false, donatedSperm = false, missedContraception = false, unprotectedContact = unprotected, possiblePregnancy = pregnant },
+    };
 }
