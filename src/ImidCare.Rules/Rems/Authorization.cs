@@ -119,28 +119,28 @@ public static class AuthorizationRules
         AddHolds(b, f.Holds, NoHoldReason);
         SurveyRules.AddPatientSurvey(b, p, f.Category, f.FirstPrescription, f.LastPatientSurvey, today);
 
-        var anchor = f.Category.CanGetPregnant() ? TestsForPrescription(b, f, today) : null;
+        var anchor = f.Category.CanGetPregnant() ? TestsForPrescription(b, f, today) : default;
 
         if (b.AnyFailed)
         {
             return new(b.Build(), null, null, null);
         }
 
-        var (window, dayOne) = anchor is null
+        var (window, dayOne) = anchor.Test is null
             ? (p.AuthorizationFromIssue, today)
-            : (p.AuthorizationFromLastTest, anchor.SpecimenAt.InZone(zone).Date);
+            : (p.AuthorizationFromLastTest, anchor.Date);
         var validOn = new DateInterval(today, window.Value.LastDay(dayOne));
         var validity = new Reason(
             "REMS.AUTHORIZATION_VALIDITY",
-            anchor is null
+            anchor.Test is null
                 ? $"Valid {window.Value.Days} days from issue: through {Fmt.Iso(validOn.End)} ({zone.Id})."
                 : $"Valid {window.Value.Days} days from the last negative test ({Fmt.Iso(dayOne)} is day 1): through {Fmt.Iso(validOn.End)} ({zone.Id}).",
             window.Source);
-        return new(b.Build(validity), validOn, window.Value.ClosesAt(dayOne, zone), anchor);
+        return new(b.Build(validity), validOn, window.Value.ClosesAt(dayOne, zone), anchor.Test);
     }
 
-    /// <summary>Writes the pregnancy-test checks into the decision; returns the test the authorization rests on, if any.</summary>
-    private static PregnancyTest? TestsForPrescription(DecisionBuilder b, AuthorizationFacts f, LocalDate today)
+    /// <summary>Writes the pregnancy-test checks into the decision; returns the test the authorization rests on, if any, with its date.</summary>
+    private static DatedTest TestsForPrescription(DecisionBuilder b, AuthorizationFacts f, LocalDate today)
     {
         var p = f.Program;
         var zone = p.Zone;
@@ -152,15 +152,16 @@ public static class AuthorizationRules
             if (today < lockedUntil || !tests.Any(t => PregnancyTestRules.Counts(t, p)))
             {
                 b.Deny(new Reason("REMS.LOCKOUT", $"A window was missed: the next pregnancy test must be taken on or after {Fmt.Date(lockedUntil)}.", p.Lockout.Source));
-                return null;
+                return default;
             }
         }
 
         // A positive test stands until a later negative test that counts; an indeterminate or
         // insufficiently sensitive test taken after it does not clear it.
         PregnancyTest? latestPositive = null;
-        foreach (var t in f.Tests)
+        for (var i = 0; i < f.Tests.Count; i++)
         {
+            var t = f.Tests[i];
             if (t.SpecimenAt <= f.Now && t.Result == TestResult.Positive && (latestPositive is null || t.SpecimenAt > latestPositive.SpecimenAt))
             {
                 latestPositive = t;
@@ -173,30 +174,33 @@ public static class AuthorizationRules
             if (latestCounting is null || latestCounting.SpecimenAt <= latestPositive.SpecimenAt)
             {
                 b.Deny(new Reason("REMS.PREGNANCY_TEST_POSITIVE", "The most recent pregnancy test is positive: the drug must not be prescribed.", VerifyTests));
-                return null;
+                return default;
             }
         }
 
-        if (f.FirstPrescription && !PregnancyTestRules.AddPreStart(b, tests, p, f.Now, passes: false))
+        // The tests that count now, latest first, each dated once: the first is the last qualifying test.
+        var buffer = default(SmallBuffer<DatedTest>);
+        var counting = PregnancyTestRules.CountingAt(tests, p, f.Now, tests.Count <= SmallBuffer<DatedTest>.Length ? buffer : new DatedTest[tests.Count]);
+        if (f.FirstPrescription && !PregnancyTestRules.AddPreStart(b, counting, p, today, f.Now, passes: false))
         {
-            return null;
+            return default;
         }
 
-        var last = PregnancyTestRules.LastQualifying(tests, p, f.Now);
-        if (last is null)
+        if (counting.IsEmpty)
         {
             b.Deny(new Reason("REMS.PREGNANCY_TEST_MISSING", "No negative pregnancy test is on file.", VerifyTests));
-            return null;
+            return default;
         }
 
-        var lastDate = last.SpecimenAt.InZone(zone).Date;
+        var last = counting[0];
+        var lastDate = last.Date;
         if (today > p.AuthorizationFromLastTest.Value.LastDay(lastDate))
         {
             b.Deny(new Reason(
                 "REMS.PREGNANCY_TEST_STALE",
                 $"The last negative test ({Fmt.Date(lastDate)}) is too old: an authorization must fall within {p.AuthorizationFromLastTest.Value.Days} days of it (day 1 = specimen date).",
                 p.AuthorizationFromLastTest.Source));
-            return null;
+            return default;
         }
 
         b.Pass(new Reason("REMS.PREGNANCY_TEST_CURRENT", $"Negative test on {Fmt.Iso(lastDate)}.", VerifyTests));

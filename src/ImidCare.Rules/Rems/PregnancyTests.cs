@@ -58,58 +58,67 @@ public static class PregnancyTestRules
     public static Decision PreStart(IReadOnlyList<PregnancyTest> tests, ProgramRules program, Instant prescribedAt)
     {
         var b = new DecisionBuilder();
-        AddPreStart(b, tests, program, prescribedAt, passes: true);
+        var buffer = default(SmallBuffer<DatedTest>);
+        var counting = CountingAt(tests, program, prescribedAt, tests.Count <= SmallBuffer<DatedTest>.Length ? buffer : new DatedTest[tests.Count]);
+        AddPreStart(b, counting, program, ProgramTime.Today(prescribedAt, program.Zone), prescribedAt, passes: true);
         return b.Build();
     }
 
     /// <summary>
-    /// The pre-start check written straight into a decision being built; false when a test is
-    /// missing. With <paramref name="passes"/> false only the missing tests are written (the
-    /// authorization then names the test it rests on instead).
+    /// The tests that count at <paramref name="asOf"/> (negative, sensitive enough, taken by then),
+    /// latest first (ties in list order, as <see cref="LastQualifying"/> picks), each with its
+    /// specimen date in the program's zone, written into <paramref name="into"/> (at least as long
+    /// as the list). A stable insertion sort: there are a handful. Each date is converted once here
+    /// because the zone conversions were a large part of a decision on the prescriber's path.
     /// </summary>
-    internal static bool AddPreStart(DecisionBuilder b, IReadOnlyList<PregnancyTest> tests, ProgramRules program, Instant prescribedAt, bool passes)
+    internal static Span<DatedTest> CountingAt(IReadOnlyList<PregnancyTest> tests, ProgramRules program, Instant asOf, Span<DatedTest> into)
     {
         var zone = program.Zone;
-        var rxDate = ProgramTime.Today(prescribedAt, zone);
-
-        // The usable tests, latest first (a stable insertion sort: there are a handful), as indexes
-        // into the list with their specimen dates: on the stack, as this runs on every counter call.
-        var count = tests.Count;
-        Span<int> usable = count <= 32 ? stackalloc int[count] : new int[count];
-        Span<LocalDate> dates = count <= 32 ? stackalloc LocalDate[count] : new LocalDate[count];
         var n = 0;
-        for (var index = 0; index < count; index++)
+        for (var index = 0; index < tests.Count; index++)
         {
             var t = tests[index];
-            if (t.SpecimenAt > prescribedAt || !Counts(t, program))
+            if (t.SpecimenAt > asOf || !Counts(t, program))
             {
                 continue;
             }
 
             var j = n++;
-            while (j > 0 && tests[usable[j - 1]].SpecimenAt < t.SpecimenAt)
+            while (j > 0 && into[j - 1].Test.SpecimenAt < t.SpecimenAt)
             {
-                usable[j] = usable[j - 1];
-                dates[j] = dates[j - 1];
+                into[j] = into[j - 1];
                 j--;
             }
 
-            usable[j] = index;
-            dates[j] = t.SpecimenAt.InZone(zone).Date;
+            into[j] = new DatedTest(t, t.SpecimenAt.InZone(zone).Date);
         }
 
+        return into[..n];
+    }
+
+    /// <summary>
+    /// The pre-start check written straight into a decision being built, on the tests that count at
+    /// <paramref name="prescribedAt"/> (<see cref="CountingAt"/>); false when a test is missing.
+    /// With <paramref name="passes"/> false only the missing tests are written (the authorization
+    /// then names the test it rests on instead).
+    /// </summary>
+    internal static bool AddPreStart(DecisionBuilder b, ReadOnlySpan<DatedTest> usable, ProgramRules program, LocalDate rxDate, Instant prescribedAt, bool passes)
+    {
+        // Indexes into usable, on the stack without stackalloc: a method with stackalloc is compiled
+        // once, without the runtime's profile-guided second pass.
         var requirements = program.PreStartTests;
-        Span<int> matched = stackalloc int[requirements.Length];
+        var buffer = default(SmallBuffer<int>);
+        Span<int> matched = requirements.Length <= SmallBuffer<int>.Length ? buffer[..requirements.Length] : new int[requirements.Length];
         for (var i = requirements.Length - 1; i >= 0; i--)
         {
             var next = i + 1 < matched.Length ? matched[i + 1] : -1;
             var gapAfter = i + 1 < matched.Length && requirements[i + 1] is TestDaysAfterPreviousTest gap ? gap.AtLeastDays : 0;
-            var latestDate = next < 0 ? default : dates[next].PlusDays(-gapAfter);
+            var latestDate = next < 0 ? default : usable[next].Date.PlusDays(-gapAfter);
             matched[i] = -1;
-            for (var k = 0; k < n; k++)
+            for (var k = 0; k < usable.Length; k++)
             {
-                if ((next < 0 || (tests[usable[k]].SpecimenAt < tests[usable[next]].SpecimenAt && dates[k] <= latestDate))
-                    && Meets(requirements[i], tests[usable[k]], dates[k], previous: null, rxDate, prescribedAt))
+                if ((next < 0 || (usable[k].Test.SpecimenAt < usable[next].Test.SpecimenAt && usable[k].Date <= latestDate))
+                    && Meets(requirements[i], usable[k], previous: null, rxDate, prescribedAt))
                 {
                     matched[i] = k;
                     break;
@@ -123,12 +132,12 @@ public static class PregnancyTestRules
         {
             var requirement = requirements[i];
             var k = matched[i];
-            var previous = i > 0 && matched[i - 1] >= 0 ? (LocalDate?)dates[matched[i - 1]] : null;
-            if (k >= 0 && Meets(requirement, tests[usable[k]], dates[k], previous, rxDate, prescribedAt))
+            var previous = i > 0 && matched[i - 1] >= 0 ? (LocalDate?)usable[matched[i - 1]].Date : null;
+            if (k >= 0 && Meets(requirement, usable[k], previous, rxDate, prescribedAt))
             {
                 if (passes)
                 {
-                    b.Pass(new Reason(requirement.MetCode, $"{requirement.Description} Specimen {Fmt.Iso(dates[k])}.", requirement.Source));
+                    b.Pass(new Reason(requirement.MetCode, $"{requirement.Description} Specimen {Fmt.Iso(usable[k].Date)}.", requirement.Source));
                 }
             }
             else
@@ -141,12 +150,12 @@ public static class PregnancyTestRules
         return ok;
     }
 
-    private static bool Meets(PreStartTest requirement, PregnancyTest test, LocalDate date, LocalDate? previous, LocalDate rxDate, Instant rxAt) =>
+    private static bool Meets(PreStartTest requirement, DatedTest test, LocalDate? previous, LocalDate rxDate, Instant rxAt) =>
         requirement switch
         {
-            TestDaysBeforeFirstPrescription r => date >= rxDate.PlusDays(-r.FromDaysBefore) && date <= rxDate.PlusDays(-r.ToDaysBefore),
-            TestWithinBeforeFirstPrescription r => test.SpecimenAt >= rxAt - r.Within && test.SpecimenAt <= rxAt,
-            TestDaysAfterPreviousTest r => previous is null || date >= previous.Value.PlusDays(r.AtLeastDays),
+            TestDaysBeforeFirstPrescription r => test.Date >= rxDate.PlusDays(-r.FromDaysBefore) && test.Date <= rxDate.PlusDays(-r.ToDaysBefore),
+            TestWithinBeforeFirstPrescription r => test.Test.SpecimenAt >= rxAt - r.Within && test.Test.SpecimenAt <= rxAt,
+            TestDaysAfterPreviousTest r => previous is null || test.Date >= previous.Value.PlusDays(r.AtLeastDays),
             _ => false,
         };
 
@@ -187,3 +196,18 @@ public static class PregnancyTestRules
 }
 
 public sealed record NextTest(LocalDate DueOn, bool Overdue, int IntervalDays, RuleSource Source);
+
+/// <summary>A test with its specimen date in the program's zone.</summary>
+internal readonly record struct DatedTest(PregnancyTest Test, LocalDate Date);
+
+/// <summary>
+/// A few values on the stack for the decisions' scratch work (the handful of tests a patient has),
+/// used instead of stackalloc, which also cannot hold references.
+/// </summary>
+[System.Runtime.CompilerServices.InlineArray(Length)]
+internal struct SmallBuffer<T>
+{
+    public const int Length = 8;
+
+    private T first;
+}
