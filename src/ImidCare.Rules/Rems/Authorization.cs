@@ -130,11 +130,12 @@ public static class AuthorizationRules
             ? (p.AuthorizationFromIssue, today)
             : (p.AuthorizationFromLastTest, anchor.Date);
         var validOn = new DateInterval(today, window.Value.LastDay(dayOne));
+        var reasons = p.Reasons;
         var validity = new Reason(
             "REMS.AUTHORIZATION_VALIDITY",
             anchor.Test is null
-                ? $"Valid {window.Value.Days} days from issue: through {Fmt.Iso(validOn.End)} ({zone.Id})."
-                : $"Valid {window.Value.Days} days from the last negative test ({Fmt.Iso(dayOne)} is day 1): through {Fmt.Iso(validOn.End)} ({zone.Id}).",
+                ? Fmt.Join(reasons.ValidFromIssue, validOn.End, reasons.ValidZone)
+                : Fmt.Join(reasons.ValidFromLastTest, dayOne, " is day 1): through ", validOn.End, reasons.ValidZone),
             window.Source);
         return new(b.Build(validity), validOn, window.Value.ClosesAt(dayOne, zone), anchor.Test);
     }
@@ -203,7 +204,7 @@ public static class AuthorizationRules
             return default;
         }
 
-        b.Pass(new Reason("REMS.PREGNANCY_TEST_CURRENT", $"Negative test on {Fmt.Iso(lastDate)}.", VerifyTests));
+        b.Pass(new Reason("REMS.PREGNANCY_TEST_CURRENT", Fmt.Join("Negative test on ", lastDate, "."), VerifyTests));
         return last;
     }
 

@@ -24,4 +24,13 @@ internal sealed class ProgramReasons(ProgramRules program)
         [.. Enumerable.Range(0, program.MaxDaysSupply.Value + 1).Select(d => new Reason("REMS.DAYS_SUPPLY_OK", $"{d} days supply.", program.MaxDaysSupply.Source))];
 
     public Reason NoRefills { get; } = new("REMS.NO_REFILLS", "No refills.", program.MaxRefills.Source);
+
+    // The fixed parts of the validity sentence, around its dates (Fmt.Join):
+    // "Valid {days} days from issue: through {end} ({zone})." and
+    // "Valid {days} days from the last negative test ({day one} is day 1): through {end} ({zone})."
+    public string ValidFromIssue { get; } = $"Valid {program.AuthorizationFromIssue.Value.Days} days from issue: through ";
+
+    public string ValidFromLastTest { get; } = $"Valid {program.AuthorizationFromLastTest.Value.Days} days from the last negative test (";
+
+    public string ValidZone { get; } = $" ({program.Zone.Id}).";
 }

@@ -60,6 +60,34 @@ public static class Fmt
         public override string ToString() => Date(date);
     }
 
+    /// <summary>
+    /// <paramref name="before"/>, the date, <paramref name="after"/> as one string of exactly its
+    /// size: an interpolated sentence goes through a rented buffer and a copy, and these sentences
+    /// are built on every prescriber call.
+    /// </summary>
+    public static string Join(string before, LocalDate date, string after) =>
+        string.Create(before.Length + 10 + after.Length, (before, date, after), static (span, s) =>
+        {
+            s.before.CopyTo(span);
+            span = span[s.before.Length..];
+            WriteDate(span, s.date);
+            s.after.CopyTo(span[10..]);
+        });
+
+    /// <summary>The same with two dates: <paramref name="a"/>, date 1, <paramref name="b"/>, date 2, <paramref name="c"/>.</summary>
+    public static string Join(string a, LocalDate date1, string b, LocalDate date2, string c) =>
+        string.Create(a.Length + b.Length + c.Length + 20, (a, date1, b, date2, c), static (span, s) =>
+        {
+            s.a.CopyTo(span);
+            span = span[s.a.Length..];
+            WriteDate(span, s.date1);
+            span = span[10..];
+            s.b.CopyTo(span);
+            span = span[s.b.Length..];
+            WriteDate(span, s.date2);
+            s.c.CopyTo(span[10..]);
+        });
+
     /// <summary>Digit by digit: the "D4"/"D2" number formats take the runtime's slow formatting path.</summary>
     private static void WriteDate(Span<char> span, LocalDate d)
     {
