@@ -53,7 +53,7 @@ public static class AuthorizationRules
 
     private static readonly RuleSource Counseling = RuleSource.Verified("REMS prescriber agreement: contraception and emergency-contraception counseling with each new prescription (facts §2.1)", "S");
 
-    private static readonly RuleSource VerifyTests = RuleSource.Verified("REMS prescriber agreement: verify negative pregnancy tests before writing each new prescription (facts §2.1)", "S");
+    internal static readonly RuleSource VerifyTests = RuleSource.Verified("REMS prescriber agreement: verify negative pregnancy tests before writing each new prescription (facts §2.1)", "S");
 
     private static readonly RuleSource Holds = RuleSource.UnverifiedRule("Inference: a patient on hold gets no authorization until the hold is cleared (facts §6.1, Q2)", "I");
 
@@ -119,30 +119,22 @@ public static class AuthorizationRules
         AddHolds(b, f.Holds, NoHoldReason);
         SurveyRules.AddPatientSurvey(b, p, f.Category, f.FirstPrescription, f.LastPatientSurvey, today);
 
-        var anchor = f.Category.CanGetPregnant() ? TestsForPrescription(b, f, today) : default;
+        AuthorizationWindow? fromTest = null;
+        var anchor = f.Category.CanGetPregnant() ? TestsForPrescription(b, f, today, out fromTest) : null;
 
         if (b.AnyFailed)
         {
             return new(b.Build(), null, null, null);
         }
 
-        var (window, dayOne) = anchor.Test is null
-            ? (p.AuthorizationFromIssue, today)
-            : (p.AuthorizationFromLastTest, anchor.Date);
-        var validOn = new DateInterval(today, window.Value.LastDay(dayOne));
-        var reasons = p.Reasons;
-        var validity = new Reason(
-            "REMS.AUTHORIZATION_VALIDITY",
-            anchor.Test is null
-                ? Fmt.Join(reasons.ValidFromIssue, validOn.End, reasons.ValidZone)
-                : Fmt.Join(reasons.ValidFromLastTest, dayOne, " is day 1): through ", validOn.End, reasons.ValidZone),
-            window.Source);
-        return new(b.Build(validity), validOn, window.Value.ClosesAt(dayOne, zone), anchor.Test);
+        var window = anchor is null ? p.Reasons.FromIssue(today) : fromTest!;
+        return new(b.Build(window.Validity), new DateInterval(today, window.LastDay), window.ClosesAt, anchor);
     }
 
-    /// <summary>Writes the pregnancy-test checks into the decision; returns the test the authorization rests on, if any, with its date.</summary>
-    private static DatedTest TestsForPrescription(DecisionBuilder b, AuthorizationFacts f, LocalDate today)
+    /// <summary>Writes the pregnancy-test checks into the decision; returns the test the authorization rests on, if any, with the window from its date.</summary>
+    private static PregnancyTest? TestsForPrescription(DecisionBuilder b, AuthorizationFacts f, LocalDate today, out AuthorizationWindow? window)
     {
+        window = null;
         var p = f.Program;
         var zone = p.Zone;
         IReadOnlyList<PregnancyTest> tests = f.Tests;
@@ -153,7 +145,7 @@ public static class AuthorizationRules
             if (today < lockedUntil || !tests.Any(t => PregnancyTestRules.Counts(t, p)))
             {
                 b.Deny(new Reason("REMS.LOCKOUT", $"A window was missed: the next pregnancy test must be taken on or after {Fmt.Date(lockedUntil)}.", p.Lockout.Source));
-                return default;
+                return null;
             }
         }
 
@@ -175,7 +167,7 @@ public static class AuthorizationRules
             if (latestCounting is null || latestCounting.SpecimenAt <= latestPositive.SpecimenAt)
             {
                 b.Deny(new Reason("REMS.PREGNANCY_TEST_POSITIVE", "The most recent pregnancy test is positive: the drug must not be prescribed.", VerifyTests));
-                return default;
+                return null;
             }
         }
 
@@ -184,28 +176,29 @@ public static class AuthorizationRules
         var counting = PregnancyTestRules.CountingAt(tests, p, f.Now, tests.Count <= SmallBuffer<DatedTest>.Length ? buffer : new DatedTest[tests.Count]);
         if (f.FirstPrescription && !PregnancyTestRules.AddPreStart(b, counting, p, today, f.Now, passes: false))
         {
-            return default;
+            return null;
         }
 
         if (counting.IsEmpty)
         {
             b.Deny(new Reason("REMS.PREGNANCY_TEST_MISSING", "No negative pregnancy test is on file.", VerifyTests));
-            return default;
+            return null;
         }
 
         var last = counting[0];
-        var lastDate = last.Date;
-        if (today > p.AuthorizationFromLastTest.Value.LastDay(lastDate))
+        var fromLast = p.Reasons.FromLastTest(last.Date);
+        if (today > fromLast.LastDay)
         {
             b.Deny(new Reason(
                 "REMS.PREGNANCY_TEST_STALE",
-                $"The last negative test ({Fmt.Date(lastDate)}) is too old: an authorization must fall within {p.AuthorizationFromLastTest.Value.Days} days of it (day 1 = specimen date).",
+                $"The last negative test ({Fmt.Date(last.Date)}) is too old: an authorization must fall within {p.AuthorizationFromLastTest.Value.Days} days of it (day 1 = specimen date).",
                 p.AuthorizationFromLastTest.Source));
-            return default;
+            return null;
         }
 
-        b.Pass(new Reason("REMS.PREGNANCY_TEST_CURRENT", Fmt.Join("Negative test on ", lastDate, "."), VerifyTests));
-        return last;
+        b.Pass(fromLast.TestCurrent!);
+        window = fromLast;
+        return last.Test;
     }
 
     internal static Decision Check(bool ok, string failCode, string failMessage, string okCode, string okMessage, RuleSource source) =>
