@@ -132,7 +132,9 @@ public sealed record ProgramRules
         var name = drug.AsSpan().Trim();
         for (var i = 0; i < Drugs.Length; i++)
         {
-            if (name.Equals(Drugs[i], StringComparison.OrdinalIgnoreCase))
+            // The exact name first: callers send the program's own lower-case names, and the
+            // case-blind comparison costs several times more.
+            if (name.SequenceEqual(Drugs[i]) || name.Equals(Drugs[i], StringComparison.OrdinalIgnoreCase))
             {
                 return i;
             }
