@@ -106,6 +106,7 @@ public static class PregnancyTestRules
     {
         // Indexes into usable, on the stack without stackalloc: a method with stackalloc is compiled
         // once, without the runtime's profile-guided second pass.
+        var rxDay = rxDate.ToDateOnly().DayNumber;
         var requirements = program.PreStartTests;
         var buffer = default(SmallBuffer<int>);
         Span<int> matched = requirements.Length <= SmallBuffer<int>.Length ? buffer[..requirements.Length] : new int[requirements.Length];
@@ -113,12 +114,12 @@ public static class PregnancyTestRules
         {
             var next = i + 1 < matched.Length ? matched[i + 1] : -1;
             var gapAfter = i + 1 < matched.Length && requirements[i + 1] is TestDaysAfterPreviousTest gap ? gap.AtLeastDays : 0;
-            var latestDate = next < 0 ? default : usable[next].Date.PlusDays(-gapAfter);
+            var latestDay = next < 0 ? 0 : usable[next].Day - gapAfter;
             matched[i] = -1;
             for (var k = 0; k < usable.Length; k++)
             {
-                if ((next < 0 || (usable[k].Test.SpecimenAt < usable[next].Test.SpecimenAt && usable[k].Date <= latestDate))
-                    && Meets(requirements[i], usable[k], previous: null, rxDate, prescribedAt))
+                if ((next < 0 || (usable[k].Test.SpecimenAt < usable[next].Test.SpecimenAt && usable[k].Day <= latestDay))
+                    && Meets(requirements[i], usable[k], previousDay: null, rxDay, prescribedAt))
                 {
                     matched[i] = k;
                     break;
@@ -132,8 +133,8 @@ public static class PregnancyTestRules
         {
             var requirement = requirements[i];
             var k = matched[i];
-            var previous = i > 0 && matched[i - 1] >= 0 ? (LocalDate?)usable[matched[i - 1]].Date : null;
-            if (k >= 0 && Meets(requirement, usable[k], previous, rxDate, prescribedAt))
+            var previousDay = i > 0 && matched[i - 1] >= 0 ? usable[matched[i - 1]].Day : (int?)null;
+            if (k >= 0 && Meets(requirement, usable[k], previousDay, rxDay, prescribedAt))
             {
                 if (passes)
                 {
@@ -150,12 +151,13 @@ public static class PregnancyTestRules
         return ok;
     }
 
-    private static bool Meets(PreStartTest requirement, DatedTest test, LocalDate? previous, LocalDate rxDate, Instant rxAt) =>
+    /// <summary>Whether the test meets the requirement; dates as day numbers (<see cref="DatedTest.Day"/>).</summary>
+    private static bool Meets(PreStartTest requirement, DatedTest test, int? previousDay, int rxDay, Instant rxAt) =>
         requirement switch
         {
-            TestDaysBeforeFirstPrescription r => test.Date >= rxDate.PlusDays(-r.FromDaysBefore) && test.Date <= rxDate.PlusDays(-r.ToDaysBefore),
+            TestDaysBeforeFirstPrescription r => test.Day >= rxDay - r.FromDaysBefore && test.Day <= rxDay - r.ToDaysBefore,
             TestWithinBeforeFirstPrescription r => test.Test.SpecimenAt >= rxAt - r.Within && test.Test.SpecimenAt <= rxAt,
-            TestDaysAfterPreviousTest r => previous is null || test.Date >= previous.Value.PlusDays(r.AtLeastDays),
+            TestDaysAfterPreviousTest r => previousDay is null || test.Day >= previousDay.Value + r.AtLeastDays,
             _ => false,
         };
 
@@ -198,7 +200,15 @@ public static class PregnancyTestRules
 public sealed record NextTest(LocalDate DueOn, bool Overdue, int IntervalDays, RuleSource Source);
 
 /// <summary>A test with its specimen date in the program's zone.</summary>
-internal readonly record struct DatedTest(PregnancyTest Test, LocalDate Date);
+internal readonly record struct DatedTest(PregnancyTest Test, LocalDate Date)
+{
+    /// <summary>
+    /// The date as a day number (ISO), for the pre-start matcher's arithmetic: NodaTime's PlusDays
+    /// and date comparisons go through the calendar's virtual methods, and were a tenth of a
+    /// first-prescription decision.
+    /// </summary>
+    public int Day { get; } = Date.ToDateOnly().DayNumber;
+}
 
 /// <summary>
 /// A few values on the stack for the decisions' scratch work (the handful of tests a patient has),
