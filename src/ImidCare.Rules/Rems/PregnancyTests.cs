@@ -106,7 +106,7 @@ public static class PregnancyTestRules
     {
         // Indexes into usable, on the stack without stackalloc: a method with stackalloc is compiled
         // once, without the runtime's profile-guided second pass.
-        var rxDay = rxDate.ToDateOnly().DayNumber;
+        var rxDay = DatedTest.DayNumber(rxDate);
         var requirements = program.PreStartTests;
         var buffer = default(SmallBuffer<int>);
         Span<int> matched = requirements.Length <= SmallBuffer<int>.Length ? buffer[..requirements.Length] : new int[requirements.Length];
@@ -205,9 +205,14 @@ internal readonly record struct DatedTest(PregnancyTest Test, LocalDate Date)
     /// <summary>
     /// The date as a day number (ISO), for the pre-start matcher's arithmetic: NodaTime's PlusDays
     /// and date comparisons go through the calendar's virtual methods, and were a tenth of a
-    /// first-prescription decision.
+    /// first-prescription decision. Counted by NodaTime from its epoch rather than through
+    /// DateOnly, which stops at year 1 where a hostile or mistyped specimen date need not.
     /// </summary>
-    public int Day { get; } = Date.ToDateOnly().DayNumber;
+    public int Day { get; } = DayNumber(Date);
+
+    private static readonly LocalDate Epoch = new(1970, 1, 1);
+
+    public static int DayNumber(LocalDate date) => Period.DaysBetween(Epoch, date);
 }
 
 /// <summary>

@@ -83,6 +83,17 @@ public class PregnancyTestRulesTests
         PregnancyTestRules.PreStart([Ny.Negative(late + Ny.Tick), second], Len, RxAt).IsAllowed.ShouldBeFalse();
     }
 
+    [Fact]
+    public void PreStart_ASpecimenDatedBeforeYearOne_IsOnlyTooOld()
+    {
+        // 0001-01-01T00:00Z is 31 December of year 0 in New York: outside what .NET's DateOnly can
+        // hold, so the matcher's day numbers must not go through it.
+        var ancient = Ny.Negative(Instant.FromUtc(1, 1, 1, 0, 0));
+        var d = PregnancyTestRules.PreStart([ancient, Ny.Negative(RxAt - Duration.FromHours(1))], Len, RxAt);
+        d.Codes().ShouldContain("REMS.FIRST_PRESTART_TEST_MISSING");
+        PregnancyTestRules.PreStart([ancient, Ny.Negative(RxDate.PlusDays(-12)), Ny.Negative(RxAt - Duration.FromHours(1))], Len, RxAt).IsAllowed.ShouldBeTrue();
+    }
+
     // How long before the prescription instant the second test's specimen was taken, in ticks.
     public static TheoryData<long, bool> SecondTestCases => new()
     {
