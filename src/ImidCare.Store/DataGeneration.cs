@@ -16,14 +16,143 @@ namespace ImidCare.Store;
 /// through EF too, before anyone in them is answered; a failed commit may still have reached the
 /// disk), and on the change watcher's signal for writes made elsewhere.
 /// </para>
+/// <para>
+/// One exception keeps the cache useful while pharmacies confirm and dispense: a write-gate batch
+/// whose every request writes only rows of the patients it names (<see cref="WritingFor"/>: the
+/// counter's confirmations and dispenses) moves, instead of the one count, a count per patient
+/// (striped: patients that share a stripe only cost each other a re-read). Its protocol, for a
+/// reader that learns the patient only from what it reads (an authorization number's patient):
+/// <list type="bullet">
+/// <item>the writer, before its first write for a patient: that stripe's writers up, its count up;</item>
+/// <item>the writer, after the batch's commit (or its failure): the count of finished patient
+/// batches up, then the stripe's count up and its writers down;</item>
+/// <item>the reader: <see cref="Before"/> (the global count and the finished count) before reading,
+/// then <see cref="TryStamp"/> after: the stripe's count, its writers, the finished count again; the
+/// read is kept only if no writer was on the stripe and no patient batch finished meanwhile.</item>
+/// </list>
+/// A patient's commit that fell inside the read either finished before the reader's last look (the
+/// finished count moved) or had not (its writers were still counted), so an entry never holds facts
+/// older than its stamp says. Any write through EF inside such a batch (say an idempotency record)
+/// moves the global count after all, so a request that wrote more than it declared costs the cache
+/// everything, never a stale answer.
+/// </para>
 /// </summary>
 public static class DataGeneration
 {
+    private const int Stripes = 1 << 14;
+
     private static long value;
+    private static long patientBatchesFinished;
+    private static readonly long[] StripeCounts = new long[Stripes];
+    private static readonly int[] StripeWriters = new int[Stripes];
+    private static readonly AsyncLocal<PatientBatch?> Batch = new();
 
     public static long Current => Volatile.Read(ref value);
 
     public static void Advance() => Interlocked.Increment(ref value);
+
+    /// <summary>Read before the facts: what a stamp is checked against afterwards.</summary>
+    public static ReadStart Before() => new(Volatile.Read(ref value), Volatile.Read(ref patientBatchesFinished));
+
+    /// <summary>
+    /// After reading facts that belong to <paramref name="patientId"/> (and to nothing any write
+    /// outside the gate's patient batches would not move the global count for): the stamp to keep
+    /// beside them, or false when a write to that patient may have landed during the read.
+    /// </summary>
+    public static bool TryStamp(ReadStart before, string patientId, out Stamp stamp)
+    {
+        var stripe = StripeOf(patientId);
+        var count = Volatile.Read(ref StripeCounts[stripe]);
+        var writers = Volatile.Read(ref StripeWriters[stripe]);
+        var finished = Volatile.Read(ref patientBatchesFinished);
+        stamp = new Stamp(before.Global, stripe, count);
+        return writers == 0 && finished == before.PatientBatchesFinished;
+    }
+
+    /// <summary>Whether nothing has been written, to anyone or to this stamp's patient, since its facts were read.</summary>
+    public static bool IsCurrent(in Stamp stamp) =>
+        Volatile.Read(ref value) == stamp.Global && Volatile.Read(ref StripeCounts[stamp.Stripe]) == stamp.Count;
+
+    /// <summary>
+    /// Called by a request of a patient batch before it writes any row of <paramref name="patientId"/>;
+    /// outside such a batch it does nothing (the batch's commit moves the global count).
+    /// </summary>
+    public static void WritingFor(string patientId)
+    {
+        if (Batch.Value is { } batch)
+        {
+            var stripe = StripeOf(patientId);
+            Interlocked.Increment(ref StripeWriters[stripe]);
+            Interlocked.Increment(ref StripeCounts[stripe]);
+            batch.Stripes.Add(stripe);
+        }
+    }
+
+    /// <summary>
+    /// Opens a patient batch on the current asynchronous flow (the write gate's): until it is
+    /// disposed, commits seen through EF do not move the global count unless EF itself wrote.
+    /// Dispose after the commit or its failure, before anyone in the batch is answered.
+    /// </summary>
+    public static IDisposable OpenPatientBatch()
+    {
+        var batch = new PatientBatch();
+        Batch.Value = batch;
+        return batch;
+    }
+
+    /// <summary>A patient batch is open on this flow and nothing in it has written through EF.</summary>
+    internal static bool CommitIsPatientScoped => Batch.Value is { WroteThroughEf: false };
+
+    internal static void WroteThroughEf()
+    {
+        if (Batch.Value is { } batch)
+        {
+            batch.WroteThroughEf = true;
+        }
+    }
+
+    private static int StripeOf(string patientId) => (int)((uint)patientId.GetHashCode() % Stripes);
+
+    public readonly record struct ReadStart(long Global, long PatientBatchesFinished);
+
+    public readonly record struct Stamp(long Global, int Stripe, long Count);
+
+    private sealed class PatientBatch : IDisposable
+    {
+        public List<int> Stripes { get; } = [];
+
+        public bool WroteThroughEf { get; set; }
+
+        private bool closed;
+
+        public void Dispose()
+        {
+            if (closed)
+            {
+                return;
+            }
+
+            closed = true;
+            if (Batch.Value == this)
+            {
+                Batch.Value = null;
+            }
+
+            if (WroteThroughEf)
+            {
+                Advance();
+            }
+
+            Interlocked.Increment(ref patientBatchesFinished);
+            foreach (var stripe in Stripes)
+            {
+                Interlocked.Increment(ref StripeCounts[stripe]);
+                Interlocked.Decrement(ref StripeWriters[stripe]);
+            }
+
+            Stripes.Clear();
+        }
+    }
 }
 
 /// <summary>Moves <see cref="DataGeneration"/> after each command that may write and each committed transaction, on every context of this process.</summary>
@@ -37,6 +166,7 @@ internal sealed class WriteObserver : IDbCommandInterceptor, IDbTransactionInter
         var sql = command.CommandText.AsSpan().TrimStart();
         if (!sql.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && !sql.StartsWith("PRAGMA", StringComparison.OrdinalIgnoreCase))
         {
+            DataGeneration.WroteThroughEf();
             DataGeneration.Advance();
         }
 
@@ -61,12 +191,21 @@ internal sealed class WriteObserver : IDbCommandInterceptor, IDbTransactionInter
 
     // A write inside a transaction becomes visible at the commit: the count moves again then, so a
     // read that began between the write and the commit is not kept.
-    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => DataGeneration.Advance();
+    // A patient batch that wrote only through its own statements moves its patients' counts instead.
+    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Committed();
 
     public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        DataGeneration.Advance();
+        Committed();
         return Task.CompletedTask;
+    }
+
+    private static void Committed()
+    {
+        if (!DataGeneration.CommitIsPatientScoped)
+        {
+            DataGeneration.Advance();
+        }
     }
 
     public void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData) => DataGeneration.Advance();

@@ -151,10 +151,15 @@ public sealed class WriteGate : IAsyncDisposable
     private long batches;
     private long requests;
 
-    public async Task<T> RunAsync<T>(Func<ImidCareDb, AuditWriter, Instant, Task<T>> work, CancellationToken ct = default)
+    /// <param name="patientScoped">
+    /// The work writes nothing a read-side cache keeps except rows of patients it names to
+    /// <see cref="DataGeneration.WritingFor"/> before writing them (rows no such cache reads, the
+    /// audit trail's, do not count). False, the default, for everything else.
+    /// </param>
+    public async Task<T> RunAsync<T>(Func<ImidCareDb, AuditWriter, Instant, Task<T>> work, CancellationToken ct = default, bool patientScoped = false)
     {
         ct.ThrowIfCancellationRequested();
-        var pending = new Pending(async (db, audit, now) => await work(db, audit, now), ct);
+        var pending = new Pending(async (db, audit, now) => await work(db, audit, now), ct, patientScoped);
         if (!queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(WriteGate));
@@ -178,8 +183,20 @@ public sealed class WriteGate : IAsyncDisposable
         try
         {
             var batch = new List<Pending>(MaxBatch);
-            while (queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            while (true)
             {
+                var ready = queue.Reader.WaitToReadAsync().AsTask();
+                do
+                {
+                    LookForOtherWriters();
+                }
+                while (!ready.Wait(OtherWritersEvery));
+
+                if (!ready.Result)
+                {
+                    break;
+                }
+
                 batch.Clear();
                 while (batch.Count < MaxBatch && queue.Reader.TryRead(out var p))
                 {
@@ -197,18 +214,80 @@ public sealed class WriteGate : IAsyncDisposable
         }
     }
 
+    /// <summary>How often the writer looks for commits made by other connections (SQLite).</summary>
+    public static readonly TimeSpan OtherWritersEvery = TimeSpan.FromMilliseconds(100);
+
+    private long otherWritersSeenAt;
+    private long? dataVersion;
+
+    /// <summary>
+    /// When the writer last looked for other writers (<see cref="Environment.TickCount64"/>), or 0:
+    /// a cache that relies on <see cref="DataGeneration"/> answers only while this is recent.
+    /// </summary>
+    public long OtherWritersSeenAt => Interlocked.Read(ref otherWritersSeenAt);
+
+    /// <summary>
+    /// SQLite: moves <see cref="DataGeneration"/> when a connection other than the writer's has
+    /// committed since the last look (`PRAGMA data_version` on the writer's own connection ignores
+    /// the writer's own commits, which move the counts themselves). Another process's write (an
+    /// `imidcare` command on the same file) is seen within <see cref="OtherWritersEvery"/>. Asked
+    /// on any other connection, as before, every batch this writer commits looked like someone
+    /// else's, and under a write load the status cache was emptied ten times a second.
+    /// PostgreSQL has its own watcher (the WAL position, docs/reliability.md).
+    /// </summary>
+    private void LookForOtherWriters()
+    {
+        if (options.Provider != StorageProvider.Sqlite || Environment.TickCount64 - Interlocked.Read(ref otherWritersSeenAt) < OtherWritersEvery.TotalMilliseconds)
+        {
+            return;
+        }
+
+        try
+        {
+            writer ??= OpenWriterAsync().GetAwaiter().GetResult();
+            var version = Convert.ToInt64(writer.Command("PRAGMA data_version").ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            if (version != dataVersion)
+            {
+                DataGeneration.Advance();
+                dataVersion = version;
+            }
+
+            Interlocked.Exchange(ref otherWritersSeenAt, Environment.TickCount64);
+        }
+        catch (Exception)
+        {
+            // Not seeing the database: the count moves, and stays unwatched until a look succeeds.
+            DataGeneration.Advance();
+            dataVersion = null;
+            Interlocked.Exchange(ref otherWritersSeenAt, 0);
+            DiscardWriterAsync().GetAwaiter().GetResult();
+        }
+    }
+
+    private async Task<SqlSession> OpenWriterAsync()
+    {
+        var session = await sessions.OpenDedicatedAsync(CancellationToken.None);
+
+        // Each request has its own savepoint below; EF's automatic one per SaveChanges would be a second.
+        session.Db.Database.AutoSavepointsEnabled = false;
+
+        // A new connection's data_version starts afresh: what it would compare against is unknown.
+        dataVersion = null;
+        DataGeneration.Advance();
+        return session;
+    }
+
     private async Task RunBatchAsync(List<Pending> batch)
     {
         var outcomes = new (object? Result, Exception? Error)[batch.Count];
+
+        // A batch of requests that each write only rows of the patients they name moves those
+        // patients' counts instead of everyone's (DataGeneration); one that does not, everyone's.
+        // Closed after the commit or its failure, before anyone is answered.
+        var patientBatch = batch.TrueForAll(p => p.PatientScoped) ? DataGeneration.OpenPatientBatch() : null;
         try
         {
-            if (writer is null)
-            {
-                writer = await sessions.OpenDedicatedAsync(CancellationToken.None);
-
-                // Each request has its own savepoint below; EF's automatic one per SaveChanges would be a second.
-                writer.Db.Database.AutoSavepointsEnabled = false;
-            }
+            writer ??= await OpenWriterAsync();
 
             var session = writer;
             var db = session.Db;
@@ -275,6 +354,8 @@ public sealed class WriteGate : IAsyncDisposable
             // The connection may be what failed: the next batch opens a fresh one.
             await DiscardWriterAsync();
 
+            patientBatch?.Dispose();
+
             // Nothing of this batch is known to be committed: no one is told it was.
             foreach (var p in batch)
             {
@@ -284,6 +365,7 @@ public sealed class WriteGate : IAsyncDisposable
             return;
         }
 
+        patientBatch?.Dispose();
         Interlocked.Increment(ref batches);
         Interlocked.Add(ref requests, batch.Count);
         for (var i = 0; i < batch.Count; i++)
@@ -322,7 +404,7 @@ public sealed class WriteGate : IAsyncDisposable
         await DiscardWriterAsync();
     }
 
-    private sealed record Pending(Func<ImidCareDb, AuditWriter, Instant, Task<object?>> Work, CancellationToken Ct)
+    private sealed record Pending(Func<ImidCareDb, AuditWriter, Instant, Task<object?>> Work, CancellationToken Ct, bool PatientScoped)
     {
         public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

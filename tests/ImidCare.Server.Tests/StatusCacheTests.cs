@@ -62,6 +62,78 @@ public abstract class StatusCacheTests(ImidCareApp app)
     }
 
     [Fact]
+    public async Task AnAnswerFromMemory_IsDecidedAgainAtTheCallsTime()
+    {
+        var (number, pharmacy, cached) = await CachedAuthorizationAsync("Cache Time");
+        var again = await CachedStatusAsync(pharmacy, number);
+        again.ToString().ShouldBe(cached.ToString());
+
+        // Nothing written, the facts still cached: only the time makes this answer differ.
+        var start = app.Clock.Now;
+        try
+        {
+            app.Clock.Advance(NodaTime.Duration.FromDays(40));
+            var later = await CachedStatusAsync(pharmacy, number);
+            later.Str("state").ShouldBe("Expired");
+            later.Body.GetProperty("wouldConfirm").GetProperty("outcome").GetString().ShouldBe("denied");
+        }
+        finally
+        {
+            app.Clock.Now = start;
+        }
+
+        (await CachedStatusAsync(pharmacy, number)).Str("state").ShouldBe("Active");
+    }
+
+    [Fact]
+    public async Task ADispenseHere_IsSeenAtOnce()
+    {
+        var (number, pharmacy, _) = await CachedAuthorizationAsync("Cache Dispense");
+        var confirmation = (await pharmacy.PostAsync($"/api/v1/authorizations/{number}/confirmations")).Str("number");
+        (await CachedStatusAsync(pharmacy, number)).Str("state").ShouldBe("Confirmed");
+
+        (await Scenario.DispenseAsync(pharmacy, confirmation)).Code.ShouldBe(201);
+
+        var misses = Cache.Misses;
+        (await pharmacy.GetJsonAsync($"/api/v1/authorizations/{number}")).Str("state").ShouldBe("Dispensed");
+        Cache.Misses.ShouldBe(misses + 1);
+    }
+
+    /// <summary>
+    /// A counter's confirmation and dispense move only their patient's count: another patient's
+    /// cached status keeps answering (on SQLite; PostgreSQL's watcher sees every WAL movement,
+    /// this node's included, so there only the answer's correctness is checked). Other tests'
+    /// servers in this process may move the shared count at any moment, hence a few attempts.
+    /// </summary>
+    [Fact]
+    public async Task AnotherPatientsConfirmationAndDispense_LeaveThisEntryAnswering()
+    {
+        var (number, pharmacy, _) = await CachedAuthorizationAsync("Cache Kept");
+        var park = await app.ParkAsync();
+        var kept = false;
+        for (var attempt = 0; attempt < 5 && !kept; attempt++)
+        {
+            var other = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, $"Cache Other {attempt}"));
+            await CachedStatusAsync(pharmacy, number);
+
+            var confirmed = await pharmacy.PostAsync($"/api/v1/authorizations/{other}/confirmations");
+            confirmed.Code.ShouldBe(201, confirmed.ToString());
+            (await Scenario.DispenseAsync(pharmacy, confirmed.Str("number"))).Code.ShouldBe(201);
+
+            var hits = Cache.Hits;
+            var r = await pharmacy.GetJsonAsync($"/api/v1/authorizations/{number}");
+            r.Str("state").ShouldBe("Active");
+            r.Body.GetProperty("wouldConfirm").GetProperty("outcome").GetString().ShouldBe("allowed");
+            kept = Cache.Hits > hits;
+        }
+
+        if (app.Storage.Provider == StorageProvider.Sqlite)
+        {
+            kept.ShouldBeTrue("another patient's confirmation and dispense emptied this patient's entry");
+        }
+    }
+
+    [Fact]
     public async Task AWriteByAnotherProcess_IsSeenWithinTheWatchersInterval()
     {
         var (number, pharmacy, cached) = await CachedAuthorizationAsync("Cache Elsewhere");
@@ -141,5 +213,68 @@ public sealed class DecisionJsonTests
         back.Outcome.ShouldBe(dto.Outcome);
         back.UsesUnverifiedRules.ShouldBeTrue();
         back.Reasons.ShouldBe(dto.Reasons);
+    }
+}
+
+/// <summary>
+/// The per-patient counts' protocol (DataGeneration), on the cases that must hold whatever other
+/// tests in this process write meanwhile: each asserts that a read is NOT kept, or an entry NOT
+/// current, which further writes elsewhere can only confirm.
+/// </summary>
+public sealed class DataGenerationTests
+{
+    [Fact]
+    public void AReadDuringAWriteToItsPatient_IsNotKept()
+    {
+        var before = DataGeneration.Before();
+        using var batch = DataGeneration.OpenPatientBatch();
+        DataGeneration.WritingFor("pat_gen_writing");
+        DataGeneration.TryStamp(before, "pat_gen_writing", out _).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void AReadThatAPatientBatchFinishedDuring_IsNotKept_WhateverItsPatient()
+    {
+        // The batch's commit may have fallen inside the read, and the reader learns its patient only from what it read.
+        var before = DataGeneration.Before();
+        using (DataGeneration.OpenPatientBatch())
+        {
+            DataGeneration.WritingFor("pat_gen_someone_else");
+        }
+
+        DataGeneration.TryStamp(before, "pat_gen_reader", out _).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void AnEntry_IsStaleFromTheMomentAWriteToItsPatientBegins_BeforeItsCommit()
+    {
+        var stamp = default(DataGeneration.Stamp);
+        var kept = false;
+        for (var i = 0; i < 1000 && !kept; i++)
+        {
+            kept = DataGeneration.TryStamp(DataGeneration.Before(), "pat_gen_entry", out stamp);
+        }
+
+        kept.ShouldBeTrue();
+        using var batch = DataGeneration.OpenPatientBatch();
+        DataGeneration.WritingFor("pat_gen_entry");
+        DataGeneration.IsCurrent(stamp).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void OutsideAPatientBatch_WritingForMarksNothing_AndTheGlobalCountStillRules()
+    {
+        // Outside a patient batch the commit moves the global count; a mark here would never be taken down.
+        DataGeneration.WritingFor("pat_gen_unscoped");
+        var stamp = default(DataGeneration.Stamp);
+        var kept = false;
+        for (var i = 0; i < 1000 && !kept; i++)
+        {
+            kept = DataGeneration.TryStamp(DataGeneration.Before(), "pat_gen_unscoped", out stamp);
+        }
+
+        kept.ShouldBeTrue();
+        DataGeneration.Advance();
+        DataGeneration.IsCurrent(stamp).ShouldBeFalse();
     }
 }

@@ -24,7 +24,8 @@ public static class Writes
         HttpContext http,
         WriteGate gate,
         object? request,
-        Func<ImidCareDb, AuditWriter, Instant, Task<Reply>> work)
+        Func<ImidCareDb, AuditWriter, Instant, Task<Reply>> work,
+        bool patientScoped = false)
     {
         var key = http.Request.Headers[Header].ToString();
         if (key.Length > 200)
@@ -36,7 +37,7 @@ public static class Writes
         if (key.Length == 0)
         {
             // Nothing to store: the reply is serialised by the caller's thread, not the single writer's.
-            return (await gate.RunAsync(work, http.RequestAborted)).ToResult();
+            return (await gate.RunAsync(work, http.RequestAborted, patientScoped)).ToResult();
         }
 
         var requestHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
@@ -60,7 +61,7 @@ public static class Writes
                 CallerId = caller.Id, Key = key, RequestHash = requestHash, StatusCode = result.Status, ResponseJson = json, At = now,
             });
             return new StoredReply(result.Status, json);
-        }, http.RequestAborted);
+        }, http.RequestAborted, patientScoped);
         return reply.ToResult();
     }
 

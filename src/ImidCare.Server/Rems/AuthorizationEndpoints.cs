@@ -153,11 +153,11 @@ public static class AuthorizationEndpoints
         var now = clock.GetCurrentInstant();
         if (caller.IsPharmacy && cache.TryGet(parsed.Value.Value, caller.PharmacyId!, out var known))
         {
-            return StatusResult(known.Authorization, known.Patient, known.Facts with { Now = now }, now);
+            return CounterStatusResult(known.Authorization, known.Patient, known.Facts with { Now = now }, now);
         }
 
         // Read before the facts: a write that lands while they are read makes the entry stale at once.
-        var generation = DataGeneration.Current;
+        var before = DataGeneration.Before();
 
         // The pharmacy counter's most frequent call: a kept-open connection whose statements are already prepared.
         var session = await sessions.RentAsync(ct);
@@ -165,7 +165,7 @@ public static class AuthorizationEndpoints
         try
         {
             var result = caller.IsPharmacy
-                ? await CounterStatusAsync(session.Db, parsed.Value, caller.PharmacyId!, cache, generation, now, ct)
+                ? await CounterStatusAsync(session.Db, parsed.Value, caller.PharmacyId!, cache, before, now, ct)
                 : await PatientSideStatusAsync(session.Db, parsed.Value, caller, now, ct);
             healthy = true;
             return result;
@@ -177,16 +177,20 @@ public static class AuthorizationEndpoints
     }
 
     /// <summary>A pharmacy holding the number (it is written on the prescription) may look it up, with whether it could confirm now.</summary>
-    private static async Task<IResult> CounterStatusAsync(ImidCareDb db, RemsNumber number, string pharmacyId, StatusCache cache, long generation, Instant now, CancellationToken ct)
+    private static async Task<IResult> CounterStatusAsync(ImidCareDb db, RemsNumber number, string pharmacyId, StatusCache cache, DataGeneration.ReadStart before, Instant now, CancellationToken ct)
     {
         if (await FactsQuery.AtCounterAsync(db, number.Value, pharmacyId, now, ct) is not var (a, patient, facts))
         {
             return Problems.NotFound($"Authorization {number}").ToResult();
         }
 
-        cache.Put(generation, pharmacyId, a, patient, facts);
-        return StatusResult(a, patient, facts, now);
+        cache.Put(before, pharmacyId, a, patient, facts);
+        return CounterStatusResult(a, patient, facts, now);
     }
+
+    /// <summary>The counter's answer: the status, and whether the pharmacy could confirm now, decided afresh at <paramref name="now"/> (from cached facts too).</summary>
+    private static IResult CounterStatusResult(AuthorizationRecord a, Patient patient, ConfirmationFacts facts, Instant now) =>
+        Results.Json(StatusDto(a, patient, EffectiveState(a, now), DecisionDto.From(DispensingRules.Confirm(facts).Decision)), Json.Options);
 
     /// <summary>Anyone else sees an authorization only for their own patients.</summary>
     private static async Task<IResult> PatientSideStatusAsync(ImidCareDb db, RemsNumber number, Caller caller, Instant now, CancellationToken ct)
@@ -197,17 +201,12 @@ public static class AuthorizationEndpoints
         }
 
         return await Access.CanSeePatientAsync(db, caller, patient, ct)
-            ? StatusResult(a, patient, null, now)
+            ? Results.Json(StatusDto(a, patient, EffectiveState(a, now), null), Json.Options)
             : Problems.Forbidden("Not your patient's authorization.").ToResult();
     }
 
-    /// <summary>The status, and for a pharmacy whether it could confirm now (decided afresh at <paramref name="now"/>).</summary>
-    private static IResult StatusResult(AuthorizationRecord a, Patient patient, ConfirmationFacts? facts, Instant now)
-    {
-        var would = facts is null ? null : DecisionDto.From(DispensingRules.Confirm(facts).Decision);
-        return Results.Json(new AuthorizationStatusDto(a.Number, EffectiveState(a, now), a.ProgramId, a.Drug, Enum.Parse<RiskCategory>(a.Category), a.DaysSupply,
-            a.ValidThrough, a.ExpiresAt, patient.Name, patient.DateOfBirth, would), Json.Options);
-    }
+    private static AuthorizationStatusDto StatusDto(AuthorizationRecord a, Patient patient, string state, DecisionDto? would) =>
+        new(a.Number, state, a.ProgramId, a.Drug, Enum.Parse<RiskCategory>(a.Category), a.DaysSupply, a.ValidThrough, a.ExpiresAt, patient.Name, patient.DateOfBirth, would);
 
     /// <summary>What the pharmacy's confirmation is decided on when the patient's facts are already loaded (FHIR); the counter reads them with <see cref="FactsQuery.AtCounterAsync"/>.</summary>
     internal static async Task<ConfirmationFacts> ConfirmationFactsAsync(ImidCareDb db, PatientFacts facts, AuthorizationRecord a, string pharmacyId, Instant now, CancellationToken ct)
@@ -240,7 +239,8 @@ public static class AuthorizationEndpoints
             return Problems.Validation("number", error!).ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, new { number = parsed.Value.Value }, (db, audit, now) => ConfirmAsync(caller, parsed.Value, db, audit, now, http.RequestAborted));
+        // Writes only the patient's rows (DataGeneration.WritingFor below): other patients' cached status stays.
+        return await Writes.RunAsync(http, gate, new { number = parsed.Value.Value }, (db, audit, now) => ConfirmAsync(caller, parsed.Value, db, audit, now, http.RequestAborted), patientScoped: true);
     }
 
     internal static async Task<Reply> ConfirmAsync(Caller caller, RemsNumber parsed, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
@@ -271,6 +271,7 @@ public static class AuthorizationEndpoints
     {
         var dto = DecisionDto.From(decision.Decision);
         var decisionJson = dto.ToJson();
+        DataGeneration.WritingFor(a.PatientId);
         string confirmation;
         do
         {
@@ -355,7 +356,8 @@ public static class AuthorizationEndpoints
             return Problems.Validation("ndc", ndcError!).ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, (db, audit, now) => DispenseAsync(caller, parsed.Value, ndc!.Value, req, db, audit, now, http.RequestAborted));
+        // Writes only the patient's rows (DataGeneration.WritingFor below): other patients' cached status stays.
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => DispenseAsync(caller, parsed.Value, ndc!.Value, req, db, audit, now, http.RequestAborted), patientScoped: true);
     }
 
     internal static async Task<Reply> DispenseAsync(Caller caller, RemsNumber parsed, Ndc ndc, DispenseRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
@@ -390,6 +392,7 @@ public static class AuthorizationEndpoints
             Id = Ids.Ordered("dsp", now), ConfirmationNumber = c.Number, AuthorizationNumber = c.AuthorizationNumber, PatientId = c.PatientId, PharmacyId = c.PharmacyId,
             Ndc = ndc.Value, Quantity = req.Quantity, DaysSupply = req.DaysSupply, DispensedOn = today, At = now, ChecklistJson = AuditData.Of(req.Checklist),
         };
+        DataGeneration.WritingFor(c.PatientId);
         await CounterSql.RecordDispenseAsync(db, record, c, ct);
         audit.Append(caller.AsActor(caller.PharmacyId), "dispense.recorded", $"authorization/{c.AuthorizationNumber}",
             AuditData.Of(new { record.Id, confirmation = c.Number, ndc = record.Ndc, record.Quantity, record.DaysSupply, record.DispensedOn, checklist = new Json.RawJson(record.ChecklistJson) }));

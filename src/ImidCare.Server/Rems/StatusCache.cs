@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using ImidCare.Rules.Rems;
 using ImidCare.Store;
 using ImidCare.Store.Entities;
-using Microsoft.Data.Sqlite;
 using Npgsql;
 
 namespace ImidCare.Server.Rems;
@@ -17,13 +16,15 @@ public sealed record StatusCacheOptions(bool Enabled, TimeSpan PollEvery)
 
 /// <summary>
 /// What a pharmacy's status check was last decided on, per authorization and pharmacy, kept with
-/// the <see cref="DataGeneration"/> read before it was loaded. The answer is recomputed on every
-/// call (the decision depends on the time); only the facts are reused, and only while nothing has
-/// been written since they were read: by this process (the count moves before any writer is
-/// answered) or, within <see cref="StatusCacheOptions.PollEvery"/>, by another process or node
-/// (<see cref="ExternalChanges"/>). The confirmation itself never uses this: the write gate reads
-/// its facts afresh inside its transaction. Reading those facts costs a dozen statements; this is
-/// what lets the counter's most frequent call approach the HTTP limit (docs/benchmarks.md).
+/// the <see cref="DataGeneration.Stamp"/> of its read: the process-wide count read before it was
+/// loaded and its patient's count. The answer is recomputed on every call (the decision depends on
+/// the time); only the facts are reused, and only while nothing has been written since they were
+/// read, by anyone or to that patient: by this process (the counts move before any writer is
+/// answered; a counter's confirmation or dispense moves only its patient's) or, within
+/// <see cref="StatusCacheOptions.PollEvery"/>, by another process or node (<see cref="ExternalChanges"/>).
+/// The confirmation itself never uses this: the write gate reads its facts afresh inside its
+/// transaction. Reading those facts costs a dozen statements' worth of driver work; this is what
+/// lets the counter's most frequent call approach the HTTP limit (docs/benchmarks.md).
 /// </summary>
 public sealed class StatusCache(StatusCacheOptions options, ExternalChanges changes)
 {
@@ -34,7 +35,7 @@ public sealed class StatusCache(StatusCacheOptions options, ExternalChanges chan
     private long hits;
     private long misses;
 
-    public sealed record Entry(long Generation, AuthorizationRecord Authorization, Patient Patient, ConfirmationFacts Facts);
+    public sealed record Entry(DataGeneration.Stamp Stamp, AuthorizationRecord Authorization, Patient Patient, ConfirmationFacts Facts);
 
     public long Hits => Interlocked.Read(ref hits);
 
@@ -42,7 +43,7 @@ public sealed class StatusCache(StatusCacheOptions options, ExternalChanges chan
 
     public bool TryGet(string number, string pharmacyId, out Entry entry)
     {
-        if (options.Enabled && changes.Watching && entries.TryGetValue((number, pharmacyId), out entry!) && entry.Generation == DataGeneration.Current)
+        if (options.Enabled && changes.Watching && entries.TryGetValue((number, pharmacyId), out entry!) && DataGeneration.IsCurrent(entry.Stamp))
         {
             Interlocked.Increment(ref hits);
             return true;
@@ -53,10 +54,11 @@ public sealed class StatusCache(StatusCacheOptions options, ExternalChanges chan
         return false;
     }
 
-    /// <param name="generation">The count read before the facts were: an entry never claims to be newer than what it holds.</param>
-    public void Put(long generation, string pharmacyId, AuthorizationRecord a, Patient patient, ConfirmationFacts facts)
+    /// <param name="before">Taken before the facts were read: an entry never claims to be newer than what it holds.</param>
+    public void Put(DataGeneration.ReadStart before, string pharmacyId, AuthorizationRecord a, Patient patient, ConfirmationFacts facts)
     {
-        if (!options.Enabled)
+        // A write to this patient may have landed during the read: answer it, keep nothing.
+        if (!options.Enabled || !DataGeneration.TryStamp(before, patient.Id, out var stamp))
         {
             return;
         }
@@ -66,19 +68,20 @@ public sealed class StatusCache(StatusCacheOptions options, ExternalChanges chan
             entries.Clear();
         }
 
-        entries[(a.Number, pharmacyId)] = new Entry(generation, a, patient, facts);
+        entries[(a.Number, pharmacyId)] = new Entry(stamp, a, patient, facts);
     }
 }
 
 /// <summary>
 /// Looks for writes made by other processes or nodes (a second server on the same PostgreSQL, an
 /// `imidcare` command on the same SQLite file) and moves <see cref="DataGeneration"/> when it
-/// sees one. SQLite: `PRAGMA data_version` on a connection of its own, which changes whenever
-/// another connection commits. PostgreSQL: the server's WAL insert position, which moves with
-/// every write. While the watcher is not seeing the database (not started, or its last look
-/// failed or is older than three intervals), <see cref="Watching"/> is false and the cache answers nothing.
+/// sees one. SQLite: the write gate's writer does it (`PRAGMA data_version` on its own
+/// connection, which moves only for other connections' commits; see <see cref="WriteGate.OtherWritersSeenAt"/>).
+/// PostgreSQL: the server's WAL insert position, which moves with every write, this node's
+/// included. While the database is not being watched (not started, or the last look failed or is
+/// older than three intervals), <see cref="Watching"/> is false and the cache answers nothing.
 /// </summary>
-public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions options, ILogger<ExternalChanges> log) : BackgroundService
+public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions options, WriteGate gate, ILogger<ExternalChanges> log) : BackgroundService
 {
     private long lastSeenTicks;
 
@@ -86,6 +89,12 @@ public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions o
     {
         get
         {
+            if (storage.Provider != StorageProvider.Postgres)
+            {
+                var looked = gate.OtherWritersSeenAt;
+                return looked != 0 && Environment.TickCount64 - looked < 3 * WriteGate.OtherWritersEvery.TotalMilliseconds;
+            }
+
             var seen = Interlocked.Read(ref lastSeenTicks);
             return seen != 0 && Environment.TickCount64 - seen < 3 * options.PollEvery.TotalMilliseconds;
         }
@@ -93,7 +102,7 @@ public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions o
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Enabled)
+        if (!options.Enabled || storage.Provider != StorageProvider.Postgres)
         {
             return;
         }
@@ -107,7 +116,7 @@ public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions o
                 await using var connection = Open();
                 await connection.OpenAsync(stoppingToken);
                 await using var cmd = connection.CreateCommand();
-                cmd.CommandText = storage.Provider == StorageProvider.Postgres ? "SELECT pg_current_wal_insert_lsn()::text" : "PRAGMA data_version";
+                cmd.CommandText = "SELECT pg_current_wal_insert_lsn()::text";
                 do
                 {
                     var now = Convert.ToString(await cmd.ExecuteScalarAsync(stoppingToken), System.Globalization.CultureInfo.InvariantCulture);
@@ -143,7 +152,5 @@ public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions o
         }
     }
 
-    private System.Data.Common.DbConnection Open() => storage.Provider == StorageProvider.Postgres
-        ? new NpgsqlConnection(storage.EffectiveConnectionString)
-        : new SqliteConnection(storage.ConnectionString);
+    private NpgsqlConnection Open() => new(storage.EffectiveConnectionString);
 }
