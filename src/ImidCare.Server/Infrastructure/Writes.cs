@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using ImidCare.Server.Rems;
 using ImidCare.Server.Security;
 using ImidCare.Store;
 using ImidCare.Store.Audit;
@@ -56,14 +57,37 @@ public static class Writes
 
             var result = await work(db, audit, now);
             var json = result.Body is null ? string.Empty : JsonSerializer.Serialize(result.Body, Json.Options);
-            db.IdempotencyRecords.Add(new IdempotencyRecord
+            await InsertAsync(db, new IdempotencyRecord
             {
                 CallerId = caller.Id, Key = key, RequestHash = requestHash, StatusCode = result.Status, ResponseJson = json, At = now,
-            });
+            }, http.RequestAborted);
             return new StoredReply(result.Status, json);
         }, http.RequestAborted, patientScoped);
         return reply.ToResult();
     }
+
+    private const string InsertSql = """
+        INSERT INTO idempotency ("CallerId", "Key", "RequestHash", "StatusCode", "ResponseJson", "At")
+        VALUES (@caller, @key, @hash, @status, @json, @at);
+        """;
+
+    /// <summary>
+    /// The stored reply, written in plain SQL inside the request's savepoint rather than through
+    /// EF: an EF write counts as a write to anything (DataGeneration), and a pharmacy system that
+    /// sends a key with every confirmation and dispense would empty every patient's cached status
+    /// each time. No cache reads this table.
+    /// </summary>
+    private static Task InsertAsync(ImidCareDb db, IdempotencyRecord r, CancellationToken ct) =>
+        FactsQuery.WithCommandAsync(db, InsertSql, async cmd =>
+        {
+            FactsQuery.Add(cmd, "caller", r.CallerId);
+            FactsQuery.Add(cmd, "key", r.Key);
+            FactsQuery.Add(cmd, "hash", r.RequestHash);
+            FactsQuery.Add(cmd, "status", r.StatusCode);
+            FactsQuery.Add(cmd, "json", r.ResponseJson);
+            FactsQuery.Add(cmd, "at", r.At.ToUnixTimeTicks());
+            return await cmd.ExecuteNonQueryAsync(ct);
+        });
 
     private sealed record StoredReply(int Status, string Json)
     {
