@@ -196,6 +196,69 @@ public sealed class SqliteStatusCacheTests(SqliteApp app) : StatusCacheTests(app
 
 public sealed class PostgresStatusCacheTests(PostgresApp app) : StatusCacheTests(app), IClassFixture<PostgresApp>;
 
+/// <summary>A server whose status cache holds two entries.</summary>
+public sealed class TwoEntryStatusCacheApp() : ImidCareApp(StorageProvider.Sqlite)
+{
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>(base.Settings)
+    {
+        ["ImidCare:StatusCache:MaxEntries"] = "2",
+    };
+}
+
+/// <summary>The cache's bound on memory drops everything only when a new number would pass it.</summary>
+public sealed class StatusCacheBoundTests(TwoEntryStatusCacheApp app) : IClassFixture<TwoEntryStatusCacheApp>
+{
+    private StatusCache Cache => app.Services.GetRequiredService<StatusCache>();
+
+    private async Task<bool> AnsweredFromCacheAsync(HttpClient pharmacy, string number)
+    {
+        var before = Cache.Hits;
+        (await pharmacy.GetJsonAsync($"/api/v1/authorizations/{number}")).Code.ShouldBe(200);
+        return Cache.Hits > before;
+    }
+
+    private async Task CachedAsync(HttpClient pharmacy, string number)
+    {
+        for (var i = 0; i < 50 && !await AnsweredFromCacheAsync(pharmacy, number); i++)
+        {
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task AFullCache_KeepsItsEntries_WhenOneOfThemIsReadAgain_AndEmptiesForANewNumber()
+    {
+        var park = await app.ParkAsync();
+        var pharmacy = app.Pharmacy();
+        var a = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, "Bound A"));
+        var b = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, "Bound B"));
+        var c = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, "Bound C"));
+
+        // Other tests' servers in this process may move the shared count at any moment: a few attempts.
+        var kept = false;
+        for (var attempt = 0; attempt < 5 && !kept; attempt++)
+        {
+            await CachedAsync(pharmacy, a);
+            await CachedAsync(pharmacy, b);
+
+            // A's entry goes stale with a write to its patient and is read again, at the bound.
+            var confirmed = await pharmacy.PostAsync($"/api/v1/authorizations/{a}/confirmations");
+            confirmed.Code.ShouldBe(201, confirmed.ToString());
+            (await AnsweredFromCacheAsync(pharmacy, a)).ShouldBeFalse();
+            kept = await AnsweredFromCacheAsync(pharmacy, b);
+            var reversed = await pharmacy.PostAsync($"/api/v1/confirmations/{confirmed.Str("number")}/reverse", new { reason = "Entered in error" });
+            reversed.Code.ShouldBe(200, reversed.ToString());
+        }
+
+        kept.ShouldBeTrue("reading a cached number again at the bound emptied the cache");
+
+        // A third number passes the bound: everything goes, C is kept.
+        await CachedAsync(pharmacy, b);
+        await CachedAsync(pharmacy, c);
+        (await AnsweredFromCacheAsync(pharmacy, b)).ShouldBeFalse();
+    }
+}
+
 /// <summary>The hand-written decision writer is held to the serializer's own output.</summary>
 public sealed class DecisionJsonTests
 {

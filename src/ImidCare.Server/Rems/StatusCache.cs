@@ -6,12 +6,17 @@ using Npgsql;
 
 namespace ImidCare.Server.Rems;
 
-/// <summary>ImidCare:StatusCache — whether the pharmacy's status check may answer from memory, and how often writes made elsewhere are looked for.</summary>
-public sealed record StatusCacheOptions(bool Enabled, TimeSpan PollEvery)
+/// <summary>
+/// ImidCare:StatusCache — whether the pharmacy's status check may answer from memory, how often
+/// writes made elsewhere are looked for, and how many entries it keeps (a bound on memory: past
+/// it, every entry is dropped and the cache fills again).
+/// </summary>
+public sealed record StatusCacheOptions(bool Enabled, TimeSpan PollEvery, int MaxEntries = 100_000)
 {
     public static StatusCacheOptions From(IConfiguration config) => new(
         !string.Equals(config["ImidCare:StatusCache:Enabled"], "false", StringComparison.OrdinalIgnoreCase),
-        TimeSpan.FromMilliseconds(config.GetValue("ImidCare:StatusCache:PollMilliseconds", 100)));
+        TimeSpan.FromMilliseconds(config.GetValue("ImidCare:StatusCache:PollMilliseconds", 100)),
+        Math.Max(1, config.GetValue("ImidCare:StatusCache:MaxEntries", 100_000)));
 }
 
 /// <summary>
@@ -28,9 +33,6 @@ public sealed record StatusCacheOptions(bool Enabled, TimeSpan PollEvery)
 /// </summary>
 public sealed class StatusCache(StatusCacheOptions options, ExternalChanges changes)
 {
-    /// <summary>A bound on memory: past it, every entry is dropped and the cache fills again.</summary>
-    public const int MaxEntries = 100_000;
-
     private readonly ConcurrentDictionary<(string Number, string PharmacyId), Entry> entries = new();
     private long hits;
     private long misses;
@@ -63,12 +65,15 @@ public sealed class StatusCache(StatusCacheOptions options, ExternalChanges chan
             return;
         }
 
-        if (entries.Count >= MaxEntries)
+        // Only a new key can pass the bound. (Checked on every put, a stale entry read again at
+        // the bound emptied the whole cache: with as many live numbers as the bound, once per miss.)
+        var key = (a.Number, pharmacyId);
+        if (!entries.ContainsKey(key) && entries.Count >= options.MaxEntries)
         {
             entries.Clear();
         }
 
-        entries[(a.Number, pharmacyId)] = new Entry(stamp, a, patient, facts);
+        entries[key] = new Entry(stamp, a, patient, facts);
     }
 }
 
