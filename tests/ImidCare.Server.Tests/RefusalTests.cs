@@ -31,6 +31,17 @@ public abstract class RefusalTests(ImidCareApp app)
         }
     }
 
+    [Fact]
+    public async Task AWriteWithoutABody_Is400SayingABodyIsRequired()
+    {
+        using var admin = await app.AdminAsync();
+        var r = await admin.PostAsync("/api/v1/prescribers");
+        r.Code.ShouldBe(400, r.ToString());
+        r.ContentType.ShouldBe("application/problem+json");
+        r.ErrorFields.ShouldBe(["body"]);
+        r.Str("detail").ShouldBe("body: A JSON body is required.");
+    }
+
     [Theory]
     [InlineData("2026-02-30")] // impossible date
     [InlineData("30/01/1980")] // not ISO

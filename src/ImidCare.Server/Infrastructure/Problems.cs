@@ -98,7 +98,9 @@ public sealed class BadRequestHandler(IProblemDetailsService problems) : IExcept
 
         var json = FindJsonException(bad);
         var field = json?.Path is { Length: > 0 } p ? p.TrimStart('$', '.') : "body";
-        var reason = json is null ? bad.Message : CleanMessage(json.Message);
+        var reason = json is not null ? CleanMessage(json.Message)
+            : bad.Message.Contains("no body was provided", StringComparison.Ordinal) ? "A JSON body is required." // the framework's words name its parameter and suggest a service
+            : bad.Message;
         http.Response.StatusCode = bad.StatusCode;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
