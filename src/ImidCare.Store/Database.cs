@@ -347,6 +347,15 @@ public sealed class WriteGate : IAsyncDisposable
             // The batch's audit records in one statement, after its last request and before its commit:
             // a request rolled back to its savepoint has had its records taken out of the chain already.
             await audit.FlushAsync(CancellationToken.None);
+            if (options.Provider == StorageProvider.Postgres && OwnPostgresTransactions.Recording)
+            {
+                // Told to the change watcher before the commit can be seen: these writes move the counts themselves.
+                if (await session.Command("SELECT pg_current_xact_id_if_assigned()::text").ExecuteScalarAsync() is string id)
+                {
+                    OwnPostgresTransactions.Add(ulong.Parse(id, System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+
             await tx.CommitAsync();
         }
         catch (Exception e)

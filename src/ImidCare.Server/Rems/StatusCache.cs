@@ -82,9 +82,13 @@ public sealed class StatusCache(StatusCacheOptions options, ExternalChanges chan
 /// `imidcare` command on the same SQLite file) and moves <see cref="DataGeneration"/> when it
 /// sees one. SQLite: the write gate's writer does it (`PRAGMA data_version` on its own
 /// connection, which moves only for other connections' commits; see <see cref="WriteGate.OtherWritersSeenAt"/>).
-/// PostgreSQL: the server's WAL insert position, which moves with every write, this node's
-/// included. While the database is not being watched (not started, or the last look failed or is
-/// older than three intervals), <see cref="Watching"/> is false and the cache answers nothing.
+/// PostgreSQL: the server's transaction snapshot (<see cref="PostgresSnapshot"/>): any writing
+/// transaction that finished since the last look and is not one of this process's write gate's
+/// own (<see cref="OwnPostgresTransactions"/>). (Until session 7 the WAL insert position, which
+/// also moves with this node's own writes and with reads' page pruning, checkpoints and vacuum:
+/// the cache then rarely answered on PostgreSQL.) While the database is not being watched (not
+/// started, or the last look failed or is older than three intervals), <see cref="Watching"/> is
+/// false and the cache answers nothing.
 /// </summary>
 public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions options, WriteGate gate, ILogger<ExternalChanges> log) : BackgroundService
 {
@@ -113,7 +117,8 @@ public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions o
         }
 
         using var timer = new PeriodicTimer(options.PollEvery);
-        string? last = null;
+        using var recording = OwnPostgresTransactions.Watch();
+        PostgresSnapshot? last = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -121,16 +126,22 @@ public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions o
                 await using var connection = Open();
                 await connection.OpenAsync(stoppingToken);
                 await using var cmd = connection.CreateCommand();
-                cmd.CommandText = "SELECT pg_current_wal_insert_lsn()::text";
+                cmd.CommandText = "SELECT pg_current_snapshot()::text";
                 do
                 {
-                    var now = Convert.ToString(await cmd.ExecuteScalarAsync(stoppingToken), System.Globalization.CultureInfo.InvariantCulture);
-                    if (now != last)
+                    var now = PostgresSnapshot.Parse(Convert.ToString(await cmd.ExecuteScalarAsync(stoppingToken), System.Globalization.CultureInfo.InvariantCulture)!);
+                    if (last is null || last.OthersFinishedBy(now, OwnPostgresTransactions.Contains))
                     {
                         DataGeneration.Advance();
-                        last = now;
                     }
 
+                    // One look behind: an own id outlives its finish by at least one interval.
+                    if (last is not null)
+                    {
+                        OwnPostgresTransactions.ForgetBelow(last.Xmin);
+                    }
+
+                    last = now;
                     Interlocked.Exchange(ref lastSeenTicks, Environment.TickCount64);
                 }
                 while (await timer.WaitForNextTickAsync(stoppingToken));
