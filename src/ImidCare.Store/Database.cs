@@ -30,13 +30,15 @@ public sealed record StorageOptions(StorageProvider Provider, string ConnectionS
                 return ConnectionString;
             }
 
-            var b = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString);
-            if (!b.ContainsKey("Max Auto Prepare"))
+            // Npgsql's own builder answers ContainsKey for every keyword it knows, set or not (until
+            // session 7 nothing was ever prepared); a plain builder holds only the keys written.
+            var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = ConnectionString };
+            if (given.ContainsKey("Max Auto Prepare") || given.ContainsKey("MaxAutoPrepare"))
             {
-                b.MaxAutoPrepare = 64;
-                b.AutoPrepareMinUsages = 2;
+                return ConnectionString;
             }
 
+            var b = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString) { MaxAutoPrepare = 64, AutoPrepareMinUsages = 2 };
             return b.ConnectionString;
         }
     }

@@ -12,9 +12,10 @@ namespace ImidCare.Store;
 /// already run. The counter's hot paths run the same few statements thousands of times a second;
 /// on a fresh connection each run paid for opening it (EF's and the provider's per-open work) and
 /// for parsing and planning every statement again, and profiles showed SQLite's parser as the
-/// largest single cost of a dispense. A command kept here is parsed once: SQLite keeps its
+/// largest single cost of a dispense. A statement run here is parsed once: SQLite keeps its
 /// prepared statements as long as the command and its connection live, and PostgreSQL's are
-/// prepared automatically by Npgsql (<see cref="StorageOptions"/> sets Max Auto Prepare).
+/// prepared automatically by Npgsql per connection (<see cref="StorageOptions"/> sets Max Auto
+/// Prepare), with a fresh command object per call (see <see cref="Command"/>).
 /// One caller at a time: the write gate holds one for its writer, readers rent one from
 /// <see cref="SqlSessionPool"/>.
 /// </summary>
@@ -53,8 +54,13 @@ public sealed class SqlSession : IAsyncDisposable
     /// </summary>
     public DbCommand Command(string sql)
     {
-        if (!commands.TryGetValue(sql, out var cmd))
+        if (!commands.TryGetValue(sql, out var cmd) || connection is NpgsqlConnection)
         {
+            // PostgreSQL: a fresh command each time. Npgsql binds an auto-prepared command to the
+            // parameter objects it was prepared with, and one reused with its parameters cleared
+            // and added again sends the old values (seen as a duplicate audit sequence number);
+            // auto-preparing is per connection and SQL text, so a fresh command is prepared too.
+            cmd?.Dispose();
             cmd = connection.CreateCommand();
             cmd.CommandText = sql;
             commands[sql] = cmd;
