@@ -293,6 +293,7 @@ public sealed class WriteGate : IAsyncDisposable
 
             var session = writer;
             var db = session.Db;
+            session.TakeNotedTransactions();
             await using var tx = await db.Database.BeginTransactionAsync();
             if (options.Provider == StorageProvider.Postgres)
             {
@@ -349,12 +350,20 @@ public sealed class WriteGate : IAsyncDisposable
             // The batch's audit records in one statement, after its last request and before its commit:
             // a request rolled back to its savepoint has had its records taken out of the chain already.
             await audit.FlushAsync(CancellationToken.None);
+            var noted = session.TakeNotedTransactions();
             if (options.Provider == StorageProvider.Postgres && OwnPostgresTransactions.Recording)
             {
                 // Told to the change watcher before the commit can be seen: these writes move the counts themselves.
                 if (await session.Command("SELECT pg_current_xact_id_if_assigned()::text").ExecuteScalarAsync() is string id)
                 {
-                    OwnPostgresTransactions.Add(ulong.Parse(id, System.Globalization.CultureInfo.InvariantCulture));
+                    var top = ulong.Parse(id, System.Globalization.CultureInfo.InvariantCulture);
+                    OwnPostgresTransactions.Add(top);
+
+                    // A row's xmin is the low 32 bits of its (sub)transaction's id, given after the batch's own: counted on from it.
+                    foreach (var x in noted)
+                    {
+                        OwnPostgresTransactions.Add(top + (uint)(x - (uint)top));
+                    }
                 }
             }
 

@@ -31,6 +31,8 @@ public sealed class SqlSession : IAsyncDisposable
         db.Session = this;
     }
 
+    public bool IsPostgres => connection is NpgsqlConnection;
+
     /// <summary>The context on this session's connection; its change tracker is cleared between callers.</summary>
     public ImidCareDb Db { get; }
 
@@ -69,6 +71,25 @@ public sealed class SqlSession : IAsyncDisposable
         cmd.Parameters.Clear();
         cmd.Transaction = Db.Database.CurrentTransaction?.GetDbTransaction();
         return cmd;
+    }
+
+    private readonly List<uint> notedTransactions = [];
+
+    /// <summary>
+    /// PostgreSQL: the transaction id (a written row's xmin) that one request's writes got inside
+    /// its savepoint. A savepoint that writes is a subtransaction with an id of its own, which the
+    /// server's snapshot never lists; the write gate records it with the batch's own (see
+    /// <see cref="OwnPostgresTransactions"/>) so the change watcher does not take it for another
+    /// node's write.
+    /// </summary>
+    public void NoteTransaction(uint xid) => notedTransactions.Add(xid);
+
+    /// <summary>The ids noted since the last call, emptied.</summary>
+    internal uint[] TakeNotedTransactions()
+    {
+        var ids = notedTransactions.ToArray();
+        notedTransactions.Clear();
+        return ids;
     }
 
     /// <summary>Forgets what the last caller tracked.</summary>

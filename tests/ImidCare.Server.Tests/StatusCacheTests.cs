@@ -456,4 +456,61 @@ public sealed class PostgresOwnTransactionTests(PostgresApp app) : IClassFixture
 
         recorded.ShouldBeTrue("the write gate's transaction was not recorded as this process's own");
     }
+
+    /// <summary>
+    /// Confirmations and dispenses queued together share a batch, each in a savepoint whose
+    /// subtransaction has an id of its own that the snapshot never lists: each is recorded too.
+    /// </summary>
+    [Fact]
+    public async Task ABatchsSavepoints_AreRecordedAsOwnTransactions()
+    {
+        OwnPostgresTransactions.Recording.ShouldBeTrue("this server's watcher is running");
+        var gate = app.Services.GetRequiredService<WriteGate>();
+        var park = await app.ParkAsync();
+        var pharmacy = app.Pharmacy();
+        var numbers = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            numbers.Add(await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, $"Savepoint {i}")));
+        }
+
+        // The writer held by one waiting write, so the three confirmations queue into one batch.
+        var release = new TaskCompletionSource();
+        var holding = gate.RunAsync(async (db, audit, now) =>
+        {
+            await release.Task;
+            return 0;
+        });
+        await Task.Delay(100);
+        var batchesBefore = gate.Batches;
+        var confirming = numbers.Select(n => pharmacy.PostAsync($"/api/v1/authorizations/{n}/confirmations")).ToList();
+        await Task.Delay(300);
+        release.SetResult();
+        await holding;
+        foreach (var c in confirming)
+        {
+            (await c).Code.ShouldBe(201);
+        }
+
+        (gate.Batches - batchesBefore).ShouldBe(2, "the held write's batch and one batch of the three confirmations");
+
+        // Asked at once: the watcher forgets an id only one look after it finished.
+        await using var db = await app.DbAsync();
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand("""SELECT xmin::text FROM confirmations WHERE "AuthorizationNumber" = ANY(@n)""", connection);
+        cmd.Parameters.AddWithValue("n", numbers.ToArray());
+        var writers = new List<ulong>();
+        await using (var r = await cmd.ExecuteReaderAsync())
+        {
+            while (await r.ReadAsync())
+            {
+                writers.Add(ulong.Parse(r.GetString(0), System.Globalization.CultureInfo.InvariantCulture)); // this throw-away server's ids are still in epoch 0
+            }
+        }
+
+        writers.Count.ShouldBe(3);
+        writers.Distinct().Count().ShouldBe(3, "each confirmation in a savepoint of its own");
+        writers.ShouldAllBe(x => OwnPostgresTransactions.Contains(x));
+    }
 }

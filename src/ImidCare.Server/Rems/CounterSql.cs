@@ -38,6 +38,14 @@ internal static class CounterSql
         WHERE NOT EXISTS (SELECT 1 FROM confirmations WHERE "Number" = @n);
         """;
 
+    // PostgreSQL: the same, telling which (sub)transaction wrote the row (SqlSession.NoteTransaction).
+    private const string InsertConfirmationSqlPostgres = """
+        INSERT INTO confirmations ("Number", "AuthorizationNumber", "PharmacyId", "IssuedAt", "ExpiresAt", "State", "Version", "DecisionJson")
+        SELECT @n, @a, @pharmacy, @issued, @expires, 'active', 1, @decision
+        WHERE NOT EXISTS (SELECT 1 FROM confirmations WHERE "Number" = @n)
+        RETURNING xmin::text;
+        """;
+
     private const string AuthorizationStateSql = """
         UPDATE authorizations SET "State" = @state, "Version" = "Version" + 1 WHERE "Number" = @a AND "Version" = @v;
         """;
@@ -49,6 +57,24 @@ internal static class CounterSql
         UPDATE authorizations SET "State" = 'Dispensed', "Version" = "Version" + 1 WHERE "Number" = @a AND "Version" = @av;
         UPDATE enrollments SET "TherapyStart" = @on WHERE "PatientId" = @patient AND "ProgramId" = @program AND "TherapyStart" IS NULL;
         """;
+
+    private const string RecordDispenseSqlPostgres = """
+        INSERT INTO dispenses ("Id", "ConfirmationNumber", "AuthorizationNumber", "PatientId", "PharmacyId", "Ndc", "Quantity", "DaysSupply", "DispensedOn", "At", "ChecklistJson")
+        VALUES (@id, @c, @a, @patient, @pharmacy, @ndc, @quantity, @days, @on, @at, @checklist) RETURNING xmin::text;
+        UPDATE confirmations SET "State" = 'dispensed', "Version" = "Version" + 1 WHERE "Number" = @c AND "Version" = @cv;
+        UPDATE authorizations SET "State" = 'Dispensed', "Version" = "Version" + 1 WHERE "Number" = @a AND "Version" = @av;
+        UPDATE enrollments SET "TherapyStart" = @on WHERE "PatientId" = @patient AND "ProgramId" = @program AND "TherapyStart" IS NULL;
+        """;
+
+    private static bool OnPostgres(ImidCareDb db) => db.Session?.IsPostgres ?? db.Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
+
+    private static void Note(ImidCareDb db, string? xmin)
+    {
+        if (xmin is not null)
+        {
+            db.Session?.NoteTransaction(uint.Parse(xmin, System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
 
     internal static Task<DispenseContext?> DispenseContextAsync(ImidCareDb db, string confirmationNumber, CancellationToken ct) =>
         FactsQuery.WithCommandAsync(db, DispenseContextSql, async cmd =>
@@ -68,8 +94,10 @@ internal static class CounterSql
         });
 
     /// <summary>Inserts an active confirmation; false when the number is already taken.</summary>
-    internal static Task<bool> InsertConfirmationAsync(ImidCareDb db, string number, string authorizationNumber, string pharmacyId, Instant issuedAt, Instant expiresAt, string decisionJson, CancellationToken ct) =>
-        FactsQuery.WithCommandAsync(db, InsertConfirmationSql, async cmd =>
+    internal static Task<bool> InsertConfirmationAsync(ImidCareDb db, string number, string authorizationNumber, string pharmacyId, Instant issuedAt, Instant expiresAt, string decisionJson, CancellationToken ct)
+    {
+        var postgres = OnPostgres(db);
+        return FactsQuery.WithCommandAsync(db, postgres ? InsertConfirmationSqlPostgres : InsertConfirmationSql, async cmd =>
         {
             FactsQuery.Add(cmd, "n", number);
             FactsQuery.Add(cmd, "a", authorizationNumber);
@@ -77,8 +105,16 @@ internal static class CounterSql
             FactsQuery.Add(cmd, "issued", issuedAt.ToUnixTimeTicks());
             FactsQuery.Add(cmd, "expires", expiresAt.ToUnixTimeTicks());
             FactsQuery.Add(cmd, "decision", decisionJson);
-            return await cmd.ExecuteNonQueryAsync(ct) == 1;
+            if (!postgres)
+            {
+                return await cmd.ExecuteNonQueryAsync(ct) == 1;
+            }
+
+            var xmin = await cmd.ExecuteScalarAsync(ct) as string;
+            Note(db, xmin);
+            return xmin is not null;
         });
+    }
 
     /// <summary>Moves an authorization to a new state from the version that was read.</summary>
     internal static Task SetAuthorizationStateAsync(ImidCareDb db, string number, int readVersion, string state, CancellationToken ct) =>
@@ -92,8 +128,10 @@ internal static class CounterSql
         });
 
     /// <summary>The dispense row, the confirmation and authorization marked used, the therapy start set on the first fill: one command.</summary>
-    internal static Task RecordDispenseAsync(ImidCareDb db, DispenseRecord d, DispenseContext read, CancellationToken ct) =>
-        FactsQuery.WithCommandAsync(db, RecordDispenseSql, async cmd =>
+    internal static Task RecordDispenseAsync(ImidCareDb db, DispenseRecord d, DispenseContext read, CancellationToken ct)
+    {
+        var postgres = OnPostgres(db);
+        return FactsQuery.WithCommandAsync(db, postgres ? RecordDispenseSqlPostgres : RecordDispenseSql, async cmd =>
         {
             FactsQuery.Add(cmd, "id", d.Id);
             FactsQuery.Add(cmd, "c", d.ConfirmationNumber);
@@ -110,9 +148,31 @@ internal static class CounterSql
             FactsQuery.Add(cmd, "av", read.AuthorizationVersion);
             FactsQuery.Add(cmd, "program", read.ProgramId);
             // The enrollment is written only on the first fill: a refill leaves its page alone, one page less to commit.
-            Expect(await cmd.ExecuteNonQueryAsync(ct), read.TherapyStarted ? 3 : 4, $"dispense against confirmation {d.ConfirmationNumber}");
+            var expected = read.TherapyStarted ? 3 : 4;
+            if (!postgres)
+            {
+                Expect(await cmd.ExecuteNonQueryAsync(ct), expected, $"dispense against confirmation {d.ConfirmationNumber}");
+                return 0;
+            }
+
+            string? xmin;
+            int affected;
+            await using (var r = await cmd.ExecuteReaderAsync(ct))
+            {
+                xmin = await r.ReadAsync(ct) ? r.GetString(0) : null;
+                while (await r.NextResultAsync(ct))
+                {
+                }
+
+                await r.CloseAsync();
+                affected = r.RecordsAffected;
+            }
+
+            Note(db, xmin);
+            Expect(affected, expected, $"dispense against confirmation {d.ConfirmationNumber}");
             return 0;
         });
+    }
 
     /// <summary>Stops EF from writing an entity whose row was just written here (its version would no longer match).</summary>
     internal static void Forget(ImidCareDb db, object entity)
