@@ -31,8 +31,6 @@ public sealed class SqlSession : IAsyncDisposable
         db.Session = this;
     }
 
-    public bool IsPostgres => connection is NpgsqlConnection;
-
     /// <summary>The context on this session's connection; its change tracker is cleared between callers.</summary>
     public ImidCareDb Db { get; }
 

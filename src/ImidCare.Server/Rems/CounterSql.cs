@@ -32,41 +32,38 @@ internal static class CounterSql
         """;
 
     // The number is random; the insert simply does not happen when it is taken, and the caller draws another.
-    private const string InsertConfirmationSql = """
-        INSERT INTO confirmations ("Number", "AuthorizationNumber", "PharmacyId", "IssuedAt", "ExpiresAt", "State", "Version", "DecisionJson")
-        SELECT @n, @a, @pharmacy, @issued, @expires, 'active', 1, @decision
-        WHERE NOT EXISTS (SELECT 1 FROM confirmations WHERE "Number" = @n);
-        """;
-
-    // PostgreSQL: the same, telling which (sub)transaction wrote the row (SqlSession.NoteTransaction).
-    private const string InsertConfirmationSqlPostgres = """
+    private const string InsertConfirmation = """
         INSERT INTO confirmations ("Number", "AuthorizationNumber", "PharmacyId", "IssuedAt", "ExpiresAt", "State", "Version", "DecisionJson")
         SELECT @n, @a, @pharmacy, @issued, @expires, 'active', 1, @decision
         WHERE NOT EXISTS (SELECT 1 FROM confirmations WHERE "Number" = @n)
-        RETURNING xmin::text;
         """;
+
+    // PostgreSQL's inserts also tell which (sub)transaction wrote the row (SqlSession.NoteTransaction).
+    private const string ReturningWriter = " RETURNING xmin::text";
+
+    private const string InsertConfirmationSql = InsertConfirmation + ";";
+
+    private const string InsertConfirmationSqlPostgres = InsertConfirmation + ReturningWriter + ";";
 
     private const string AuthorizationStateSql = """
         UPDATE authorizations SET "State" = @state, "Version" = "Version" + 1 WHERE "Number" = @a AND "Version" = @v;
         """;
 
-    private const string RecordDispenseSql = """
+    private const string InsertDispense = """
         INSERT INTO dispenses ("Id", "ConfirmationNumber", "AuthorizationNumber", "PatientId", "PharmacyId", "Ndc", "Quantity", "DaysSupply", "DispensedOn", "At", "ChecklistJson")
-        VALUES (@id, @c, @a, @patient, @pharmacy, @ndc, @quantity, @days, @on, @at, @checklist);
+        VALUES (@id, @c, @a, @patient, @pharmacy, @ndc, @quantity, @days, @on, @at, @checklist)
+        """;
+
+    private const string MarkDispensed = """
+
         UPDATE confirmations SET "State" = 'dispensed', "Version" = "Version" + 1 WHERE "Number" = @c AND "Version" = @cv;
         UPDATE authorizations SET "State" = 'Dispensed', "Version" = "Version" + 1 WHERE "Number" = @a AND "Version" = @av;
         UPDATE enrollments SET "TherapyStart" = @on WHERE "PatientId" = @patient AND "ProgramId" = @program AND "TherapyStart" IS NULL;
         """;
 
-    private const string RecordDispenseSqlPostgres = """
-        INSERT INTO dispenses ("Id", "ConfirmationNumber", "AuthorizationNumber", "PatientId", "PharmacyId", "Ndc", "Quantity", "DaysSupply", "DispensedOn", "At", "ChecklistJson")
-        VALUES (@id, @c, @a, @patient, @pharmacy, @ndc, @quantity, @days, @on, @at, @checklist) RETURNING xmin::text;
-        UPDATE confirmations SET "State" = 'dispensed', "Version" = "Version" + 1 WHERE "Number" = @c AND "Version" = @cv;
-        UPDATE authorizations SET "State" = 'Dispensed', "Version" = "Version" + 1 WHERE "Number" = @a AND "Version" = @av;
-        UPDATE enrollments SET "TherapyStart" = @on WHERE "PatientId" = @patient AND "ProgramId" = @program AND "TherapyStart" IS NULL;
-        """;
+    private const string RecordDispenseSql = InsertDispense + ";" + MarkDispensed;
 
-    private static bool OnPostgres(ImidCareDb db) => db.Session?.IsPostgres ?? db.Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
+    private const string RecordDispenseSqlPostgres = InsertDispense + ReturningWriter + ";" + MarkDispensed;
 
     private static void Note(ImidCareDb db, string? xmin)
     {
@@ -96,7 +93,7 @@ internal static class CounterSql
     /// <summary>Inserts an active confirmation; false when the number is already taken.</summary>
     internal static Task<bool> InsertConfirmationAsync(ImidCareDb db, string number, string authorizationNumber, string pharmacyId, Instant issuedAt, Instant expiresAt, string decisionJson, CancellationToken ct)
     {
-        var postgres = OnPostgres(db);
+        var postgres = db.Database.IsNpgsql();
         return FactsQuery.WithCommandAsync(db, postgres ? InsertConfirmationSqlPostgres : InsertConfirmationSql, async cmd =>
         {
             FactsQuery.Add(cmd, "n", number);
@@ -130,7 +127,7 @@ internal static class CounterSql
     /// <summary>The dispense row, the confirmation and authorization marked used, the therapy start set on the first fill: one command.</summary>
     internal static Task RecordDispenseAsync(ImidCareDb db, DispenseRecord d, DispenseContext read, CancellationToken ct)
     {
-        var postgres = OnPostgres(db);
+        var postgres = db.Database.IsNpgsql();
         return FactsQuery.WithCommandAsync(db, postgres ? RecordDispenseSqlPostgres : RecordDispenseSql, async cmd =>
         {
             FactsQuery.Add(cmd, "id", d.Id);
