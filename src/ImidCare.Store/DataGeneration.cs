@@ -138,11 +138,7 @@ public static class DataGeneration
                 Batch.Value = null;
             }
 
-            if (WroteThroughEf)
-            {
-                Advance();
-            }
-
+            // A batch that wrote through EF has moved the global count already: at that write and at its commit (WriteObserver).
             Interlocked.Increment(ref patientBatchesFinished);
             foreach (var stripe in Stripes)
             {

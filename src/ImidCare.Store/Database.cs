@@ -235,7 +235,7 @@ public sealed class WriteGate : IAsyncDisposable
     /// `imidcare` command on the same file) is seen within <see cref="OtherWritersEvery"/>. Asked
     /// on any other connection, as before, every batch this writer commits looked like someone
     /// else's, and under a write load the status cache was emptied ten times a second.
-    /// PostgreSQL has its own watcher (the WAL position, docs/reliability.md).
+    /// PostgreSQL has its own watcher (the transaction snapshot, ExternalChanges).
     /// </summary>
     private void LookForOtherWriters()
     {
@@ -293,7 +293,6 @@ public sealed class WriteGate : IAsyncDisposable
 
             var session = writer;
             var db = session.Db;
-            session.TakeNotedTransactions();
             await using var tx = await db.Database.BeginTransactionAsync();
             if (options.Provider == StorageProvider.Postgres)
             {
@@ -350,6 +349,7 @@ public sealed class WriteGate : IAsyncDisposable
             // The batch's audit records in one statement, after its last request and before its commit:
             // a request rolled back to its savepoint has had its records taken out of the chain already.
             await audit.FlushAsync(CancellationToken.None);
+            // (A failed batch's notes go with its session, which is discarded.)
             var noted = session.TakeNotedTransactions();
             if (options.Provider == StorageProvider.Postgres && OwnPostgresTransactions.Recording)
             {

@@ -78,8 +78,6 @@ public static class OwnPostgresTransactions
 
     public static bool Recording => Volatile.Read(ref watchers) > 0;
 
-    public static int Count => Ids.Count;
-
     public static IDisposable Watch()
     {
         Interlocked.Increment(ref watchers);

@@ -98,14 +98,12 @@ public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions o
     {
         get
         {
-            if (storage.Provider != StorageProvider.Postgres)
-            {
-                var looked = gate.OtherWritersSeenAt;
-                return looked != 0 && Environment.TickCount64 - looked < 3 * WriteGate.OtherWritersEvery.TotalMilliseconds;
-            }
+            return storage.Provider == StorageProvider.Postgres
+                ? Recent(Interlocked.Read(ref lastSeenTicks), options.PollEvery)
+                : Recent(gate.OtherWritersSeenAt, WriteGate.OtherWritersEvery);
 
-            var seen = Interlocked.Read(ref lastSeenTicks);
-            return seen != 0 && Environment.TickCount64 - seen < 3 * options.PollEvery.TotalMilliseconds;
+            // A look is recent within three intervals; 0 is no look yet, or a failed one.
+            static bool Recent(long lookedAt, TimeSpan every) => lookedAt != 0 && Environment.TickCount64 - lookedAt < 3 * every.TotalMilliseconds;
         }
     }
 
