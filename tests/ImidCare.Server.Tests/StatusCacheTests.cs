@@ -475,13 +475,7 @@ public sealed class PostgresOwnTransactionTests(PostgresApp app) : IClassFixture
         }
 
         // The writer held by one waiting write, so the three confirmations queue into one batch.
-        var release = new TaskCompletionSource();
-        var holding = gate.RunAsync(async (db, audit, now) =>
-        {
-            await release.Task;
-            return 0;
-        });
-        await Task.Delay(100);
+        var (release, holding) = await WriterHold.HoldWriterAsync(gate);
         var batchesBefore = gate.Batches;
         var confirming = numbers.Select(n => pharmacy.PostAsync($"/api/v1/authorizations/{n}/confirmations")).ToList();
         await Task.Delay(300);

@@ -14,26 +14,13 @@ namespace ImidCare.Server.Tests.Reliability;
 /// </summary>
 public abstract class GroupCommitTests(ImidCareApp app)
 {
-    /// <summary>Holds the writer with one write that waits, so the writes queued next form one batch.</summary>
-    private static async Task<(TaskCompletionSource Release, Task<int> Holding)> HoldWriterAsync(WriteGate gate)
-    {
-        var release = new TaskCompletionSource();
-        var holding = gate.RunAsync(async (db, audit, now) =>
-        {
-            await release.Task;
-            return 0;
-        });
-        await Task.Delay(100);
-        return (release, holding);
-    }
-
     [Fact]
     public async Task WaitingWrites_ShareOneCommit_AndAFailingOne_IsRolledBackAlone()
     {
         var gate = app.Services.GetRequiredService<WriteGate>();
         var tag = Guid.NewGuid().ToString("N");
 
-        var (release, holding) = await HoldWriterAsync(gate);
+        var (release, holding) = await WriterHold.HoldWriterAsync(gate);
         var batchesBefore = gate.Batches;
 
         var writes = Enumerable.Range(0, 60).Select(i => gate.RunAsync(async (db, audit, now) =>
@@ -83,7 +70,7 @@ public abstract class GroupCommitTests(ImidCareApp app)
 
         // Two writes with the same primary key in one batch: the second fails at its own SaveChanges
         // and is rolled back to its savepoint; the first commits.
-        var (release, holding) = await HoldWriterAsync(gate);
+        var (release, holding) = await WriterHold.HoldWriterAsync(gate);
         Task<int> Write(int n) => gate.RunAsync(async (db, audit, now) =>
         {
             audit.Append(new Actor("test", "test"), "test.duplicate", $"test/{tag}", "{}");
