@@ -69,10 +69,7 @@ public sealed class FuzzTests(SqliteApp app) : IClassFixture<SqliteApp>
     [Fact]
     public async Task EveryJsonEndpoint_HostileAndRandomBodies_NeverA5xx_NorAChangeWhenRefused()
     {
-        var routes = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (Method: m, Pattern: "/" + e.RoutePattern.RawText!.TrimStart('/'))))
-            .Where(r => r.Method is "POST" or "PUT" && r.Pattern.StartsWith("/api/v1/", StringComparison.Ordinal))
-            .Distinct().ToList();
+        var routes = JsonRoutes();
         routes.Count.ShouldBeGreaterThan(30);
 
         var callers = new[]
@@ -98,6 +95,11 @@ public sealed class FuzzTests(SqliteApp app) : IClassFixture<SqliteApp>
                     {
                         failures.Add($"{method} {url} → {code} for body {body[..Math.Min(body.Length, 80)]}");
                     }
+                    else if (code == 400 && await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken) is var problem
+                        && (problem.Contains("ImidCare.", StringComparison.Ordinal) || problem.Contains("System.", StringComparison.Ordinal) || problem.Contains(".NET", StringComparison.Ordinal)))
+                    {
+                        failures.Add($"{method} {url} → 400 naming the server's types for body {body[..Math.Min(body.Length, 80)]}: {problem[..Math.Min(problem.Length, 300)]}");
+                    }
                 }
             }
 
@@ -113,5 +115,73 @@ public sealed class FuzzTests(SqliteApp app) : IClassFixture<SqliteApp>
         {
             c.Dispose();
         }
+    }
+
+    /// <summary>Every POST and PUT of the API, from the route table.</summary>
+    private List<(string Method, string Pattern)> JsonRoutes() =>
+        app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (Method: m, Pattern: "/" + e.RoutePattern.RawText!.TrimStart('/'))))
+            .Where(r => r.Method is "POST" or "PUT" && r.Pattern.StartsWith("/api/v1/", StringComparison.Ordinal))
+            .Distinct().ToList();
+
+    [Fact]
+    public async Task DeclaredCharsets_OnEveryJsonEndpoint_UnknownOnesAre415_QuotedUtf8IsUtf8()
+    {
+        // Before: charset=ebcdic and charset="utf-8" (valid under RFC 9110) were 500s from the framework's body reader.
+        using var pharmacy = app.Pharmacy();
+        var routes = JsonRoutes();
+        routes.Count.ShouldBeGreaterThan(30);
+        foreach (var (method, pattern) in routes)
+        {
+            var url = Fill(pattern);
+            async Task<(int Code, string Body)> Send(string contentType)
+            {
+                using var req = new HttpRequestMessage(new HttpMethod(method), url) { Content = new ByteArrayContent("{}"u8.ToArray()) };
+                req.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+                using var r = await pharmacy.SendAsync(req, TestContext.Current.CancellationToken);
+                return ((int)r.StatusCode, await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            }
+
+            foreach (var unknown in new[] { "application/json; charset=ebcdic", "application/json; charset=utf-16", "application/fhir+json; charset=\"x-bogus\"" })
+            {
+                var (code, body) = await Send(unknown);
+                code.ShouldBe(415, $"{method} {url} with {unknown}: {body}");
+                body.ShouldContain("unsupported-charset");
+            }
+
+            var plain = await Send("application/json");
+            var quoted = await Send("application/json; charset=\"UTF-8\"");
+            quoted.Code.ShouldBe(plain.Code, $"{method} {url}: quoted utf-8 answered {quoted.Body}, plain {plain.Body}");
+            quoted.Code.ShouldBeLessThan(500);
+        }
+    }
+
+    [Theory]
+    [InlineData("/api/v1/confirmations/{number}/dispense", """{"ndc":"1","quantity":"x","daysSupply":1,"checklist":{}}""", "quantity", "The value must be a whole number.")]
+    [InlineData("/api/v1/confirmations/{number}/dispense", """{"ndc":"1","quantity":1,"daysSupply":1,"checklist":{"medicationGuideGiven":"yes"}}""", "checklist.medicationGuideGiven", "The value must be true or false.")]
+    [InlineData("/api/v1/confirmations/{number}/dispense", """{"ndc":5,"quantity":1,"daysSupply":1,"checklist":{}}""", "ndc", "The value must be a string.")]
+    [InlineData("/api/v1/confirmations/{number}/dispense", "[1]", "body", "The value must be a JSON object.")]
+    [InlineData("/api/v1/confirmations/{number}/dispense", "{}", "body", "Required fields are missing: ndc, quantity, daysSupply, checklist.")]
+    [InlineData("/api/v1/patients/{id}/pregnancy-tests", """{"specimenAt":"2026-12-01T10:00:00Z","result":"maybe","sensitivityMiuPerMl":25,"setting":"lab"}""", "result", "The value must be one of \"negative\", \"positive\", \"indeterminate\".")]
+    [InlineData("/api/v1/patients/{id}/pregnancy-tests", """{"specimenAt":"2026-12-01T10:00:00Z","result":"negative","sensitivityMiuPerMl":25,"setting":"lab","extra":1}""", "extra", "This field is not part of the request.")]
+    public async Task UnreadableBodies_AreExplainedInTheCallersTerms(string pattern, string body, string field, string reason)
+    {
+        (await ReasonForAsync(pattern, Encoding.UTF8.GetBytes(body), field)).ShouldBe(reason);
+    }
+
+    [Fact]
+    public async Task ABodyThatIsNotUtf8_IsSaidToBeSo() =>
+        (await ReasonForAsync("/api/v1/confirmations/{number}/dispense", [.. "{\"ndc\":\""u8, 0xFF, 0xFE, .. "\"}"u8], "ndc")).ShouldBe("The text is not valid UTF-8.");
+
+    private async Task<string?> ReasonForAsync(string pattern, byte[] body, string field)
+    {
+        using var pharmacy = app.Pharmacy();
+        using var req = new HttpRequestMessage(HttpMethod.Post, Fill(pattern)) { Content = new ByteArrayContent(body) };
+        req.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+        using var r = await pharmacy.SendAsync(req, TestContext.Current.CancellationToken);
+        var text = await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        ((int)r.StatusCode).ShouldBe(400, text);
+        using var problem = System.Text.Json.JsonDocument.Parse(text);
+        return problem.RootElement.GetProperty("errors").GetProperty(field)[0].GetString();
     }
 }

@@ -92,6 +92,7 @@ public static class ServerApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseImidCareHardening();
+        app.UseJsonCharset();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();

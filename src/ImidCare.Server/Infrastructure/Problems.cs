@@ -87,7 +87,7 @@ public static class Problems
 /// Turns unreadable requests (malformed JSON, wrong types, unknown fields, impossible dates) into
 /// 400 problem details naming the field, instead of the framework's empty 400 or a 500.
 /// </summary>
-public sealed class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
+public sealed partial class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
@@ -98,7 +98,7 @@ public sealed class BadRequestHandler(IProblemDetailsService problems) : IExcept
 
         var json = FindJsonException(bad);
         var field = json?.Path is { Length: > 0 } p ? p.TrimStart('$', '.') : "body";
-        var reason = json is not null ? CleanMessage(json.Message)
+        var reason = json is not null ? Explain(json, (http.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? http.GetEndpoint())?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType, field)
             : bad.Message.Contains("no body was provided", StringComparison.Ordinal) ? "A JSON body is required." // the framework's words name its parameter and suggest a service
             : bad.Message;
         http.Response.StatusCode = bad.StatusCode;
@@ -128,10 +128,110 @@ public sealed class BadRequestHandler(IProblemDetailsService problems) : IExcept
         return null;
     }
 
-    private static string CleanMessage(string message)
+    /// <summary>
+    /// The reader's reason in the caller's terms. System.Text.Json names a .NET type ("could not be
+    /// converted to ImidCare.Server.Rems.DispenseRequest", the body's type even when the field at
+    /// fault is a number), which tells a pharmacy system nothing about what to send and tells
+    /// anyone how the server is built; the field's expected kind is found from the body's type
+    /// (the endpoint's metadata) along the field's path instead.
+    /// </summary>
+    internal static string Explain(JsonException json, Type? bodyType, string field)
     {
+        if (json.InnerException is InvalidOperationException inner && inner.Message.Contains("UTF-8", StringComparison.Ordinal))
+        {
+            return "The text is not valid UTF-8.";
+        }
+
         // System.Text.Json appends "Path: $.x | LineNumber: ..." — the field is reported separately.
+        var message = json.Message;
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        message = cut > 0 ? message[..cut] : message;
+
+        if (MissingFields().Match(message) is { Success: true } missing)
+        {
+            return "Required fields are missing: " + string.Join(", ", Quoted().Matches(missing.Groups[1].Value).Select(m => m.Groups[1].Value)) + ".";
+        }
+
+        if (message.StartsWith("The JSON property '", StringComparison.Ordinal) && message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            return "This field is not part of the request.";
+        }
+
+        if (!NotConverted().IsMatch(message))
+        {
+            return message;
+        }
+
+        return FieldType(bodyType, field) is { } type ? $"The value must be {Describe(type)}." : "The value has the wrong type for this field.";
     }
+
+    /// <summary>The type a body's field holds, along a path such as <c>checklist.items[2].name</c>; null when it cannot be followed.</summary>
+    private static Type? FieldType(Type? type, string path)
+    {
+        if (type is null || path is "body" or "")
+        {
+            return type;
+        }
+
+        foreach (var part in path.Split('.'))
+        {
+            var name = part;
+            var indexed = name.IndexOf('[', StringComparison.Ordinal);
+            if (indexed >= 0)
+            {
+                name = name[..indexed];
+            }
+
+            if (name.Length > 0)
+            {
+                type = type.GetProperty(name, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase)?.PropertyType;
+                if (type is null)
+                {
+                    return null;
+                }
+            }
+
+            if (indexed >= 0)
+            {
+                type = ElementType(type);
+                if (type is null)
+                {
+                    return null;
+                }
+            }
+        }
+
+        return type;
+    }
+
+    private static Type? ElementType(Type type) =>
+        type.IsArray ? type.GetElementType()
+        : type.GetInterfaces().Append(type).FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))?.GetGenericArguments()[0];
+
+    private static string Describe(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type switch
+        {
+            { IsEnum: true } => "one of " + string.Join(", ", Enum.GetNames(type).Select(n => $"\"{JsonNamingPolicy.CamelCase.ConvertName(n)}\"")),
+            _ when type == typeof(string) => "a string",
+            _ when type == typeof(bool) => "true or false",
+            _ when type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(byte) => "a whole number",
+            _ when type == typeof(decimal) || type == typeof(double) || type == typeof(float) => "a number",
+            _ when type == typeof(NodaTime.LocalDate) => "a date such as 2026-11-21",
+            _ when type == typeof(NodaTime.Instant) => "an ISO 8601 instant such as 2026-11-21T14:30:00Z",
+            _ when type == typeof(NodaTime.LocalTime) => "a time such as 08:00",
+            _ when ElementType(type) is not null => "a JSON array",
+            _ => "a JSON object",
+        };
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^JSON deserialization for type '[^']+' was missing required properties including: (.+)\.$")]
+    private static partial System.Text.RegularExpressions.Regex MissingFields();
+
+    [System.Text.RegularExpressions.GeneratedRegex("'([^']+)'")]
+    private static partial System.Text.RegularExpressions.Regex Quoted();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^The JSON value could not be converted to (.+)\.$")]
+    private static partial System.Text.RegularExpressions.Regex NotConverted();
 }
