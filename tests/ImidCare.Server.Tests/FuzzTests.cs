@@ -161,6 +161,7 @@ public sealed class FuzzTests(SqliteApp app) : IClassFixture<SqliteApp>
     [InlineData("/api/v1/confirmations/{number}/dispense", """{"ndc":"1","quantity":1,"daysSupply":1,"checklist":{"medicationGuideGiven":"yes"}}""", "checklist.medicationGuideGiven", "The value must be true or false.")]
     [InlineData("/api/v1/confirmations/{number}/dispense", """{"ndc":5,"quantity":1,"daysSupply":1,"checklist":{}}""", "ndc", "The value must be a string.")]
     [InlineData("/api/v1/confirmations/{number}/dispense", "[1]", "body", "The value must be a JSON object.")]
+    [InlineData("/api/v1/confirmations/{number}/dispense", """{"ndc":null,"quantity":1,"daysSupply":1,"checklist":{}}""", "ndc", "A value is required here; null is not allowed.")]
     [InlineData("/api/v1/confirmations/{number}/dispense", "{}", "body", "Required fields are missing: ndc, quantity, daysSupply, checklist.")]
     [InlineData("/api/v1/patients/{id}/pregnancy-tests", """{"specimenAt":"2026-12-01T10:00:00Z","result":"maybe","sensitivityMiuPerMl":25,"setting":"lab"}""", "result", "The value must be one of \"negative\", \"positive\", \"indeterminate\".")]
     [InlineData("/api/v1/patients/{id}/pregnancy-tests", """{"specimenAt":"2026-12-01T10:00:00Z","result":"negative","sensitivityMiuPerMl":25,"setting":"lab","extra":1}""", "extra", "This field is not part of the request.")]
@@ -183,5 +184,53 @@ public sealed class FuzzTests(SqliteApp app) : IClassFixture<SqliteApp>
         ((int)r.StatusCode).ShouldBe(400, text);
         using var problem = System.Text.Json.JsonDocument.Parse(text);
         return problem.RootElement.GetProperty("errors").GetProperty(field)[0].GetString();
+    }
+
+    [Fact]
+    public async Task EveryQueryParameter_HostileValues_NeverA5xx_NorTheServersTypes()
+    {
+        // The query parameters come from the OpenAPI document, which is built from the route table.
+        using var anonymous = app.Client();
+        using var openApi = System.Text.Json.JsonDocument.Parse(await anonymous.GetStringAsync("/openapi/v1.json", TestContext.Current.CancellationToken));
+        var queries = (from path in openApi.RootElement.GetProperty("paths").EnumerateObject()
+                       from op in path.Value.EnumerateObject()
+                       where op.Name == "get" && op.Value.TryGetProperty("parameters", out _)
+                       from parameter in op.Value.GetProperty("parameters").EnumerateArray()
+                       where parameter.GetProperty("in").GetString() == "query"
+                       select (Path: path.Name, Name: parameter.GetProperty("name").GetString()!)).ToList();
+        queries.Count.ShouldBeGreaterThan(5);
+
+        using var admin = await app.AdminAsync();
+        using var park = await app.ParkAsync();
+        var values = new[] { "abc", "-1", "99999999999999999999", "1.5", "", "%00", "2026-13-45", "true%20or%201=1", new string('9', 3000) };
+        var failures = new List<string>();
+        foreach (var (path, name) in queries)
+        {
+            foreach (var caller in new[] { admin, park })
+            {
+                foreach (var value in values)
+                {
+                    var url = $"{Fill(path)}?{name}={value}";
+                    using var r = await caller.GetAsync(url, TestContext.Current.CancellationToken);
+                    var body = await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+                    if ((int)r.StatusCode >= 500 || ((int)r.StatusCode == 400 && (body.Contains("System.", StringComparison.Ordinal) || body.Contains("Nullable<", StringComparison.Ordinal) || body.Contains("ImidCare.", StringComparison.Ordinal))))
+                    {
+                        failures.Add($"{url[..Math.Min(url.Length, 120)]} → {(int)r.StatusCode}: {body[..Math.Min(body.Length, 200)]}");
+                    }
+                }
+            }
+        }
+
+        failures.ShouldBeEmpty(string.Join("\n", failures.Take(20)));
+    }
+
+    [Fact]
+    public async Task AQueryValueOfTheWrongKind_NamesTheParameter()
+    {
+        using var admin = await app.AdminAsync();
+        using var r = await admin.GetAsync("/api/v1/audit?afterSeq=abc", TestContext.Current.CancellationToken);
+        ((int)r.StatusCode).ShouldBe(400);
+        using var problem = System.Text.Json.JsonDocument.Parse(await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        problem.RootElement.GetProperty("errors").GetProperty("afterSeq")[0].GetString().ShouldBe("'abc' is not a whole number in range.");
     }
 }

@@ -97,8 +97,10 @@ public sealed partial class BadRequestHandler(IProblemDetailsService problems) :
         }
 
         var json = FindJsonException(bad);
-        var field = json?.Path is { Length: > 0 } p ? p.TrimStart('$', '.') : "body";
+        var parameter = json is null ? BoundParameter().Match(bad.Message) : null;
+        var field = json?.Path is { Length: > 0 } p ? p.TrimStart('$', '.') : parameter is { Success: true } ? parameter.Groups["name"].Value : "body";
         var reason = json is not null ? Explain(json, (http.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? http.GetEndpoint())?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType, field)
+            : parameter is { Success: true } ? ExplainParameter(parameter)
             : bad.Message.Contains("no body was provided", StringComparison.Ordinal) ? "A JSON body is required." // the framework's words name its parameter and suggest a service
             : bad.Message;
         http.Response.StatusCode = bad.StatusCode;
@@ -152,6 +154,11 @@ public sealed partial class BadRequestHandler(IProblemDetailsService problems) :
             return "Required fields are missing: " + string.Join(", ", Quoted().Matches(missing.Groups[1].Value).Select(m => m.Groups[1].Value)) + ".";
         }
 
+        if (message.Contains("doesn't allow null values", StringComparison.Ordinal))
+        {
+            return "A value is required here; null is not allowed.";
+        }
+
         if (message.StartsWith("The JSON property '", StringComparison.Ordinal) && message.Contains("could not be mapped", StringComparison.Ordinal))
         {
             return "This field is not part of the request.";
@@ -159,11 +166,40 @@ public sealed partial class BadRequestHandler(IProblemDetailsService problems) :
 
         if (!NotConverted().IsMatch(message))
         {
-            return message;
+            // Any other reader message keeps its words, with any .NET type it names taken out.
+            return TypeName().Replace(message, "the expected value");
         }
 
         return FieldType(bodyType, field) is { } type ? $"The value must be {Describe(type)}." : "The value has the wrong type for this field.";
     }
+
+    /// <summary>
+    /// A query or route value the framework could not bind: its words name the parameter with its
+    /// C# type (<c>Failed to bind parameter "Nullable&lt;long&gt; afterSeq" from "abc".</c>) and call
+    /// the field "body"; here the field is the parameter and the reason says what it must be.
+    /// </summary>
+    private static string ExplainParameter(System.Text.RegularExpressions.Match m)
+    {
+        if (!m.Groups["value"].Success)
+        {
+            return "A value is required.";
+        }
+
+        var type = m.Groups["type"].Value;
+        type = type.StartsWith("Nullable<", StringComparison.Ordinal) ? type["Nullable<".Length..].TrimEnd('>') : type.TrimEnd('?');
+        var kind = type switch
+        {
+            "int" or "long" or "short" or "byte" or "uint" or "ulong" => "a whole number in range",
+            "bool" => "true or false",
+            "decimal" or "double" or "float" => "a number",
+            _ => "a valid value",
+        };
+        var value = m.Groups["value"].Value;
+        return $"'{(value.Length > 40 ? value[..40] + "…" : value)}' is not {kind}.";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("""^(?:Failed to bind parameter "(?<type>[^" ]+) (?<name>[^"]+)" from "(?<value>.*)"\.|Required parameter "(?<type>[^" ]+) (?<name>[^"]+)" was not provided.*)$""", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex BoundParameter();
 
     /// <summary>The type a body's field holds, along a path such as <c>checklist.items[2].name</c>; null when it cannot be followed.</summary>
     private static Type? FieldType(Type? type, string path)
@@ -228,6 +264,9 @@ public sealed partial class BadRequestHandler(IProblemDetailsService problems) :
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^JSON deserialization for type '[^']+' was missing required properties including: (.+)\.$")]
     private static partial System.Text.RegularExpressions.Regex MissingFields();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"'?\b(?:ImidCare|System|NodaTime|Microsoft)\.[\w.`\[\], ]*[\w\]]'?")]
+    private static partial System.Text.RegularExpressions.Regex TypeName();
 
     [System.Text.RegularExpressions.GeneratedRegex("'([^']+)'")]
     private static partial System.Text.RegularExpressions.Regex Quoted();
