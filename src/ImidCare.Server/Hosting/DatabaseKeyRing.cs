@@ -40,10 +40,29 @@ public sealed class DatabaseXmlRepository(IDbContextFactory<ImidCareDb> dbs, Wri
 
 public static class KeyRing
 {
-    /// <summary>One application name for every node (the default is the content path, which may differ between machines).</summary>
-    public static IServiceCollection AddDatabaseKeyRing(this IServiceCollection services)
+    /// <summary>
+    /// One application name for every node (the default is the content path, which may differ
+    /// between machines). With <c>ImidCare:DataProtection:Certificate</c> (a PKCS #12 file with its
+    /// private key, and <c>ImidCare:DataProtection:CertificatePassword</c> if it has one) every key
+    /// is stored encrypted to that certificate, so a copy of the database (a backup, a read-only
+    /// account) is not enough to forge a login cookie or an antiforgery token; without it the keys
+    /// are stored as they are, and the framework warns at start-up.
+    /// </summary>
+    public static IServiceCollection AddDatabaseKeyRing(this IServiceCollection services, IConfiguration config)
     {
-        services.AddDataProtection().SetApplicationName("ImidCare");
+        var dataProtection = services.AddDataProtection().SetApplicationName("ImidCare");
+        if (config["ImidCare:DataProtection:Certificate"] is { Length: > 0 } path)
+        {
+            var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(
+                path, config["ImidCare:DataProtection:CertificatePassword"], System.Security.Cryptography.X509Certificates.X509KeyStorageFlags.EphemeralKeySet);
+            if (!certificate.HasPrivateKey)
+            {
+                throw new InvalidOperationException($"ImidCare:DataProtection:Certificate ({path}) has no private key: the keys it encrypts could not be read back.");
+            }
+
+            dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
+        }
+
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
             o.XmlRepository = new DatabaseXmlRepository(sp.GetRequiredService<IDbContextFactory<ImidCareDb>>(), sp.GetRequiredService<WriteGate>())));
         return services;

@@ -85,7 +85,7 @@ public static class ServerApp
         builder.Services.AddImidCareWeb();
         builder.Services.AddOpenApi();
         builder.Services.AddImidCareHardening(builder.Configuration);
-        builder.Services.AddDatabaseKeyRing();
+        builder.Services.AddDatabaseKeyRing(builder.Configuration);
         builder.Services.AddReminders(builder.Configuration);
         builder.Services.AddStatusCache(builder.Configuration);
 
