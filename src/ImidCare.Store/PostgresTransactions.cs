@@ -65,6 +65,56 @@ public sealed record PostgresSnapshot(ulong Xmin, ulong Xmax, IReadOnlySet<ulong
 }
 
 /// <summary>
+/// The change watcher's reading of successive looks: whether a transaction finished since the
+/// last look that was neither this process's write gate's own (<see cref="OwnPostgresTransactions"/>)
+/// nor an autovacuum worker's. An automatic ANALYZE gives itself a transaction id to store the
+/// planner's statistics; it changes no row any query of ours reads, but to the snapshot it is one
+/// more writing transaction finished, and until session 8 every analyze after a write load emptied
+/// the status cache. A worker's id is known only from `pg_stat_activity` while it runs, at a look
+/// (<see cref="AutovacuumSql"/>; an id given and finished between two looks still counts as a
+/// write), and only when the database role may see other sessions' transaction ids (a superuser,
+/// or a member of `pg_read_all_stats`); otherwise none is seen and every one counts, as before.
+/// </summary>
+public sealed class PostgresChangeWatch
+{
+    /// <summary>The running autovacuum workers' transaction ids (32-bit), comma-separated, or null.</summary>
+    public const string AutovacuumSql = "SELECT string_agg(backend_xid::text, ',') FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND backend_xid IS NOT NULL";
+
+    private readonly HashSet<ulong> autovacuum = [];
+    private PostgresSnapshot? last;
+
+    /// <summary>
+    /// Takes one look: the snapshot and the autovacuum ids read with it. True when someone else
+    /// may have written since the previous look, or there was none to compare with.
+    /// </summary>
+    public bool Look(PostgresSnapshot now, string? autovacuumIds)
+    {
+        foreach (var part in (autovacuumIds ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            // pg_stat_activity shows the 32-bit id, the snapshot 64-bit ones (the epoch above): a
+            // running id is below the snapshot's xmax and within 2^31 of it, which fixes its epoch.
+            var full = (now.Xmax & ~0xFFFF_FFFFUL) | uint.Parse(part, CultureInfo.InvariantCulture);
+            autovacuum.Add(full >= now.Xmax && full >= 1UL << 32 ? full - (1UL << 32) : full);
+        }
+
+        var othersWrote = last is null || last.OthersFinishedBy(now, x => OwnPostgresTransactions.Contains(x) || autovacuum.Contains(x));
+
+        // One look behind: an id outlives its finish by at least one interval.
+        if (last is not null)
+        {
+            OwnPostgresTransactions.ForgetBelow(last.Xmin);
+            autovacuum.RemoveWhere(x => x < last.Xmin);
+        }
+
+        last = now;
+        return othersWrote;
+    }
+
+    /// <summary>After a failed look: the next one compares with nothing.</summary>
+    public void Reset() => last = null;
+}
+
+/// <summary>
 /// The ids of the transactions this process's write gate committed on PostgreSQL, recorded before
 /// each commit while a watcher looks (<see cref="Recording"/>). Those writes move
 /// <see cref="DataGeneration"/> themselves, per patient where they can; the watcher must not take

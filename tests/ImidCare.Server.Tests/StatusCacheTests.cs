@@ -380,6 +380,36 @@ public sealed class PostgresSnapshotTests
     }
 
     [Fact]
+    public void AnAutovacuumTransactionSeenRunning_IsNotAWrite_ButOneBesideItIs()
+    {
+        // Ids far above any this test run's PostgreSQL gives, so none is a test server's own (a process-wide set).
+        // 8000000501 is shown by pg_stat_activity as its low 32 bits, 3705033205.
+        var watch = new PostgresChangeWatch();
+        watch.Look(PostgresSnapshot.Parse("8000000500:8000000501:8000000500"), null).ShouldBeTrue(); // nothing to compare with yet
+        watch.Look(PostgresSnapshot.Parse("8000000500:8000000502:8000000500,8000000501"), "3705033205").ShouldBeFalse(); // 501 is autovacuum's, running
+        watch.Look(PostgresSnapshot.Parse("8000000500:8000000502:8000000500"), null).ShouldBeFalse(); // 501 finished: an analyze
+        watch.Look(PostgresSnapshot.Parse("8000000502:8000000502:"), null).ShouldBeTrue(); // 500 finished: never seen as autovacuum's
+    }
+
+    [Fact]
+    public void AnAutovacuumTransactionNeverSeenRunning_StillCounts()
+    {
+        var watch = new PostgresChangeWatch();
+        watch.Look(PostgresSnapshot.Parse("8000000700:8000000700:"), null);
+        watch.Look(PostgresSnapshot.Parse("8000000701:8000000701:"), null).ShouldBeTrue(); // 700 given and finished between two looks
+    }
+
+    [Fact]
+    public void AnAutovacuumId_IsPlacedInTheSnapshotsEpoch()
+    {
+        // pg_stat_activity shows 32 bits; in epoch 1, the running id 5 is 2^32 + 5, and 4294967290 is from epoch 0.
+        var epoch1 = (1UL << 32) + 10;
+        var watch = new PostgresChangeWatch();
+        watch.Look(PostgresSnapshot.Parse($"{(1UL << 32) - 6}:{epoch1}:{(1UL << 32) - 6},{(1UL << 32) + 5}"), "4294967290,5").ShouldBeTrue();
+        watch.Look(PostgresSnapshot.Parse($"{epoch1}:{epoch1}:"), null).ShouldBeFalse(); // both finished, both autovacuum's
+    }
+
+    [Fact]
     public void OthersFinishedBy_TooManyToList_CountsAsAWrite() =>
         PostgresSnapshot.Parse("1:1:").OthersFinishedBy(PostgresSnapshot.Parse($"{PostgresSnapshot.MaxListed + 2}:{PostgresSnapshot.MaxListed + 2}:"), _ => true).ShouldBeTrue();
 }

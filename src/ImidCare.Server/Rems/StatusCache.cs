@@ -84,7 +84,8 @@ public sealed class StatusCache(StatusCacheOptions options, ExternalChanges chan
 /// connection, which moves only for other connections' commits; see <see cref="WriteGate.OtherWritersSeenAt"/>).
 /// PostgreSQL: the server's transaction snapshot (<see cref="PostgresSnapshot"/>): any writing
 /// transaction that finished since the last look and is not one of this process's write gate's
-/// own (<see cref="OwnPostgresTransactions"/>). (Until session 7 the WAL insert position, which
+/// own (<see cref="OwnPostgresTransactions"/>) nor an autovacuum worker's seen running at a look
+/// (<see cref="PostgresChangeWatch"/>). (Until session 7 the WAL insert position, which
 /// also moves with this node's own writes and with reads' page pruning, checkpoints and vacuum:
 /// the cache then rarely answered on PostgreSQL.) While the database is not being watched (not
 /// started, or the last look failed or is older than three intervals), <see cref="Watching"/> is
@@ -116,7 +117,7 @@ public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions o
 
         using var timer = new PeriodicTimer(options.PollEvery);
         using var recording = OwnPostgresTransactions.Watch();
-        PostgresSnapshot? last = null;
+        var watch = new PostgresChangeWatch();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -124,22 +125,21 @@ public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions o
                 await using var connection = Open();
                 await connection.OpenAsync(stoppingToken);
                 await using var cmd = connection.CreateCommand();
-                cmd.CommandText = "SELECT pg_current_snapshot()::text";
+                cmd.CommandText = $"SELECT pg_current_snapshot()::text, ({PostgresChangeWatch.AutovacuumSql})";
                 do
                 {
-                    var now = PostgresSnapshot.Parse(Convert.ToString(await cmd.ExecuteScalarAsync(stoppingToken), System.Globalization.CultureInfo.InvariantCulture)!);
-                    if (last is null || last.OthersFinishedBy(now, OwnPostgresTransactions.Contains))
+                    bool othersWrote;
+                    await using (var r = await cmd.ExecuteReaderAsync(stoppingToken))
+                    {
+                        await r.ReadAsync(stoppingToken);
+                        othersWrote = watch.Look(PostgresSnapshot.Parse(r.GetString(0)), r.IsDBNull(1) ? null : r.GetString(1));
+                    }
+
+                    if (othersWrote)
                     {
                         DataGeneration.Advance();
                     }
 
-                    // One look behind: an own id outlives its finish by at least one interval.
-                    if (last is not null)
-                    {
-                        OwnPostgresTransactions.ForgetBelow(last.Xmin);
-                    }
-
-                    last = now;
                     Interlocked.Exchange(ref lastSeenTicks, Environment.TickCount64);
                 }
                 while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -152,7 +152,7 @@ public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions o
             {
                 // Not seeing the database: the cache stops answering (Watching turns false) until a look succeeds.
                 DataGeneration.Advance();
-                last = null;
+                watch.Reset();
                 log.LogWarning(e, "Looking for writes by other processes failed; the status cache is bypassed until it succeeds.");
                 try
                 {
