@@ -76,7 +76,8 @@ public sealed class FuzzTests(SqliteApp app) : IClassFixture<SqliteApp>
         {
             await app.AdminAsync(), await app.ParkAsync(), app.Pharmacy(), await app.LoginAsync("maria", "demo-maria-2026"), await app.LoginAsync("carla", "demo-carla-2026"),
         };
-        var random = JsonValue(3).Sample(40, 11).ToArray();
+        // A fixed seed: a failure here can be reproduced (an unseeded sample differed from run to run).
+        var random = JsonValue(3).Sample(size: 40, seed: new Rnd(20261203UL), numberOfSamples: 11).ToArray();
         var failures = new List<string>();
         foreach (var (method, pattern) in routes)
         {
