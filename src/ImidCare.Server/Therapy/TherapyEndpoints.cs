@@ -438,14 +438,18 @@ public static class TherapyEndpoints
             return refusal;
         }
 
-        // The rule refuses a negative count too (ArgumentException), but that reached the caller as a 500.
-        if (countedRemaining is < 0)
+        DiarySummary summary;
+        try
         {
-            return Problems.Validation("countedRemaining", "A count of capsules left cannot be negative.").ToResult();
+            summary = await TherapyService.DiaryAsync(db, id, countedRemaining, http.RequestAborted);
+        }
+        catch (ArgumentException e)
+        {
+            // The diary rule refuses a negative count: a 400 on that field (it reached the caller as a 500).
+            return Problems.FromArgument(e).ToResult();
         }
 
         var entries = await db.DoseEntries.AsNoTracking().Where(d => d.PatientId == id).OrderBy(d => d.Date).ToListAsync(http.RequestAborted);
-        var summary = await TherapyService.DiaryAsync(db, id, countedRemaining, http.RequestAborted);
         return Results.Json(new { entries = entries.Select(e => new { e.Id, e.Date, e.Status, e.Capsules, e.RecordedBy }), summary }, Json.Options);
     }
 
