@@ -13,7 +13,9 @@ public static class JsonCharset
 {
     public static void UseJsonCharset(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
+        // Most requests declare no charset: only those are parsed (the counter's writes pass through here).
         if (http.Request.ContentType is { } given
+            && given.Contains("charset", StringComparison.OrdinalIgnoreCase)
             && MediaTypeHeaderValue.TryParse(given, out var type)
             && (type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.MediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase))
             && type.Charset.HasValue)
@@ -21,16 +23,7 @@ public static class JsonCharset
             var charset = HeaderUtilities.RemoveQuotes(type.Charset).ToString();
             if (!charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
             {
-                await Results.Json(
-                    new ProblemDto(
-                        "https://imidcare.example/problems/unsupported-charset",
-                        "JSON is read as UTF-8.",
-                        StatusCodes.Status415UnsupportedMediaType,
-                        $"This request declares charset '{charset}'. Send the body as UTF-8 (RFC 8259 §8.1), with charset=utf-8 or no charset.",
-                        new Dictionary<string, string[]> { ["Content-Type"] = [$"charset '{charset}' is not supported; use utf-8."] }),
-                    Json.Options,
-                    "application/problem+json",
-                    StatusCodes.Status415UnsupportedMediaType).ExecuteAsync(http);
+                await Problems.UnsupportedCharset(charset).ToResult().ExecuteAsync(http);
                 return;
             }
 

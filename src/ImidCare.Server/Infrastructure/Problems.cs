@@ -81,6 +81,14 @@ public static class Problems
         Codes: decision is null ? null : [.. decision.Reasons.Select(r => r.Code)]));
 
     public static Reply Forbidden(string detail) => new(403, new ProblemDto(Base + "forbidden", "You may not act on this.", 403, detail));
+
+    /// <summary>A JSON body declared in a charset other than UTF-8 (RFC 8259 §8.1): 415 naming it.</summary>
+    public static Reply UnsupportedCharset(string charset) => new(415, new ProblemDto(
+        Base + "unsupported-charset",
+        "JSON is read as UTF-8.",
+        415,
+        $"This request declares charset '{charset}'. Send the body as UTF-8 (RFC 8259 §8.1), with charset=utf-8 or no charset.",
+        new Dictionary<string, string[]> { ["Content-Type"] = [$"charset '{charset}' is not supported; use utf-8."] }));
 }
 
 /// <summary>
@@ -99,7 +107,7 @@ public sealed partial class BadRequestHandler(IProblemDetailsService problems) :
         var json = FindJsonException(bad);
         var parameter = json is null ? BoundParameter().Match(bad.Message) : null;
         var field = json?.Path is { Length: > 0 } p ? p.TrimStart('$', '.') : parameter is { Success: true } ? parameter.Groups["name"].Value : "body";
-        var reason = json is not null ? Explain(json, (http.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? http.GetEndpoint())?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType, field)
+        var reason = json is not null ? Explain(json, BodyType(http), field)
             : parameter is { Success: true } ? ExplainParameter(parameter)
             : bad.Message.Contains("no body was provided", StringComparison.Ordinal) ? "A JSON body is required." // the framework's words name its parameter and suggest a service
             : bad.Message;
@@ -116,6 +124,10 @@ public sealed partial class BadRequestHandler(IProblemDetailsService problems) :
             },
         });
     }
+
+    /// <summary>The type the failing endpoint reads its body as (the exception handler clears the endpoint; its feature keeps it).</summary>
+    private static Type? BodyType(HttpContext http) =>
+        (http.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? http.GetEndpoint())?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType;
 
     private static JsonException? FindJsonException(Exception e)
     {
@@ -185,18 +197,24 @@ public sealed partial class BadRequestHandler(IProblemDetailsService problems) :
             return "A value is required.";
         }
 
-        var type = m.Groups["type"].Value;
-        type = type.StartsWith("Nullable<", StringComparison.Ordinal) ? type["Nullable<".Length..].TrimEnd('>') : type.TrimEnd('?');
-        var kind = type switch
-        {
-            "int" or "long" or "short" or "byte" or "uint" or "ulong" => "a whole number in range",
-            "bool" => "true or false",
-            "decimal" or "double" or "float" => "a number",
-            _ => "a valid value",
-        };
+        var keyword = m.Groups["type"].Value;
+        keyword = keyword.StartsWith("Nullable<", StringComparison.Ordinal) ? keyword["Nullable<".Length..].TrimEnd('>') : keyword.TrimEnd('?');
+        var kind = !Keywords.TryGetValue(keyword, out var type) ? "a valid value"
+            : IsWholeNumber(type) ? "a whole number in range" // a query's usual fault is a number too large for its type
+            : Describe(type);
         var value = m.Groups["value"].Value;
         return $"'{(value.Length > 40 ? value[..40] + "…" : value)}' is not {kind}.";
     }
+
+    /// <summary>The C# keywords the framework's binding messages name, for the kinds a query value can have.</summary>
+    private static readonly Dictionary<string, Type> Keywords = new(StringComparer.Ordinal)
+    {
+        ["int"] = typeof(int), ["long"] = typeof(long), ["short"] = typeof(short), ["byte"] = typeof(byte), ["uint"] = typeof(uint), ["ulong"] = typeof(ulong),
+        ["bool"] = typeof(bool), ["decimal"] = typeof(decimal), ["double"] = typeof(double), ["float"] = typeof(float),
+    };
+
+    private static bool IsWholeNumber(Type type) =>
+        type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(byte) || type == typeof(uint) || type == typeof(ulong);
 
     [System.Text.RegularExpressions.GeneratedRegex("""^(?:Failed to bind parameter "(?<type>[^" ]+) (?<name>[^"]+)" from "(?<value>.*)"\.|Required parameter "(?<type>[^" ]+) (?<name>[^"]+)" was not provided.*)$""", System.Text.RegularExpressions.RegexOptions.Singleline)]
     private static partial System.Text.RegularExpressions.Regex BoundParameter();
@@ -252,7 +270,7 @@ public sealed partial class BadRequestHandler(IProblemDetailsService problems) :
             { IsEnum: true } => "one of " + string.Join(", ", Enum.GetNames(type).Select(n => $"\"{JsonNamingPolicy.CamelCase.ConvertName(n)}\"")),
             _ when type == typeof(string) => "a string",
             _ when type == typeof(bool) => "true or false",
-            _ when type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(byte) => "a whole number",
+            _ when IsWholeNumber(type) => "a whole number",
             _ when type == typeof(decimal) || type == typeof(double) || type == typeof(float) => "a number",
             _ when type == typeof(NodaTime.LocalDate) => "a date such as 2026-11-21",
             _ when type == typeof(NodaTime.Instant) => "an ISO 8601 instant such as 2026-11-21T14:30:00Z",
