@@ -359,10 +359,10 @@ public sealed class WriteGate : IAsyncDisposable
                     var top = ulong.Parse(id, System.Globalization.CultureInfo.InvariantCulture);
                     OwnPostgresTransactions.Add(top);
 
-                    // A row's xmin is the low 32 bits of its (sub)transaction's id, given after the batch's own: counted on from it.
+                    // A row's xmin is the low 32 bits of its (sub)transaction's id, given just after the batch's own.
                     foreach (var x in noted)
                     {
-                        OwnPostgresTransactions.Add(top + (uint)(x - (uint)top));
+                        OwnPostgresTransactions.Add(PostgresSnapshot.Widen(x, top));
                     }
                 }
             }

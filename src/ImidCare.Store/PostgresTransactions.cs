@@ -18,6 +18,13 @@ public sealed record PostgresSnapshot(ulong Xmin, ulong Xmax, IReadOnlySet<ulong
     /// <summary>More ids given between two looks than this, and the finished ones are not listed: something else wrote, surely.</summary>
     public const ulong MaxListed = 100_000;
 
+    /// <summary>
+    /// The 64-bit id (epoch above) of a 32-bit one — a row's xmin, `pg_stat_activity`'s
+    /// backend_xid — taken as the one nearest to <paramref name="near"/>, a 64-bit id of the same
+    /// moment: PostgreSQL keeps every live id within 2^31 of the next one it gives.
+    /// </summary>
+    public static ulong Widen(uint xid, ulong near) => near + (ulong)(long)(int)(xid - (uint)near);
+
     /// <summary>Parses `pg_current_snapshot()::text`: "xmin:xmax:xip,xip,…".</summary>
     public static PostgresSnapshot Parse(string text)
     {
@@ -91,10 +98,8 @@ public sealed class PostgresChangeWatch
     {
         foreach (var part in (autovacuumIds ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
-            // pg_stat_activity shows the 32-bit id, the snapshot 64-bit ones (the epoch above): a
-            // running id is below the snapshot's xmax and within 2^31 of it, which fixes its epoch.
-            var full = (now.Xmax & ~0xFFFF_FFFFUL) | uint.Parse(part, CultureInfo.InvariantCulture);
-            autovacuum.Add(full >= now.Xmax && full >= 1UL << 32 ? full - (1UL << 32) : full);
+            // pg_stat_activity shows the 32-bit id, the snapshot 64-bit ones.
+            autovacuum.Add(PostgresSnapshot.Widen(uint.Parse(part, CultureInfo.InvariantCulture), now.Xmax));
         }
 
         var othersWrote = last is null || last.OthersFinishedBy(now, x => OwnPostgresTransactions.Contains(x) || autovacuum.Contains(x));
