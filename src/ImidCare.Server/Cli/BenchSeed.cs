@@ -81,7 +81,7 @@ public static class BenchSeed
             {
                 Number = number, PatientId = id, PrescriberId = "prs_demo_park", ProgramId = program.Id, Drug = "lenalidomide", Category = nameof(RiskCategory.AdultMale),
                 DaysSupply = 28, IssuedAt = now, ValidThrough = now.InZone(program.Zone).Date.PlusDays(29), ExpiresAt = now + Duration.FromDays(30),
-                State = nameof(AuthorizationState.Active), Version = 1, DecisionJson = "{}",
+                State = nameof(AuthorizationState.Active), Version = 1,
             });
             numbers.Add(number);
         }

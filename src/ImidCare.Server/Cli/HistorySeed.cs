@@ -116,7 +116,7 @@ internal static class HistorySeed
             var dayStart = zone.AtStartOfDay(fillDay).ToInstant();
             if (!(last && skipLastSurvey) && k > 0)
             {
-                w.Exec(w.Survey, $"srv_{id}_{k}", id, program.Id, Ticks(dayStart + Duration.FromHours(9)), fillDay.ToDateOnly(), "{}", "Passed", "{}");
+                w.Exec(w.Survey, $"srv_{id}_{k}", id, program.Id, Ticks(dayStart + Duration.FromHours(9)), fillDay.ToDateOnly(), "{}", "Passed");
                 rows++;
             }
 
@@ -144,7 +144,7 @@ internal static class HistorySeed
             }
 
             w.Exec(w.Authorization, authNumber, id, prescriber, program.Id, drug, category.ToString(), 28, Ticks(issued), validThrough.ToDateOnly(),
-                Ticks(expires), anchor?.ToDateOnly(), unused ? "Active" : "Dispensed", 1, "{}");
+                Ticks(expires), anchor?.ToDateOnly(), unused ? "Active" : "Dispensed", 1);
             rows++;
             if (unused)
             {
@@ -153,7 +153,7 @@ internal static class HistorySeed
 
             var confNumber = RemsNumber.Create('C', 200_000_000 + i * 13 + k).Value;
             var confirmed = issued + Duration.FromHours(2);
-            w.Exec(w.Confirmation, confNumber, authNumber, "phy_demo_main", Ticks(confirmed), Ticks(confirmed + Duration.FromHours(24)), "dispensed", 2, "{}");
+            w.Exec(w.Confirmation, confNumber, authNumber, "phy_demo_main", Ticks(confirmed), Ticks(confirmed + Duration.FromHours(24)), "dispensed", 2);
             w.Exec(w.Dispense, $"dsp_{id}_{k}", confNumber, authNumber, id, "phy_demo_main", ndc, 28, 28, fillDay.ToDateOnly(), Ticks(confirmed + Duration.FromMinutes(10)), "{}");
             rows += 2;
         }
@@ -172,14 +172,14 @@ internal static class HistorySeed
 
         public DbCommand Agreement { get; } = Insert(connection, tx, "agreements", "Id", "EnrollmentId", "SignedBy", "SignerRole", "SignedAt", "TextVersion", "TextSha256", "WitnessedBy");
 
-        public DbCommand Survey { get; } = Insert(connection, tx, "surveys", "Id", "PatientId", "ProgramId", "CompletedAt", "CompletedOn", "AnswersJson", "Outcome", "DecisionJson");
+        public DbCommand Survey { get; } = Insert(connection, tx, "surveys", "Id", "PatientId", "ProgramId", "CompletedAt", "CompletedOn", "AnswersJson", "Outcome");
 
         public DbCommand Test { get; } = Insert(connection, tx, "pregnancy_tests", "Id", "PatientId", "SpecimenAt", "Result", "SensitivityMiuPerMl", "Setting", "VerifiedBy", "RecordedAt");
 
         public DbCommand Authorization { get; } = Insert(connection, tx, "authorizations", "Number", "PatientId", "PrescriberId", "ProgramId", "Drug", "Category", "DaysSupply",
-            "IssuedAt", "ValidThrough", "ExpiresAt", "AnchorTestDate", "State", "Version", "DecisionJson");
+            "IssuedAt", "ValidThrough", "ExpiresAt", "AnchorTestDate", "State", "Version");
 
-        public DbCommand Confirmation { get; } = Insert(connection, tx, "confirmations", "Number", "AuthorizationNumber", "PharmacyId", "IssuedAt", "ExpiresAt", "State", "Version", "DecisionJson");
+        public DbCommand Confirmation { get; } = Insert(connection, tx, "confirmations", "Number", "AuthorizationNumber", "PharmacyId", "IssuedAt", "ExpiresAt", "State", "Version");
 
         public DbCommand Dispense { get; } = Insert(connection, tx, "dispenses", "Id", "ConfirmationNumber", "AuthorizationNumber", "PatientId", "PharmacyId", "Ndc", "Quantity",
             "DaysSupply", "DispensedOn", "At", "ChecklistJson");

@@ -266,9 +266,9 @@ public static class DemoSeed
             {
                 Number = auth, PatientId = patient, PrescriberId = "prs_demo_park", ProgramId = program.Id, Drug = "lenalidomide", Category = nameof(RiskCategory.AdultMale),
                 DaysSupply = 28, IssuedAt = issued, ValidThrough = issued.InZone(program.Zone).Date.PlusDays(29), ExpiresAt = issued + Duration.FromDays(30),
-                State = nameof(AuthorizationState.Dispensed), Version = 3, DecisionJson = "{}",
+                State = nameof(AuthorizationState.Dispensed), Version = 3,
             });
-            db.Confirmations.Add(new ConfirmationRecord { Number = conf, AuthorizationNumber = auth, PharmacyId = pharmacy, IssuedAt = issued, ExpiresAt = issued + Duration.FromHours(24), State = "dispensed", Version = 2, DecisionJson = "{}" });
+            db.Confirmations.Add(new ConfirmationRecord { Number = conf, AuthorizationNumber = auth, PharmacyId = pharmacy, IssuedAt = issued, ExpiresAt = issued + Duration.FromHours(24), State = "dispensed", Version = 2 });
             db.Dispenses.Add(new DispenseRecord
             {
                 Id = "dsp_demo_john", ConfirmationNumber = conf, AuthorizationNumber = auth, PatientId = patient, PharmacyId = pharmacy, Ndc = "59572041028", Quantity = 21, DaysSupply = 28,
@@ -277,7 +277,7 @@ public static class DemoSeed
             db.Surveys.Add(new SurveyRecord
             {
                 Id = "srv_demo_john", PatientId = patient, ProgramId = program.Id, CompletedAt = now - Duration.FromDays(2), CompletedOn = now.InZone(program.Zone).Date.PlusDays(-2),
-                AnswersJson = "{}", Outcome = "Allowed", DecisionJson = "{}",
+                AnswersJson = "{}", Outcome = "Allowed",
             });
             db.Enrollments.Local.First(e => e.PatientId == patient).TherapyStart = dispensedOn;
             audit.Append(Seed, "dispense.recorded", $"authorization/{auth}", AuditData.Of(new { patient, dispensedOn }));

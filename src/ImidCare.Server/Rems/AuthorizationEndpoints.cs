@@ -134,7 +134,7 @@ public static class AuthorizationEndpoints
             Number = number, PatientId = patient.Id, PrescriberId = prescriberId, ProgramId = program.Id, Drug = req.Drug.Trim().ToLowerInvariant(),
             Category = facts.Category.ToString(), DaysSupply = req.DaysSupply, IssuedAt = now, ValidThrough = decision.ValidOn!.End,
             ExpiresAt = decision.ExpiresAt!.Value, AnchorTestDate = decision.AnchorTest?.SpecimenAt.InZone(program.Zone).Date,
-            State = nameof(AuthorizationState.Active), Version = 1, DecisionJson = dto.ToJson(),
+            State = nameof(AuthorizationState.Active), Version = 1,
         };
         db.Authorizations.Add(auth);
         audit.Append(caller.AsActor(prescriberId), "authorization.issued", $"authorization/{number}",
@@ -269,22 +269,21 @@ public static class AuthorizationEndpoints
     /// <summary>Writes an allowed confirmation: a fresh number, the authorization marked confirmed, the audit record. One place for every channel.</summary>
     internal static async Task<string> IssueConfirmationAsync(ImidCareDb db, AuditWriter audit, Caller caller, AuthorizationRecord a, ConfirmationDecision decision, Instant now, string channel, CancellationToken ct)
     {
-        var dto = DecisionDto.From(decision.Decision);
-        var decisionJson = dto.ToJson();
         DataGeneration.WritingFor(a.PatientId);
         string confirmation;
         do
         {
             confirmation = NewNumber('C');
         }
-        while (!await CounterSql.InsertConfirmationAsync(db, confirmation, a.Number, caller.PharmacyId!, now, decision.ExpiresAt!.Value, decisionJson, ct));
+        while (!await CounterSql.InsertConfirmationAsync(db, confirmation, a.Number, caller.PharmacyId!, now, decision.ExpiresAt!.Value, ct));
 
         await CounterSql.SetAuthorizationStateAsync(db, a.Number, a.Version, nameof(AuthorizationState.Confirmed), ct);
         CounterSql.Forget(db, a);
         a.State = nameof(AuthorizationState.Confirmed);
         a.Version++;
+        // The decision is kept here only, in the record the hash chain protects (docs/decisions/0004-decision-stored-once.md).
         audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.issued", $"authorization/{a.Number}",
-            AuditData.Of(new { confirmation, pharmacy = caller.PharmacyId, expiresAt = decision.ExpiresAt, channel, decision = new Json.RawJson(decisionJson) }));
+            AuditData.Of(new { confirmation, pharmacy = caller.PharmacyId, expiresAt = decision.ExpiresAt, channel, decision = DecisionDto.From(decision.Decision) }));
         return confirmation;
     }
 

@@ -33,8 +33,8 @@ internal static class CounterSql
 
     // The number is random; the insert simply does not happen when it is taken, and the caller draws another.
     private const string InsertConfirmation = """
-        INSERT INTO confirmations ("Number", "AuthorizationNumber", "PharmacyId", "IssuedAt", "ExpiresAt", "State", "Version", "DecisionJson")
-        SELECT @n, @a, @pharmacy, @issued, @expires, 'active', 1, @decision
+        INSERT INTO confirmations ("Number", "AuthorizationNumber", "PharmacyId", "IssuedAt", "ExpiresAt", "State", "Version")
+        SELECT @n, @a, @pharmacy, @issued, @expires, 'active', 1
         WHERE NOT EXISTS (SELECT 1 FROM confirmations WHERE "Number" = @n)
         """;
 
@@ -91,7 +91,7 @@ internal static class CounterSql
         });
 
     /// <summary>Inserts an active confirmation; false when the number is already taken.</summary>
-    internal static Task<bool> InsertConfirmationAsync(ImidCareDb db, string number, string authorizationNumber, string pharmacyId, Instant issuedAt, Instant expiresAt, string decisionJson, CancellationToken ct)
+    internal static Task<bool> InsertConfirmationAsync(ImidCareDb db, string number, string authorizationNumber, string pharmacyId, Instant issuedAt, Instant expiresAt, CancellationToken ct)
     {
         var postgres = db.Database.IsNpgsql();
         return FactsQuery.WithCommandAsync(db, postgres ? InsertConfirmationSqlPostgres : InsertConfirmationSql, async cmd =>
@@ -101,7 +101,6 @@ internal static class CounterSql
             FactsQuery.Add(cmd, "pharmacy", pharmacyId);
             FactsQuery.Add(cmd, "issued", issuedAt.ToUnixTimeTicks());
             FactsQuery.Add(cmd, "expires", expiresAt.ToUnixTimeTicks());
-            FactsQuery.Add(cmd, "decision", decisionJson);
             if (!postgres)
             {
                 return await cmd.ExecuteNonQueryAsync(ct) == 1;

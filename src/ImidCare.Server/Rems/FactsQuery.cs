@@ -246,13 +246,13 @@ internal static class FactsQuery
             return await r.ReadAsync(ct) ? ReadPatient(r, 0) : null;
         });
 
-    /// <summary><see cref="AuthorizationColumns"/> from the reader's first column on; the stored decision is not read.</summary>
+    /// <summary><see cref="AuthorizationColumns"/> from the reader's first column on.</summary>
     private static AuthorizationRecord ReadAuthorization(DbDataReader r) => new()
     {
         Number = r.GetString(0), PatientId = r.GetString(1), PrescriberId = r.GetString(2), ProgramId = r.GetString(3), Drug = r.GetString(4),
         Category = r.GetString(5), DaysSupply = r.GetInt32(6), IssuedAt = Instant.FromUnixTimeTicks(r.GetInt64(7)), ValidThrough = Date(r, 8),
         ExpiresAt = Instant.FromUnixTimeTicks(r.GetInt64(9)), AnchorTestDate = r.IsDBNull(10) ? null : Date(r, 10), State = r.GetString(11),
-        Version = r.GetInt32(12), DecisionJson = string.Empty,
+        Version = r.GetInt32(12),
     };
 
     private static Patient ReadPatient(DbDataReader r, int i) => new()

@@ -152,7 +152,7 @@ public static class MonitoringEndpoints
         var record = new SurveyRecord
         {
             Id = Ids.New("srv"), PatientId = id, ProgramId = program.Id, CompletedAt = now, CompletedOn = ProgramTime.Today(now, program.Zone),
-            AnswersJson = AuditData.Of(req.Answers), Outcome = evaluation.Decision.Outcome.ToString(), DecisionJson = DecisionDto.From(evaluation.Decision).ToJson(),
+            AnswersJson = AuditData.Of(req.Answers), Outcome = evaluation.Decision.Outcome.ToString(),
         };
         db.Surveys.Add(record);
         var opened = new List<HoldRecord>();

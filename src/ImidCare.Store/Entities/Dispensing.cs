@@ -31,8 +31,6 @@ public sealed class AuthorizationRecord
 
     /// <summary>Optimistic concurrency: two pharmacies confirming at once, only one update matches.</summary>
     public int Version { get; set; }
-
-    public required string DecisionJson { get; set; }
 }
 
 public sealed class ConfirmationRecord
@@ -51,8 +49,6 @@ public sealed class ConfirmationRecord
     public required string State { get; set; }
 
     public int Version { get; set; }
-
-    public required string DecisionJson { get; set; }
 
     /// <summary>The counseling checklist recorded before the fill (an NCPDP RxFill carries none), or null.</summary>
     public string? CounselingJson { get; set; }

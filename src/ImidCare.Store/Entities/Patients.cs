@@ -116,8 +116,6 @@ public sealed class SurveyRecord
     public required string AnswersJson { get; set; }
 
     public required string Outcome { get; set; }
-
-    public required string DecisionJson { get; set; }
 }
 
 public sealed class HoldRecord
