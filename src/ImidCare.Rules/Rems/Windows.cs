@@ -1,4 +1,5 @@
 using NodaTime;
+using NodaTime.Text;
 
 namespace ImidCare.Rules.Rems;
 
@@ -32,7 +33,14 @@ public static class ProgramTime
 /// </summary>
 public static class Fmt
 {
-    public static string Date(LocalDate d) => string.Create(10, d, static (span, d) => WriteDate(span, d));
+    public static string Date(LocalDate d) => Fixed(d) ? string.Create(10, d, static (span, d) => WriteDate(span, d)) : LocalDatePattern.Iso.Format(d);
+
+    /// <summary>
+    /// Whether the date is written in exactly ten characters by <see cref="WriteDate"/>: years 1–9999.
+    /// NodaTime's calendar reaches year −9998 and its ISO pattern writes such years with a sign; a
+    /// year the hand-written path cannot write goes through the pattern instead of coming out wrong.
+    /// </summary>
+    private static bool Fixed(LocalDate d) => d.Year is >= 1 and <= 9999;
 
     /// <summary>
     /// The date as it goes into an interpolated sentence: written straight into the sentence's
@@ -44,6 +52,13 @@ public static class Fmt
     {
         public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
         {
+            if (!Fixed(date))
+            {
+                var text = Date(date);
+                charsWritten = text.TryCopyTo(destination) ? text.Length : 0;
+                return charsWritten > 0;
+            }
+
             if (destination.Length < 10)
             {
                 charsWritten = 0;
@@ -65,7 +80,7 @@ public static class Fmt
     /// size: an interpolated sentence goes through a rented buffer and a copy, and these sentences
     /// are built on every prescriber call.
     /// </summary>
-    public static string Join(string before, LocalDate date, string after) =>
+    public static string Join(string before, LocalDate date, string after) => !Fixed(date) ? before + Date(date) + after :
         string.Create(before.Length + 10 + after.Length, (before, date, after), static (span, s) =>
         {
             s.before.CopyTo(span);
@@ -75,7 +90,7 @@ public static class Fmt
         });
 
     /// <summary>The same with two dates: <paramref name="a"/>, date 1, <paramref name="b"/>, date 2, <paramref name="c"/>.</summary>
-    public static string Join(string a, LocalDate date1, string b, LocalDate date2, string c) =>
+    public static string Join(string a, LocalDate date1, string b, LocalDate date2, string c) => !Fixed(date1) || !Fixed(date2) ? a + Date(date1) + b + Date(date2) + c :
         string.Create(a.Length + b.Length + c.Length + 20, (a, date1, b, date2, c), static (span, s) =>
         {
             s.a.CopyTo(span);
@@ -98,7 +113,9 @@ public static class Fmt
         Digits(span[8..10], d.Day);
     }
 
-    /// <summary>Writes <paramref name="value"/> zero-padded into exactly the span (years 1–9999 here).</summary>
+    private static readonly LocalDateTimePattern DateTimePattern = LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd HH':'mm");
+
+    /// <summary>Writes <paramref name="value"/> (not negative) zero-padded into exactly the span.</summary>
     private static void Digits(Span<char> span, int value)
     {
         for (var i = span.Length - 1; i >= 0; i--)
@@ -112,6 +129,11 @@ public static class Fmt
     public static string DateTime(Instant i, DateTimeZone zone)
     {
         var local = i.InZone(zone).LocalDateTime;
+        if (!Fixed(local.Date))
+        {
+            return DateTimePattern.Format(local);
+        }
+
         return string.Create(16, local, static (span, t) =>
         {
             WriteDate(span, t.Date);

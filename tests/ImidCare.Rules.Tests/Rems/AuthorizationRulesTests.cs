@@ -336,4 +336,22 @@ public class AuthorizationRulesTests
         Fmt.DateTime(new LocalDateTime(y, m, d, h, min).InUtc().ToInstant(), zone).ShouldBe(expected);
         Fmt.Date(new LocalDate(y, m, d)).ShouldBe(expected[..10]);
     }
+
+    /// <summary>Every rendering agrees with NodaTime's ISO pattern, also for the years the hand-written path cannot write (it wrote "-0044" as garbage).</summary>
+    [Theory]
+    [InlineData(-44, 3, 15, "-0044-03-15")]
+    [InlineData(-9998, 1, 1, "-9998-01-01")]
+    [InlineData(0, 6, 1, "0000-06-01")]
+    [InlineData(1, 1, 1, "0001-01-01")]
+    [InlineData(9999, 12, 31, "9999-12-31")]
+    public void EveryYearOfTheCalendar_IsWrittenAsTheIsoPatternWritesIt(int y, int m, int d, string expected)
+    {
+        var date = new LocalDate(y, m, d);
+        NodaTime.Text.LocalDatePattern.Iso.Format(date).ShouldBe(expected);
+        Fmt.Date(date).ShouldBe(expected);
+        $"on {Fmt.Iso(date)}.".ShouldBe($"on {expected}.");
+        Fmt.Join("from ", date, " on").ShouldBe($"from {expected} on");
+        Fmt.Join("from ", date, " to ", date, ".").ShouldBe($"from {expected} to {expected}.");
+        Fmt.DateTime(date.At(new LocalTime(7, 5)).InUtc().ToInstant(), DateTimeZone.Utc).ShouldBe($"{expected} 07:05");
+    }
 }
