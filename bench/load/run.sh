@@ -63,6 +63,23 @@ server=$!
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
 rss() { awk '/VmRSS/ {print $2/1024 " MiB"}' /proc/$server/status; }
 writes() { curl -s "http://127.0.0.1:$port/health"; }
+# The server's own CPU (user + system, from /proc) and its storage writes over one wrk run, per
+# request: steadier than throughput on a machine whose speed drifts, so an A/B of two builds can be
+# read from these (docs/benchmarks.md, "Session 9"). Writes are what reached the block layer: the
+# log, the checkpoints and the fsyncs' metadata.
+measured() {
+  local hz t0 b0 out t1 b1 n d
+  hz=$(getconf CLK_TCK)
+  t0=$(awk '{print $14 + $15}' /proc/$server/stat); b0=$(awk '/^write_bytes/ {print $2}' /proc/$server/io)
+  out=$("$@"); echo "$out"
+  t1=$(awk '{print $14 + $15}' /proc/$server/stat); b1=$(awk '/^write_bytes/ {print $2}' /proc/$server/io)
+  n=$(echo "$out" | awk '/requests in/ {print $1}')
+  d=$(echo "$out" | sed -n 's/.*dispenses: \([0-9]*\).*/\1/p')
+  awk -v t=$((t1 - t0)) -v hz="$hz" -v n="$n" -v d="${d:-0}" -v b=$((b1 - b0)) 'BEGIN {
+    printf "   server CPU: %.0f us per request", t * 1e6 / hz / n
+    if (d > 0) printf ", %.0f us and %.1f KB written per dispense (confirm + dispense)", t * 1e6 / hz / d, b / 1024 / d
+    printf "\n" }'
+}
 
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); storage: $provider; wrk -t$THREADS -c$CONN -d$DUR; server RSS before: $(rss)"
 # Warm-up, so JIT and pools are not measured.
@@ -74,15 +91,15 @@ head -n "$warm_n" "$AUTHS" > "$dir/warm.txt"; tail -n +"$((warm_n + 1))" "$AUTHS
 AUTHS="$dir/warm.txt" wrk -t2 -c8 -d10s -s bench/load/status.lua "http://127.0.0.1:$port" >/dev/null
 AUTHS="$dir/warm.txt" wrk -t$THREADS -c$CONN -d$WARM -s bench/load/dispense.lua "http://127.0.0.1:$port" | grep "dispenses" | sed 's/^/   write warm-up: /'
 echo "== no-op: GET /api/v1/ping"
-wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/noop.lua "http://127.0.0.1:$port"
+measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/noop.lua "http://127.0.0.1:$port"
 echo "== read path: GET /api/v1/authorizations/{number} (pharmacy key), each number's first lookup since the writes above (status cache before: $(writes | sed 's/.*"statusCache"://; s/}}$/}/'))"
-wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/status.lua "http://127.0.0.1:$port"
+measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/status.lua "http://127.0.0.1:$port"
 # The same numbers again, nothing written in between: the status cache answers (docs/reliability.md).
 echo "== read path, repeated lookups (status cache: $(writes | sed 's/.*"statusCache"://; s/}}$/}/'))"
-wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/status.lua "http://127.0.0.1:$port"
+measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/status.lua "http://127.0.0.1:$port"
 echo "   status cache after: $(writes | sed 's/.*"statusCache"://; s/}}$/}/')"
 echo "== write path: POST confirmations, then POST dispense   (gate before: $(writes))"
-AUTHS="$dir/measure.txt" wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port"
+AUTHS="$dir/measure.txt" measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port"
 echo "== gate after: $(writes)"
 echo "== server RSS after: $(rss)"
 
