@@ -159,7 +159,7 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
         b.Entity<SurveyRecord>(e =>
         {
             e.ToTable("surveys").HasKey(x => x.Id);
-            e.HasIndex(x => x.PatientId);
+            e.HasIndex(x => new { x.PatientId, x.ProgramId, x.CompletedAt });
             e.HasIndex(x => new { x.PatientId, x.CompletedOn });
         });
         b.Entity<HoldRecord>(e =>
@@ -191,7 +191,7 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
 
             // One dispense per confirmation, enforced by the database as the last line of defence.
             e.HasIndex(x => x.ConfirmationNumber).IsUnique();
-            e.HasIndex(x => x.PatientId);
+            e.HasIndex(x => new { x.PatientId, x.At });
         });
         b.Entity<IdempotencyRecord>().ToTable("idempotency").HasKey(x => new { x.CallerId, x.Key });
         b.Entity<TreatmentPlanRecord>(e =>

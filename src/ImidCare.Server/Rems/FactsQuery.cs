@@ -23,7 +23,7 @@ internal static class FactsQuery
 
     private const string AuthorizationColumns = """a."Number", a."PatientId", a."PrescriberId", a."ProgramId", a."Drug", a."Category", a."DaysSupply", a."IssuedAt", a."ValidThrough", a."ExpiresAt", a."AnchorTestDate", a."State", a."Version" """;
 
-    private const string FactsSql = """
+    internal const string FactsSql = """
         SELECT e."Id", e."PatientId", e."ProgramId", e."Category", e."Status", e."EnrolledAt", e."TherapyStart", e."FactsJson" FROM enrollments e WHERE e."PatientId" = @pid AND e."ProgramId" = @prog;
         SELECT CAST(COUNT(*) AS BIGINT) FROM agreements g JOIN enrollments e ON g."EnrollmentId" = e."Id" WHERE e."PatientId" = @pid AND e."ProgramId" = @prog AND g."TextVersion" = @agv;
         SELECT h."Id", h."Code", h."Why", h."ClearedByList", h."SatisfiedList", h."OpenedAt" FROM holds h WHERE h."PatientId" = @pid AND h."ClearedAt" IS NULL;
@@ -120,7 +120,7 @@ internal static class FactsQuery
     // driver's per-statement and per-column work, and on SQLite its own read transaction); the
     // open holds and declared outages, rare, are only counted here and read by the full query
     // when there are any.
-    private const string CounterRowSql = $"""
+    internal const string CounterRowSql = $"""
         SELECT {AuthorizationColumns}, {PatientColumns},
           (SELECT e."Status" FROM enrollments e WHERE e."PatientId" = a."PatientId" AND e."ProgramId" = a."ProgramId"),
           (SELECT CAST(COUNT(*) AS BIGINT) FROM holds h WHERE h."PatientId" = a."PatientId" AND h."ClearedAt" IS NULL),
