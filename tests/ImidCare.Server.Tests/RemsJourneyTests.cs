@@ -86,6 +86,7 @@ public abstract class RemsJourneyTests(ImidCareApp app)
         issued.GetProperty("decision").GetRawText().ShouldBe(confirmation.Body.GetProperty("decision").GetRawText());
         var recorded = JsonDocument.Parse(records.Single(r => r.Action == "dispense.recorded").DataJson).RootElement;
         recorded.GetProperty("checklist").GetProperty("counselorName").GetString().ShouldBe("Pat Quinn");
+        recorded.GetProperty("decision").GetRawText().ShouldBe(dispense.Body.GetProperty("decision").GetRawText());
     }
 
     [Fact]

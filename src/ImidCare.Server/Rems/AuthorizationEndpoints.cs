@@ -394,7 +394,7 @@ public static class AuthorizationEndpoints
         DataGeneration.WritingFor(c.PatientId);
         await CounterSql.RecordDispenseAsync(db, record, c, ct);
         audit.Append(caller.AsActor(caller.PharmacyId), "dispense.recorded", $"authorization/{c.AuthorizationNumber}",
-            AuditData.Of(new { record.Id, confirmation = c.Number, ndc = record.Ndc, record.Quantity, record.DaysSupply, record.DispensedOn, checklist = new Json.RawJson(record.ChecklistJson) }));
+            AuditData.Of(new { record.Id, confirmation = c.Number, ndc = record.Ndc, record.Quantity, record.DaysSupply, record.DispensedOn, checklist = new Json.RawJson(record.ChecklistJson), decision = dto }));
         return Reply.Created(new DispenseDto(record.Id, c.Number, c.AuthorizationNumber, ndc.ToString(), record.Quantity, record.DaysSupply, today, now, dto));
     }
 
