@@ -150,6 +150,12 @@ public sealed class WriteGate : IAsyncDisposable
 
     public long Requests => Interlocked.Read(ref requests);
 
+    /// <summary>Requests queued and not yet taken by the writer: lets a test know a batch has formed instead of guessing with a delay.</summary>
+    public int Waiting => Volatile.Read(ref waiting);
+
+    // The single-reader channel cannot count its items; this does, on the way in and out.
+    private int waiting;
+
     private long batches;
     private long requests;
 
@@ -162,8 +168,10 @@ public sealed class WriteGate : IAsyncDisposable
     {
         ct.ThrowIfCancellationRequested();
         var pending = new Pending(async (db, audit, now) => await work(db, audit, now), ct, patientScoped);
+        Interlocked.Increment(ref waiting);
         if (!queue.Writer.TryWrite(pending))
         {
+            Interlocked.Decrement(ref waiting);
             throw new ObjectDisposedException(nameof(WriteGate));
         }
 
@@ -203,6 +211,7 @@ public sealed class WriteGate : IAsyncDisposable
                 while (batch.Count < MaxBatch && queue.Reader.TryRead(out var p))
                 {
                     batch.Add(p);
+                    Interlocked.Decrement(ref waiting);
                 }
 
                 RunBatchAsync(batch).GetAwaiter().GetResult();

@@ -508,7 +508,7 @@ public sealed class PostgresOwnTransactionTests(PostgresApp app) : IClassFixture
         var (release, holding) = await WriterHold.HoldWriterAsync(gate);
         var batchesBefore = gate.Batches;
         var confirming = numbers.Select(n => pharmacy.PostAsync($"/api/v1/authorizations/{n}/confirmations")).ToList();
-        await Task.Delay(300);
+        await WriterHold.QueuedAsync(gate, 3);
         release.SetResult();
         await holding;
         foreach (var c in confirming)
