@@ -261,13 +261,16 @@ public static class AuthorizationEndpoints
                 : Problems.Refused(decision.Decision, "Do not dispense: no confirmation.");
         }
 
-        var confirmation = await IssueConfirmationAsync(db, audit, caller, a, decision, now, "api", ct);
+        var confirmation = await IssueConfirmationAsync(db, audit, caller, a, decision, dto, now, "api", ct);
         return Reply.Created(new ConfirmationDto(confirmation, a.Number, caller.PharmacyId!, now, decision.ExpiresAt!.Value, Enum.Parse<RiskCategory>(a.Category),
             patient.Name, patient.DateOfBirth, dto));
     }
 
-    /// <summary>Writes an allowed confirmation: a fresh number, the authorization marked confirmed, the audit record. One place for every channel.</summary>
-    internal static async Task<string> IssueConfirmationAsync(ImidCareDb db, AuditWriter audit, Caller caller, AuthorizationRecord a, ConfirmationDecision decision, Instant now, string channel, CancellationToken ct)
+    /// <summary>
+    /// Writes an allowed confirmation: a fresh number, the authorization marked confirmed, the audit record. One place for every channel.
+    /// <paramref name="dto"/> is the decision as the caller answers it, so the record holds the same value.
+    /// </summary>
+    internal static async Task<string> IssueConfirmationAsync(ImidCareDb db, AuditWriter audit, Caller caller, AuthorizationRecord a, ConfirmationDecision decision, DecisionDto dto, Instant now, string channel, CancellationToken ct)
     {
         DataGeneration.WritingFor(a.PatientId);
         string confirmation;
@@ -283,7 +286,7 @@ public static class AuthorizationEndpoints
         a.Version++;
         // The decision is kept here only, in the record the hash chain protects (docs/decisions/0004-decision-stored-once.md).
         audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.issued", $"authorization/{a.Number}",
-            AuditData.Of(new { confirmation, pharmacy = caller.PharmacyId, expiresAt = decision.ExpiresAt, channel, decision = DecisionDto.From(decision.Decision) }));
+            AuditData.Of(new { confirmation, pharmacy = caller.PharmacyId, expiresAt = decision.ExpiresAt, channel, decision = dto }));
         return confirmation;
     }
 

@@ -287,7 +287,7 @@ public static class NcpdpEndpoint
                 return new RequestAnswer(p, caseNumber, decision.Decision, null, null, facts.Program.Zone, now);
             }
 
-            var number = await AuthorizationEndpoints.IssueConfirmationAsync(db, audit, caller, a, decision, now, "ncpdp", ct);
+            var number = await AuthorizationEndpoints.IssueConfirmationAsync(db, audit, caller, a, decision, dto, now, "ncpdp", ct);
             return new RequestAnswer(p, caseNumber, decision.Decision, number, decision.ExpiresAt, facts.Program.Zone, now);
         }, ct);
 
