@@ -125,6 +125,7 @@ public sealed class WriteGate : IAsyncDisposable
 {
     public const int MaxBatch = 128;
     private const long AuditChainLockKey = 0x1D1CA4E;
+    private static readonly string LockSql = $"SELECT pg_advisory_xact_lock({AuditChainLockKey})";
 
     private readonly SqlSessionPool sessions;
     private readonly StorageOptions options;
@@ -303,15 +304,17 @@ public sealed class WriteGate : IAsyncDisposable
             var session = writer;
             var db = session.Db;
             await using var tx = await db.Database.BeginTransactionAsync();
-            if (options.Provider == StorageProvider.Postgres)
-            {
-                await session.Command($"SELECT pg_advisory_xact_lock({AuditChainLockKey})").ExecuteNonQueryAsync();
-            }
+            // PostgreSQL: the lock is taken first, then the chain's head read, in one round trip.
+            var audit = await AuditWriter.OpenAsync(session, options.Provider == StorageProvider.Postgres ? LockSql : null, CancellationToken.None);
 
             // The clock is read after the lock, per request, never going back: records are appended in time order.
             var now = clock.GetCurrentInstant();
-            var audit = await AuditWriter.OpenAsync(session, now, CancellationToken.None);
             var single = batch.Count == 1;
+
+            // Each request of a batch runs in a savepoint named w. The one before it is released as
+            // the next is set, not on its own after its request: the commit releases the last.
+            // Both travel with the request's first statement (SqlSession.SendWithNextAsync).
+            var savepointSet = false;
             for (var i = 0; i < batch.Count; i++)
             {
                 var p = batch[i];
@@ -327,24 +330,23 @@ public sealed class WriteGate : IAsyncDisposable
                 var mark = audit.Mark();
                 if (!single)
                 {
-                    await session.Command("SAVEPOINT w").ExecuteNonQueryAsync();
+                    await session.SendWithNextAsync(savepointSet ? "RELEASE SAVEPOINT w; SAVEPOINT w; " : "SAVEPOINT w; ");
                 }
 
                 try
                 {
                     var result = await p.Work(db, audit, now);
                     await db.SaveChangesAsync();
-                    if (!single)
-                    {
-                        await session.Command("RELEASE SAVEPOINT w").ExecuteNonQueryAsync();
-                    }
-
                     outcomes[i] = (result, null);
                 }
                 catch (Exception e) when (!single)
                 {
-                    await session.Command("ROLLBACK TO SAVEPOINT w").ExecuteNonQueryAsync();
-                    await session.Command("RELEASE SAVEPOINT w").ExecuteNonQueryAsync();
+                    // A request that sent nothing to the database has nothing there to undo (and no savepoint of its own).
+                    if (session.PrefixSent)
+                    {
+                        await session.Command("ROLLBACK TO SAVEPOINT w").ExecuteNonQueryAsync();
+                    }
+
                     audit.Reset(mark);
                     outcomes[i] = (null, e);
                 }
@@ -352,8 +354,11 @@ public sealed class WriteGate : IAsyncDisposable
                 {
                     // Entities of one request are never seen as tracked by the next; each re-reads what it needs.
                     db.ChangeTracker.Clear();
+                    savepointSet |= !single && session.PrefixSent;
                 }
             }
+
+            session.DropPrefix();
 
             // The batch's audit records in one statement, after its last request and before its commit:
             // a request rolled back to its savepoint has had its records taken out of the chain already.

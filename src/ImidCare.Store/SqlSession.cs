@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
@@ -41,6 +42,7 @@ public sealed class SqlSession : IAsyncDisposable
             : new SqliteConnection(options.ConnectionString);
         var builder = new DbContextOptionsBuilder<ImidCareDb>();
         options.Configure(builder, connection);
+        builder.AddInterceptors(PrefixInterceptor.Instance);
         var db = new ImidCareDb(builder.Options);
 
         // EF opens it, so its own per-connection set-up (and ours, SqlitePragmas) runs once; it then stays open.
@@ -53,6 +55,21 @@ public sealed class SqlSession : IAsyncDisposable
     /// current transaction if any. Valid until the next call with the same SQL.
     /// </summary>
     public DbCommand Command(string sql)
+    {
+        if (prefix is { } ahead)
+        {
+            // The statements waiting to be sent go in front of this one, in the same round trip.
+            // Npgsql prepares each statement of a command on its own, so this one stays prepared.
+            prefix = null;
+            PrefixSent = true;
+            var joined = CommandFor(ahead + sql);
+            return joined;
+        }
+
+        return CommandFor(sql);
+    }
+
+    private DbCommand CommandFor(string sql)
     {
         if (!commands.TryGetValue(sql, out var cmd) || connection is NpgsqlConnection)
         {
@@ -69,6 +86,59 @@ public sealed class SqlSession : IAsyncDisposable
         cmd.Parameters.Clear();
         cmd.Transaction = Db.Database.CurrentTransaction?.GetDbTransaction();
         return cmd;
+    }
+
+    private string? prefix;
+
+    /// <summary>
+    /// Statements that return no rows (the write gate's savepoints), to be sent with the next
+    /// command rather than on their own. On PostgreSQL every command is a round trip to the
+    /// server, and the writer makes them one after another: a savepoint before each request and
+    /// its release after were two of the four or five round trips of a confirmation or a
+    /// dispense (docs/benchmarks.md, session 10). They ride with the request's first statement
+    /// instead; a command that EF Core makes sends them alone just before it
+    /// (<see cref="PrefixInterceptor"/>). SQLite has no round trip to save: they run at once.
+    /// <see cref="PrefixSent"/> tells afterwards whether anything carried them.
+    /// </summary>
+    public async Task SendWithNextAsync(string statements)
+    {
+        if (connection is NpgsqlConnection)
+        {
+            prefix = statements;
+            PrefixSent = false;
+            return;
+        }
+
+        prefix = null;
+        await CommandFor(statements).ExecuteNonQueryAsync();
+        PrefixSent = true;
+    }
+
+    /// <summary>Whether the statements of the last <see cref="SendWithNextAsync"/> have reached the server.</summary>
+    public bool PrefixSent { get; private set; }
+
+    /// <summary>Forgets statements not yet sent (the batch ends without them: its commit releases every savepoint).</summary>
+    public void DropPrefix() => prefix = null;
+
+    /// <summary>Sends the waiting statements on their own, before a command that could not carry them.</summary>
+    internal async ValueTask SendPrefixAloneAsync(CancellationToken ct)
+    {
+        if (prefix is { } ahead)
+        {
+            prefix = null;
+            PrefixSent = true;
+            await CommandFor(ahead).ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    internal void SendPrefixAlone()
+    {
+        if (prefix is { } ahead)
+        {
+            prefix = null;
+            PrefixSent = true;
+            CommandFor(ahead).ExecuteNonQuery();
+        }
     }
 
     private readonly List<uint> notedTransactions = [];
@@ -163,5 +233,71 @@ public sealed class SqlSessionPool(StorageOptions options) : IAsyncDisposable
         {
             await s.DisposeAsync();
         }
+    }
+}
+
+/// <summary>
+/// Sends a session's waiting statements (<see cref="SqlSession.SendWithNextAsync"/>) on their own
+/// just before a command EF Core makes: EF reads its commands' results statement by statement, so
+/// nothing is put in front of them.
+/// </summary>
+internal sealed class PrefixInterceptor : DbCommandInterceptor
+{
+    public static readonly PrefixInterceptor Instance = new();
+
+    private static SqlSession? SessionOf(CommandEventData e) => (e.Context as ImidCareDb)?.Session;
+
+    public override InterceptionResult<DbDataReader> ReaderExecuting(
+        DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+    {
+        SessionOf(eventData)?.SendPrefixAlone();
+        return result;
+    }
+
+    public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        if (SessionOf(eventData) is { } s)
+        {
+            await s.SendPrefixAloneAsync(cancellationToken);
+        }
+
+        return result;
+    }
+
+    public override InterceptionResult<int> NonQueryExecuting(
+        DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+    {
+        SessionOf(eventData)?.SendPrefixAlone();
+        return result;
+    }
+
+    public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        if (SessionOf(eventData) is { } s)
+        {
+            await s.SendPrefixAloneAsync(cancellationToken);
+        }
+
+        return result;
+    }
+
+    public override InterceptionResult<object> ScalarExecuting(
+        DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
+    {
+        SessionOf(eventData)?.SendPrefixAlone();
+        return result;
+    }
+
+    public override async ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
+    {
+        if (SessionOf(eventData) is { } s)
+        {
+            await s.SendPrefixAloneAsync(cancellationToken);
+        }
+
+        return result;
     }
 }

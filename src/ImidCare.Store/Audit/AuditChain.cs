@@ -96,21 +96,33 @@ public sealed class AuditWriter
     private long lastSeq;
     private string lastHash;
 
-    private AuditWriter(ImidCareDb db, Instant now, long lastSeq, string lastHash)
+    // The time is set per request (At) before anything is appended.
+    private AuditWriter(ImidCareDb db, long lastSeq, string lastHash)
     {
         this.db = db;
-        this.now = now;
         this.lastSeq = lastSeq;
         this.lastHash = lastHash;
     }
 
-    internal static async Task<AuditWriter> OpenAsync(SqlSession session, Instant now, CancellationToken ct)
+    private const string HeadSql = """SELECT "Seq", "Hash" FROM audit ORDER BY "Seq" DESC LIMIT 1""";
+
+    /// <param name="lockFirst">
+    /// A statement returning one row that must run before the chain's head is read (the write
+    /// gate's lock on PostgreSQL): sent in the same round trip, as a statement of its own so that
+    /// the read that follows it sees what was committed before the lock was granted.
+    /// </param>
+    internal static async Task<AuditWriter> OpenAsync(SqlSession session, string? lockFirst, CancellationToken ct)
     {
-        var cmd = session.Command("""SELECT "Seq", "Hash" FROM audit ORDER BY "Seq" DESC LIMIT 1""");
+        var cmd = session.Command(lockFirst is null ? HeadSql : lockFirst + "; " + HeadSql);
         await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (lockFirst is not null)
+        {
+            await r.NextResultAsync(ct);
+        }
+
         return await r.ReadAsync(ct)
-            ? new AuditWriter(session.Db, now, r.GetInt64(0), r.GetString(1))
-            : new AuditWriter(session.Db, now, 0, AuditChain.Genesis);
+            ? new AuditWriter(session.Db, r.GetInt64(0), r.GetString(1))
+            : new AuditWriter(session.Db, 0, AuditChain.Genesis);
     }
 
     /// <summary>The time of the request now being written (the gate writes several per transaction).</summary>

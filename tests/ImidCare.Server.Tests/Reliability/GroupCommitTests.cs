@@ -1,3 +1,4 @@
+using System.Data.Common;
 using ImidCare.Server.Tests.Support;
 using ImidCare.Store;
 using ImidCare.Store.Audit;
@@ -88,6 +89,70 @@ public abstract class GroupCommitTests(ImidCareApp app)
         await using var check = await app.DbAsync();
         (await check.Audit.CountAsync(r => r.Action == "test.duplicate" && r.Subject == $"test/{tag}")).ShouldBe(1);
         (await AuditChain.VerifyAsync(check)).Intact.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task PlainSqlWrites_FailingAnywhereInABatch_AreRolledBackAlone()
+    {
+        // The savepoint of each request travels with its first statement, and the one before it is
+        // released only then (SqlSession.SendWithNextAsync). These requests write through the
+        // session's own commands, as the counter does, and fail at each place that can matter.
+        var gate = app.Services.GetRequiredService<WriteGate>();
+        var tag = Guid.NewGuid().ToString("N");
+        var (release, holding) = await WriterHold.HoldWriterAsync(gate);
+        var batchesBefore = gate.Batches;
+
+        Task<int> Write(int n, string? key, bool throwAfter) => gate.RunAsync(async (db, audit, now) =>
+        {
+            audit.Append(new Actor("test", "test"), "test.plain-sql", $"test/{tag}/{n}", "{}");
+            if (key is not null)
+            {
+                var cmd = db.Session!.Command("""
+                    INSERT INTO idempotency ("CallerId", "Key", "RequestHash", "StatusCode", "ResponseJson", "At")
+                    VALUES (@caller, @key, 'h', 200, '{}', @at)
+                    """);
+                Add(cmd, "caller", "test");
+                Add(cmd, "key", $"{tag}-{key}");
+                Add(cmd, "at", now.ToUnixTimeTicks());
+                await cmd.ExecuteNonQueryAsync();
+            }
+
+            return throwAfter ? throw new InvalidOperationException($"request {n} fails") : n;
+        });
+
+        var writes = new[]
+        {
+            Write(0, "a", false),
+            Write(1, null, true), // fails before sending anything: nothing of its own to undo, nor of request 0's
+            Write(2, "a", false), // the statement carrying its savepoint fails (the key is taken)
+            Write(3, "b", true),  // wrote, then fails
+            Write(4, "c", false),
+        };
+        await WriterHold.QueuedAsync(gate, writes.Length);
+        release.SetResult();
+        await holding;
+
+        (await writes[0]).ShouldBe(0);
+        await Should.ThrowAsync<InvalidOperationException>(writes[1]);
+        await Should.ThrowAsync<DbException>(writes[2]);
+        await Should.ThrowAsync<InvalidOperationException>(writes[3]);
+        (await writes[4]).ShouldBe(4);
+        (gate.Batches - batchesBefore).ShouldBe(2, "the held write's batch, then the five together");
+
+        await using var check = await app.DbAsync();
+        var keys = await check.IdempotencyRecords.Where(r => r.CallerId == "test" && r.Key.StartsWith(tag)).Select(r => r.Key).ToListAsync();
+        keys.Order().ShouldBe([$"{tag}-a", $"{tag}-c"]);
+        var subjects = await check.Audit.Where(r => r.Action == "test.plain-sql" && r.Subject.StartsWith($"test/{tag}/")).Select(r => r.Subject).ToListAsync();
+        subjects.Order().ShouldBe([$"test/{tag}/0", $"test/{tag}/4"]);
+        (await AuditChain.VerifyAsync(check)).Intact.ShouldBeTrue();
+
+        static void Add(DbCommand cmd, string name, object value)
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = "@" + name;
+            p.Value = value;
+            cmd.Parameters.Add(p);
+        }
     }
 }
 
