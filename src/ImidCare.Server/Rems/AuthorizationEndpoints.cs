@@ -278,9 +278,8 @@ public static class AuthorizationEndpoints
         {
             confirmation = NewNumber('C');
         }
-        while (!await CounterSql.InsertConfirmationAsync(db, confirmation, a.Number, caller.PharmacyId!, now, decision.ExpiresAt!.Value, ct));
+        while (!await CounterSql.InsertConfirmationAsync(db, confirmation, a.Number, a.Version, nameof(AuthorizationState.Confirmed), caller.PharmacyId!, now, decision.ExpiresAt!.Value, ct));
 
-        await CounterSql.SetAuthorizationStateAsync(db, a.Number, a.Version, nameof(AuthorizationState.Confirmed), ct);
         CounterSql.Forget(db, a);
         a.State = nameof(AuthorizationState.Confirmed);
         a.Version++;

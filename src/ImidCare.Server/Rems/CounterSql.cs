@@ -43,10 +43,20 @@ internal static class CounterSql
 
     private const string InsertConfirmationSql = InsertConfirmation + ";";
 
-    private const string InsertConfirmationSqlPostgres = InsertConfirmation + ReturningWriter + ";";
-
     private const string AuthorizationStateSql = """
         UPDATE authorizations SET "State" = @state, "Version" = "Version" + 1 WHERE "Number" = @a AND "Version" = @v;
+        """;
+
+    // PostgreSQL: both writes in one statement, one round trip (each is one on the writer's serial
+    // path): the authorization moves only if the confirmation went in. Which (sub)transaction wrote
+    // comes back too (SqlSession.NoteTransaction).
+    private const string ConfirmSqlPostgres = """
+        WITH c AS (
+        """ + InsertConfirmation + ReturningWriter + """
+         AS x),
+        a AS (UPDATE authorizations SET "State" = @state, "Version" = "Version" + 1
+              WHERE "Number" = @a AND "Version" = @v AND EXISTS (SELECT 1 FROM c) RETURNING 1)
+        SELECT (SELECT x FROM c), (SELECT count(*) FROM a);
         """;
 
     private const string InsertDispense = """
@@ -90,11 +100,15 @@ internal static class CounterSql
             return context with { Outages = await FactsQuery.ReadOutagesAsync(r, ct) };
         });
 
-    /// <summary>Inserts an active confirmation; false when the number is already taken.</summary>
-    internal static Task<bool> InsertConfirmationAsync(ImidCareDb db, string number, string authorizationNumber, string pharmacyId, Instant issuedAt, Instant expiresAt, CancellationToken ct)
+    /// <summary>
+    /// Inserts an active confirmation and moves its authorization to <paramref name="state"/> from
+    /// the version that was read. False when the number is already taken: then nothing is written.
+    /// </summary>
+    internal static Task<bool> InsertConfirmationAsync(
+        ImidCareDb db, string number, string authorizationNumber, int authorizationVersion, string state, string pharmacyId, Instant issuedAt, Instant expiresAt, CancellationToken ct)
     {
         var postgres = db.Database.IsNpgsql();
-        return FactsQuery.WithCommandAsync(db, postgres ? InsertConfirmationSqlPostgres : InsertConfirmationSql, async cmd =>
+        return FactsQuery.WithCommandAsync(db, postgres ? ConfirmSqlPostgres : InsertConfirmationSql, async cmd =>
         {
             FactsQuery.Add(cmd, "n", number);
             FactsQuery.Add(cmd, "a", authorizationNumber);
@@ -103,17 +117,39 @@ internal static class CounterSql
             FactsQuery.Add(cmd, "expires", expiresAt.ToUnixTimeTicks());
             if (!postgres)
             {
-                return await cmd.ExecuteNonQueryAsync(ct) == 1;
+                if (await cmd.ExecuteNonQueryAsync(ct) != 1)
+                {
+                    return false;
+                }
+
+                await SetAuthorizationStateAsync(db, authorizationNumber, authorizationVersion, state, ct);
+                return true;
             }
 
-            var xmin = await cmd.ExecuteScalarAsync(ct) as string;
+            FactsQuery.Add(cmd, "state", state);
+            FactsQuery.Add(cmd, "v", authorizationVersion);
+            string? xmin;
+            long moved;
+            await using (var r = await cmd.ExecuteReaderAsync(ct))
+            {
+                await r.ReadAsync(ct);
+                xmin = r.IsDBNull(0) ? null : r.GetString(0);
+                moved = r.GetInt64(1);
+            }
+
+            if (xmin is null)
+            {
+                return false;
+            }
+
             Note(db, xmin);
-            return xmin is not null;
+            Expect((int)moved, 1, $"authorization {authorizationNumber}");
+            return true;
         });
     }
 
     /// <summary>Moves an authorization to a new state from the version that was read.</summary>
-    internal static Task SetAuthorizationStateAsync(ImidCareDb db, string number, int readVersion, string state, CancellationToken ct) =>
+    private static Task SetAuthorizationStateAsync(ImidCareDb db, string number, int readVersion, string state, CancellationToken ct) =>
         FactsQuery.WithCommandAsync(db, AuthorizationStateSql, async cmd =>
         {
             FactsQuery.Add(cmd, "state", state);
