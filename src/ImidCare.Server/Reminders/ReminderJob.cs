@@ -36,6 +36,7 @@ public sealed record ReminderRunResult(long Slot, bool Ran, int Created, int Ema
 /// </summary>
 public sealed class ReminderJob(
     IDbContextFactory<ImidCareDb> dbs,
+    SqlSessionPool sessions,
     WriteGate gate,
     IClock clock,
     ReminderOptions options,
@@ -110,9 +111,10 @@ public sealed class ReminderJob(
     private async Task<ReminderRunResult> GenerateAndSendAsync(long slot, Instant now, CancellationToken ct)
     {
         List<ReminderRecord> due;
-        await using (var read = await dbs.CreateDbContextAsync(ct))
+        // A session of its own: the per-patient statement is prepared once for the whole run, not once per patient.
+        await using (var read = await sessions.OpenDedicatedAsync(ct))
         {
-            due = await ReminderPlanner.DueAsync(read, now, ct);
+            due = await ReminderPlanner.DueAsync(read.Db, now, ct);
         }
 
         var (created, outbox) = await gate.RunAsync(async (db, audit, at) =>

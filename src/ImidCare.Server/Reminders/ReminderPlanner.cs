@@ -66,30 +66,48 @@ public static class ReminderPlanner
 
         var list = new List<ReminderRecord>();
         var patients = await db.Enrollments.AsNoTracking().Where(e => e.Status == nameof(EnrollmentStatus.Enrolled))
-            .Join(db.Patients.AsNoTracking(), e => e.PatientId, p => p.Id, (e, p) => new { p.Id, p.PrescriberId })
+            .Join(db.Patients.AsNoTracking(), e => e.PatientId, p => p.Id, (e, p) => new { Patient = p, e.ProgramId })
             .ToListAsync(ct);
 
-        // Only patients someone can be reminded about are looked at one by one.
-        foreach (var p in patients.Where(p => patientUsers.Contains(p.Id) || caregivers.Contains(p.Id) || prescriberUsers.Contains(p.PrescriberId)).DistinctBy(p => p.Id))
+        // What would otherwise be asked patient by patient, asked once for all: the authorizations
+        // in the notice windows, and who has a treatment plan. A run looks at every enrolled patient,
+        // and each question asked per patient cost a statement per patient (docs/benchmarks.md, session 10).
+        var authorizations = (await db.Authorizations.AsNoTracking()
+            .Where(a => a.State == nameof(AuthorizationState.Active) && a.ExpiresAt > now - ExpiredLookBack && a.ExpiresAt <= now + AuthorizationNotice)
+            .Select(a => new ExpiringAuthorization(a.PatientId, a.Number, a.ExpiresAt, a.ValidThrough)).ToListAsync(ct))
+            .ToLookup(a => a.PatientId);
+        var planned = (await db.TreatmentPlans.AsNoTracking().Select(t => t.PatientId).Distinct().ToListAsync(ct)).ToHashSet();
+
+        // Only patients someone can be reminded about are looked at one by one, each in the program it is enrolled in.
+        foreach (var p in patients.Where(p => patientUsers.Contains(p.Patient.Id) || caregivers.Contains(p.Patient.Id) || prescriberUsers.Contains(p.Patient.PrescriberId)).DistinctBy(p => p.Patient.Id))
         {
-            var side = patientUsers[p.Id].Concat(caregivers[p.Id]).Distinct().ToList();
-            var office = prescriberUsers[p.PrescriberId].ToList();
-            await ForPatientAsync(db, p.Id, side, office, now, list, ct);
+            if (ProgramCatalog.Find(p.ProgramId) is not { } program)
+            {
+                continue;
+            }
+
+            var side = patientUsers[p.Patient.Id].Concat(caregivers[p.Patient.Id]).Distinct().ToList();
+            var office = prescriberUsers[p.Patient.PrescriberId].ToList();
+            await ForPatientAsync(db, p.Patient, program, authorizations[p.Patient.Id], planned.Contains(p.Patient.Id), side, office, now, list, ct);
         }
 
         await ConfirmationsAsync(db, now, pharmacyUsers, list, ct);
         return list;
     }
 
-    private static async Task ForPatientAsync(ImidCareDb db, string patientId, List<string> side, List<string> office, Instant now, List<ReminderRecord> list, CancellationToken ct)
+    private sealed record ExpiringAuthorization(string PatientId, string Number, Instant ExpiresAt, LocalDate ValidThrough);
+
+    private static async Task ForPatientAsync(
+        ImidCareDb db, Patient patient, ProgramRules program, IEnumerable<ExpiringAuthorization> auths, bool hasPlan,
+        List<string> side, List<string> office, Instant now, List<ReminderRecord> list, CancellationToken ct)
     {
-        var f = await PatientFacts.LoadAsync(db, patientId, null, now, ct);
+        var patientId = patient.Id;
+        var f = await PatientFacts.LoadAsync(db, patient, program, now, ct);
         if (f is null)
         {
             return;
         }
 
-        var program = f.Program;
         var today = ProgramTime.Today(now, program.Zone);
         var name = f.Patient.Name;
         var officeLink = $"/office/patient/{patientId}";
@@ -145,11 +163,6 @@ public static class ReminderPlanner
 
         // Authorizations: about to expire, or expired without a fill.
         var window = f.Category.CanGetPregnant() ? program.AuthorizationFromLastTest.Source : program.AuthorizationFromIssue.Source;
-        var since = now - ExpiredLookBack;
-        var until = now + AuthorizationNotice;
-        var auths = await db.Authorizations.AsNoTracking()
-            .Where(a => a.PatientId == patientId && a.State == nameof(AuthorizationState.Active) && a.ExpiresAt > since && a.ExpiresAt <= until)
-            .Select(a => new { a.Number, a.ExpiresAt, a.ValidThrough }).ToListAsync(ct);
         foreach (var a in auths)
         {
             if (a.ExpiresAt > now)
@@ -177,7 +190,10 @@ public static class ReminderPlanner
             }
         }
 
-        await TherapyAsync(db, f.Patient, side, office, now, list, ct);
+        if (hasPlan)
+        {
+            await TherapyAsync(db, f.Patient, side, office, now, list, ct);
+        }
     }
 
     private static async Task TherapyAsync(ImidCareDb db, Patient patient, List<string> side, List<string> office, Instant now, List<ReminderRecord> list, CancellationToken ct)
