@@ -39,6 +39,9 @@ public static class ReminderKinds
 /// </summary>
 public static class ReminderPlanner
 {
+    /// <summary>Enrolled patients read per query of a run.</summary>
+    internal const int PageSize = 5_000;
+
     /// <summary>A test or survey is announced this many days before its due date.</summary>
     public const int DaysAhead = 2;
 
@@ -54,7 +57,7 @@ public static class ReminderPlanner
     /// <summary>A dose this late (and not recorded) raises the missed-dose reminder.</summary>
     public static readonly Duration MissedAfter = Duration.FromHours(2);
 
-    public static async Task<List<ReminderRecord>> DueAsync(ImidCareDb db, Instant now, CancellationToken ct)
+    public static async Task<List<ReminderRecord>> DueAsync(ImidCareDb db, Instant now, CancellationToken ct, int pageSize = PageSize)
     {
         var users = await db.Users.AsNoTracking()
             .Select(u => new { u.Id, u.Role, u.PatientId, u.PrescriberId, u.PharmacyId }).ToListAsync(ct);
@@ -65,10 +68,6 @@ public static class ReminderPlanner
             .ToLookup(g => g.PatientId, g => g.CaregiverUserId);
 
         var list = new List<ReminderRecord>();
-        var patients = await db.Enrollments.AsNoTracking().Where(e => e.Status == nameof(EnrollmentStatus.Enrolled))
-            .Join(db.Patients.AsNoTracking(), e => e.PatientId, p => p.Id, (e, p) => new { Patient = p, e.ProgramId })
-            .ToListAsync(ct);
-
         // What would otherwise be asked patient by patient, asked once for all: the authorizations
         // in the notice windows, and who has a treatment plan. A run looks at every enrolled patient,
         // and each question asked per patient cost a statement per patient (docs/benchmarks.md, session 10).
@@ -78,17 +77,39 @@ public static class ReminderPlanner
             .ToLookup(a => a.PatientId);
         var planned = (await db.TreatmentPlans.AsNoTracking().Select(t => t.PatientId).Distinct().ToListAsync(ct)).ToHashSet();
 
-        // Only patients someone can be reminded about are looked at one by one, each in the program it is enrolled in.
-        foreach (var p in patients.Where(p => patientUsers.Contains(p.Patient.Id) || caregivers.Contains(p.Patient.Id) || prescriberUsers.Contains(p.Patient.PrescriberId)).DistinctBy(p => p.Patient.Id))
+        // The enrolled patients a page at a time, in the order of their ids, so a run over a million
+        // holds one page of them, not all. Only patients someone can be reminded about are looked at
+        // one by one, each in the program it is enrolled in (the first by program id, if several).
+        string? after = null;
+        while (true)
         {
-            if (ProgramCatalog.Find(p.ProgramId) is not { } program)
+            var enrolled = db.Enrollments.AsNoTracking().Where(e => e.Status == nameof(EnrollmentStatus.Enrolled))
+                .Join(db.Patients.AsNoTracking(), e => e.PatientId, p => p.Id, (e, p) => new { Patient = p, e.ProgramId });
+            if (after is not null)
             {
-                continue;
+                enrolled = enrolled.Where(x => string.Compare(x.Patient.Id, after) > 0);
             }
 
-            var side = patientUsers[p.Patient.Id].Concat(caregivers[p.Patient.Id]).Distinct().ToList();
-            var office = prescriberUsers[p.Patient.PrescriberId].ToList();
-            await ForPatientAsync(db, p.Patient, program, authorizations[p.Patient.Id], planned.Contains(p.Patient.Id), side, office, now, list, ct);
+            var page = await enrolled.OrderBy(x => x.Patient.Id).ThenBy(x => x.ProgramId).Take(pageSize).ToListAsync(ct);
+            foreach (var p in page.Where(p => patientUsers.Contains(p.Patient.Id) || caregivers.Contains(p.Patient.Id) || prescriberUsers.Contains(p.Patient.PrescriberId)).DistinctBy(p => p.Patient.Id))
+            {
+                if (ProgramCatalog.Find(p.ProgramId) is not { } program)
+                {
+                    continue;
+                }
+
+                var side = patientUsers[p.Patient.Id].Concat(caregivers[p.Patient.Id]).Distinct().ToList();
+                var office = prescriberUsers[p.Patient.PrescriberId].ToList();
+                await ForPatientAsync(db, p.Patient, program, authorizations[p.Patient.Id], planned.Contains(p.Patient.Id), side, office, now, list, ct);
+            }
+
+            if (page.Count < pageSize)
+            {
+                break;
+            }
+
+            // A patient's second enrollment on the next page is skipped there: the id is past.
+            after = page[^1].Patient.Id;
         }
 
         await ConfirmationsAsync(db, now, pharmacyUsers, list, ct);

@@ -143,6 +143,23 @@ public abstract class ReminderTests(ImidCareApp app)
 
         app.Clock.Now = ImidCareApp.Start;
     }
+
+    [Fact]
+    public async Task ARun_PlansTheSameReminders_WhateverItsPageOfPatients()
+    {
+        // A run reads the enrolled patients a page at a time (a million are not held at once);
+        // the page's size must change nothing, at the edges of a page least of all.
+        app.Clock.Now = ImidCareApp.Start;
+        await using var db = await app.DbAsync();
+        var whole = (await ReminderPlanner.DueAsync(db, app.Clock.Now, default)).Select(r => r.Id).Order().ToList();
+        var enrolled = await db.Enrollments.Select(e => e.PatientId).Distinct().CountAsync();
+        enrolled.ShouldBeGreaterThan(3);
+        whole.ShouldNotBeEmpty();
+        foreach (var size in new[] { 1, 2, 3, enrolled - 1, enrolled })
+        {
+            (await ReminderPlanner.DueAsync(db, app.Clock.Now, default, size)).Select(r => r.Id).Order().ToList().ShouldBe(whole, $"pages of {size}");
+        }
+    }
 }
 
 public sealed class SqliteReminderTests(SqliteApp app) : ReminderTests(app), IClassFixture<SqliteApp>;
