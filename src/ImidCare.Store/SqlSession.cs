@@ -62,8 +62,7 @@ public sealed class SqlSession : IAsyncDisposable
             // Npgsql prepares each statement of a command on its own, so this one stays prepared.
             prefix = null;
             PrefixSent = true;
-            var joined = CommandFor(ahead + sql);
-            return joined;
+            return CommandFor(ahead + sql);
         }
 
         return CommandFor(sql);
