@@ -56,16 +56,9 @@ public sealed class SqlSession : IAsyncDisposable
     /// </summary>
     public DbCommand Command(string sql)
     {
-        if (prefix is { } ahead)
-        {
-            // The statements waiting to be sent go in front of this one, in the same round trip.
-            // Npgsql prepares each statement of a command on its own, so this one stays prepared.
-            prefix = null;
-            PrefixSent = true;
-            return CommandFor(ahead + sql);
-        }
-
-        return CommandFor(sql);
+        // The statements waiting to be sent go in front of this one, in the same round trip.
+        // Npgsql prepares each statement of a command on its own, so this one stays prepared.
+        return CommandFor(TakePrefix() is { } ahead ? ahead + sql : sql);
     }
 
     private DbCommand CommandFor(string sql)
@@ -122,22 +115,31 @@ public sealed class SqlSession : IAsyncDisposable
     /// <summary>Sends the waiting statements on their own, before a command that could not carry them.</summary>
     internal async ValueTask SendPrefixAloneAsync(CancellationToken ct)
     {
-        if (prefix is { } ahead)
+        if (TakePrefix() is { } ahead)
         {
-            prefix = null;
-            PrefixSent = true;
             await CommandFor(ahead).ExecuteNonQueryAsync(ct);
         }
     }
 
     internal void SendPrefixAlone()
     {
-        if (prefix is { } ahead)
+        if (TakePrefix() is { } ahead)
+        {
+            CommandFor(ahead).ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>The waiting statements, now counted as sent by whatever command carries them.</summary>
+    private string? TakePrefix()
+    {
+        var ahead = prefix;
+        if (ahead is not null)
         {
             prefix = null;
             PrefixSent = true;
-            CommandFor(ahead).ExecuteNonQuery();
         }
+
+        return ahead;
     }
 
     private readonly List<uint> notedTransactions = [];
@@ -244,57 +246,40 @@ internal sealed class PrefixInterceptor : DbCommandInterceptor
 {
     public static readonly PrefixInterceptor Instance = new();
 
+    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result) =>
+        SendThen(eventData, result);
+
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default) =>
+        SendThenAsync(eventData, result, cancellationToken);
+
+    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result) =>
+        SendThen(eventData, result);
+
+    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default) =>
+        SendThenAsync(eventData, result, cancellationToken);
+
+    public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result) =>
+        SendThen(eventData, result);
+
+    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default) =>
+        SendThenAsync(eventData, result, cancellationToken);
+
     private static SqlSession? SessionOf(CommandEventData e) => (e.Context as ImidCareDb)?.Session;
 
-    public override InterceptionResult<DbDataReader> ReaderExecuting(
-        DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+    private static T SendThen<T>(CommandEventData e, T result)
     {
-        SessionOf(eventData)?.SendPrefixAlone();
+        SessionOf(e)?.SendPrefixAlone();
         return result;
     }
 
-    public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
-        DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    private static async ValueTask<T> SendThenAsync<T>(CommandEventData e, T result, CancellationToken ct)
     {
-        if (SessionOf(eventData) is { } s)
+        if (SessionOf(e) is { } s)
         {
-            await s.SendPrefixAloneAsync(cancellationToken);
-        }
-
-        return result;
-    }
-
-    public override InterceptionResult<int> NonQueryExecuting(
-        DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
-    {
-        SessionOf(eventData)?.SendPrefixAlone();
-        return result;
-    }
-
-    public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
-        DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-    {
-        if (SessionOf(eventData) is { } s)
-        {
-            await s.SendPrefixAloneAsync(cancellationToken);
-        }
-
-        return result;
-    }
-
-    public override InterceptionResult<object> ScalarExecuting(
-        DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
-    {
-        SessionOf(eventData)?.SendPrefixAlone();
-        return result;
-    }
-
-    public override async ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
-        DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
-    {
-        if (SessionOf(eventData) is { } s)
-        {
-            await s.SendPrefixAloneAsync(cancellationToken);
+            await s.SendPrefixAloneAsync(ct);
         }
 
         return result;

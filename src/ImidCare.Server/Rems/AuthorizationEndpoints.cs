@@ -278,7 +278,7 @@ public static class AuthorizationEndpoints
         {
             confirmation = NewNumber('C');
         }
-        while (!await CounterSql.InsertConfirmationAsync(db, confirmation, a.Number, a.Version, nameof(AuthorizationState.Confirmed), caller.PharmacyId!, now, decision.ExpiresAt!.Value, ct));
+        while (!await CounterSql.InsertConfirmationAsync(db, confirmation, a.Number, a.Version, caller.PharmacyId!, now, decision.ExpiresAt!.Value, ct));
 
         CounterSql.Forget(db, a);
         a.State = nameof(AuthorizationState.Confirmed);

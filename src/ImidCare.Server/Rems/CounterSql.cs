@@ -101,12 +101,13 @@ internal static class CounterSql
         });
 
     /// <summary>
-    /// Inserts an active confirmation and moves its authorization to <paramref name="state"/> from
-    /// the version that was read. False when the number is already taken: then nothing is written.
+    /// Inserts an active confirmation and moves its authorization to confirmed from the version
+    /// that was read. False when the number is already taken: then nothing is written.
     /// </summary>
     internal static Task<bool> InsertConfirmationAsync(
-        ImidCareDb db, string number, string authorizationNumber, int authorizationVersion, string state, string pharmacyId, Instant issuedAt, Instant expiresAt, CancellationToken ct)
+        ImidCareDb db, string number, string authorizationNumber, int authorizationVersion, string pharmacyId, Instant issuedAt, Instant expiresAt, CancellationToken ct)
     {
+        const string state = nameof(AuthorizationState.Confirmed);
         var postgres = db.Database.IsNpgsql();
         return FactsQuery.WithCommandAsync(db, postgres ? ConfirmSqlPostgres : InsertConfirmationSql, async cmd =>
         {
