@@ -1,4 +1,7 @@
+using System.Collections.Frozen;
 using System.Data.Common;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace ImidCare.Store;
@@ -32,13 +35,30 @@ namespace ImidCare.Store;
 /// </list>
 /// A patient's commit that fell inside the read either finished before the reader's last look (the
 /// finished count moved) or had not (its writers were still counted), so an entry never holds facts
-/// older than its stamp says. Any write through EF inside such a batch (say an idempotency record)
-/// moves the global count after all, so a request that wrote more than it declared costs the cache
-/// everything, never a stale answer.
+/// older than its stamp says. Any write through EF inside such a batch to one of the
+/// <see cref="CachedTables"/> moves the global count after all, so a request that wrote more than
+/// it declared costs the cache everything, never a stale answer.
+/// </para>
+/// <para>
+/// A write through EF to any other table (a login's session, a dose in the diary, a reminder
+/// read) moves nothing: no cache holds those rows. EF says which tables a SaveChanges writes (its
+/// tracked entities), and which one an ExecuteDelete or ExecuteUpdate does (its one statement).
+/// So a write-gate batch of such requests, which name no patients, leaves every cached status
+/// answering; before, every login and diary entry emptied the cache.
 /// </para>
 /// </summary>
 public static class DataGeneration
 {
+    /// <summary>
+    /// The tables a read-side cache keeps rows of: those the pharmacy status check's facts are
+    /// read from (the server's FactsQuery.CounterRowSql and HoldsAndOutagesSql; a test holds the
+    /// two together). A write to any of them through EF moves the counts; a write to any other table does not.
+    /// </summary>
+    public static readonly FrozenSet<string> CachedTables = new[]
+    {
+        "authorizations", "patients", "enrollments", "holds", "surveys", "dispenses", "pharmacy_certifications", "prescriber_certifications", "outages",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
     private const int Stripes = 1 << 14;
 
     private static long value;
@@ -138,8 +158,14 @@ public static class DataGeneration
                 Batch.Value = null;
             }
 
-            // A batch that wrote through EF has moved the global count already: at that write and at its commit (WriteObserver).
-            Interlocked.Increment(ref patientBatchesFinished);
+            // A batch that wrote cached rows through EF has moved the global count already: at that
+            // write and at its commit (WriteObserver). One that named no patients wrote no cached
+            // row of its own, so a read it overlapped may be kept.
+            if (Stripes.Count > 0)
+            {
+                Interlocked.Increment(ref patientBatchesFinished);
+            }
+
             foreach (var stripe in Stripes)
             {
                 Interlocked.Increment(ref StripeCounts[stripe]);
@@ -151,16 +177,23 @@ public static class DataGeneration
     }
 }
 
-/// <summary>Moves <see cref="DataGeneration"/> after each command that may write and each committed transaction, on every context of this process.</summary>
-internal sealed class WriteObserver : IDbCommandInterceptor, IDbTransactionInterceptor
+/// <summary>
+/// Moves <see cref="DataGeneration"/> after each command that may write a cached row
+/// (<see cref="DataGeneration.CachedTables"/>) and each committed transaction, on every context of this process.
+/// </summary>
+internal sealed partial class WriteObserver : IDbCommandInterceptor, IDbTransactionInterceptor, ISaveChangesInterceptor
 {
     public static readonly WriteObserver Instance = new();
 
-    /// <summary>Reads only: anything else (INSERT, UPDATE, DELETE, DDL, a WITH … that writes) counts as a write. Returns the command's result unchanged.</summary>
-    private static T Seen<T>(DbCommand command, T result)
+    /// <summary>
+    /// Reads only: anything else (INSERT, UPDATE, DELETE, DDL, a WITH … that writes) counts as a
+    /// write, unless EF says it wrote no cached table. Returns the command's result unchanged.
+    /// </summary>
+    private static T Seen<T>(DbCommand command, CommandEventData e, T result)
     {
         var sql = command.CommandText.AsSpan().TrimStart();
-        if (!sql.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && !sql.StartsWith("PRAGMA", StringComparison.OrdinalIgnoreCase))
+        if (!sql.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && !sql.StartsWith("PRAGMA", StringComparison.OrdinalIgnoreCase)
+            && MayWriteCachedRows(command.CommandText, e))
         {
             DataGeneration.WroteThroughEf();
             DataGeneration.Advance();
@@ -169,21 +202,74 @@ internal sealed class WriteObserver : IDbCommandInterceptor, IDbTransactionInter
         return result;
     }
 
-    public int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result) => Seen(command, result);
+    /// <summary>
+    /// False only when EF itself says which tables the command writes and none is cached: a
+    /// SaveChanges whose changed entities all map elsewhere (<see cref="SavingChanges"/>), or an
+    /// ExecuteDelete or ExecuteUpdate, one statement on one table. Anything else (raw SQL,
+    /// migrations, a statement this does not recognise) may write anything.
+    /// </summary>
+    internal static bool MayWriteCachedRows(string sql, CommandEventData e) => e.CommandSource switch
+    {
+        CommandSource.SaveChanges => e.Context is not ImidCareDb { SavingCachedRows: false },
+        CommandSource.ExecuteDelete or CommandSource.ExecuteUpdate => BulkTarget(sql) is not { } table || DataGeneration.CachedTables.Contains(table),
+        _ => true,
+    };
+
+    /// <summary>The one table an EF bulk statement writes (`DELETE FROM "t" …`, `UPDATE t …`), or null when the text is not exactly one such statement.</summary>
+    internal static string? BulkTarget(string sql)
+    {
+        var m = BulkStatement().Match(sql);
+        if (!m.Success)
+        {
+            return null;
+        }
+
+        var semi = sql.IndexOf(';', m.Length);
+        return semi < 0 || sql.AsSpan(semi + 1).IsWhiteSpace() ? m.Groups["t"].Value : null;
+    }
+
+    // SQLite's provider quotes every identifier; Npgsql's only those that need it.
+    [GeneratedRegex("""\A\s*(?:DELETE\s+FROM|UPDATE)\s+(?:"(?<t>[A-Za-z0-9_]+)"|(?<t>[a-z_][a-z0-9_]*))\s""", RegexOptions.CultureInvariant)]
+    private static partial Regex BulkStatement();
+
+    public int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result) => Seen(command, eventData, result);
 
     public ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(Seen(command, result));
+        ValueTask.FromResult(Seen(command, eventData, result));
 
     // SaveChanges runs INSERT … RETURNING as a reader.
-    public DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result) => Seen(command, result);
+    public DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result) => Seen(command, eventData, result);
 
     public ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(Seen(command, result));
+        ValueTask.FromResult(Seen(command, eventData, result));
 
-    public object? ScalarExecuted(DbCommand command, CommandExecutedEventData eventData, object? result) => Seen(command, result);
+    public object? ScalarExecuted(DbCommand command, CommandExecutedEventData eventData, object? result) => Seen(command, eventData, result);
 
     public ValueTask<object?> ScalarExecutedAsync(DbCommand command, CommandExecutedEventData eventData, object? result, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(Seen(command, result));
+        ValueTask.FromResult(Seen(command, eventData, result));
+
+    // Before the save's commands run: which tables its changed entities map to.
+    public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        Classify(eventData.Context);
+        return result;
+    }
+
+    public ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Classify(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    private static void Classify(DbContext? context)
+    {
+        if (context is ImidCareDb db)
+        {
+            db.SavingCachedRows = db.ChangeTracker.Entries().Any(e =>
+                e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted
+                && (e.Metadata.GetTableName() is not { } table || DataGeneration.CachedTables.Contains(table)));
+        }
+    }
 
     // A write inside a transaction becomes visible at the commit: the count moves again then, so a
     // read that began between the write and the commit is not kept.

@@ -160,15 +160,19 @@ public sealed class WriteGate : IAsyncDisposable
     private long batches;
     private long requests;
 
-    /// <param name="patientScoped">
-    /// The work writes nothing a read-side cache keeps except rows of patients it names to
-    /// <see cref="DataGeneration.WritingFor"/> before writing them (rows no such cache reads, the
-    /// audit trail's, do not count). False, the default, for everything else.
+    /// <param name="scoped">
+    /// True when the work writes no row a read-side cache keeps (<see cref="DataGeneration.CachedTables"/>)
+    /// except rows of patients it names to <see cref="DataGeneration.WritingFor"/> before writing
+    /// them (the counter's confirmations and dispenses, in plain SQL), and rows it writes through
+    /// EF, which are seen and move every count. Its commit then moves only the named patients'
+    /// counts, or none (a login, a diary entry). Plain SQL to a cached row of a patient it did not
+    /// name would break that promise; rows no cache reads (the audit trail's, stored idempotent
+    /// replies) do not count. False, the default, for anything else: the commit moves every count.
     /// </param>
-    public async Task<T> RunAsync<T>(Func<ImidCareDb, AuditWriter, Instant, Task<T>> work, CancellationToken ct = default, bool patientScoped = false)
+    public async Task<T> RunAsync<T>(Func<ImidCareDb, AuditWriter, Instant, Task<T>> work, CancellationToken ct = default, bool scoped = false)
     {
         ct.ThrowIfCancellationRequested();
-        var pending = new Pending(async (db, audit, now) => await work(db, audit, now), ct, patientScoped);
+        var pending = new Pending(async (db, audit, now) => await work(db, audit, now), ct, scoped);
         Interlocked.Increment(ref waiting);
         if (!queue.Writer.TryWrite(pending))
         {
@@ -293,10 +297,10 @@ public sealed class WriteGate : IAsyncDisposable
     {
         var outcomes = new (object? Result, Exception? Error)[batch.Count];
 
-        // A batch of requests that each write only rows of the patients they name moves those
-        // patients' counts instead of everyone's (DataGeneration); one that does not, everyone's.
+        // A batch of scoped requests (cached rows only of the patients they name) moves those
+        // patients' counts instead of everyone's, or none; one that is not, everyone's (DataGeneration).
         // Closed after the commit or its failure, before anyone is answered.
-        var patientBatch = batch.TrueForAll(p => p.PatientScoped) ? DataGeneration.OpenPatientBatch() : null;
+        var patientBatch = batch.TrueForAll(p => p.Scoped) ? DataGeneration.OpenPatientBatch() : null;
         try
         {
             writer ??= await OpenWriterAsync();
@@ -438,7 +442,7 @@ public sealed class WriteGate : IAsyncDisposable
         await DiscardWriterAsync();
     }
 
-    private sealed record Pending(Func<ImidCareDb, AuditWriter, Instant, Task<object?>> Work, CancellationToken Ct, bool PatientScoped)
+    private sealed record Pending(Func<ImidCareDb, AuditWriter, Instant, Task<object?>> Work, CancellationToken Ct, bool Scoped)
     {
         public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

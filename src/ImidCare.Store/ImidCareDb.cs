@@ -14,6 +14,9 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
     /// <summary>The kept-open session this context belongs to, whose commands stay prepared; null for a pooled context.</summary>
     public SqlSession? Session { get; internal set; }
 
+    /// <summary>Whether the save under way changes a row of a cached table (<see cref="DataGeneration.CachedTables"/>); set as each save begins.</summary>
+    internal bool SavingCachedRows { get; set; } = true;
+
     public DbSet<UserAccount> Users => Set<UserAccount>();
 
     public DbSet<ApiClient> ApiClients => Set<ApiClient>();

@@ -135,6 +135,67 @@ public abstract class StatusCacheTests(ImidCareApp app)
         kept.ShouldBeTrue("another patient's confirmation and dispense emptied this patient's entry");
     }
 
+    /// <summary>
+    /// A login, a dose in the diary and a logout write no row the status check's facts come from
+    /// (DataGeneration.CachedTables): another patient's cached status keeps answering. Until
+    /// session 11 each of them emptied the whole cache. A few attempts, as above.
+    /// </summary>
+    [Fact]
+    public async Task ALoginADiaryEntryAndALogout_LeaveAnotherPatientsEntryAnswering()
+    {
+        var (number, pharmacy, _) = await CachedAuthorizationAsync("Cache Companion");
+        var kept = false;
+        for (var attempt = 0; attempt < 5 && !kept; attempt++)
+        {
+            await CachedStatusAsync(pharmacy, number);
+            using (var john = await app.LoginAsync("john", "demo-john-2026"))
+            {
+                var dose = await john.PostAsync("/api/v1/patients/pat_demo_john/doses", new { date = "2026-11-17", status = "taken", capsules = 1 });
+                dose.Code.ShouldBe(201, dose.ToString());
+                using var logout = await john.DeleteAsync("/api/v1/session", TestContext.Current.CancellationToken);
+                logout.StatusCode.ShouldBe(System.Net.HttpStatusCode.NoContent);
+            }
+
+            var hits = Cache.Hits;
+            (await pharmacy.GetJsonAsync($"/api/v1/authorizations/{number}")).Str("state").ShouldBe("Active");
+            kept = Cache.Hits > hits;
+        }
+
+        kept.ShouldBeTrue("a login, a diary entry or a logout emptied the status cache");
+    }
+
+    /// <summary>
+    /// A scoped request (one that names the patients whose cached rows it writes) that writes a
+    /// cached row through EF all the same is seen by the next call: EF's writes are checked, not
+    /// trusted to the declaration. Both kinds EF tells apart: a tracked entity, and ExecuteUpdate.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AScopedRequestsEfWriteToACachedRow_IsSeenByTheNextCall(bool bulk)
+    {
+        var (number, pharmacy, cached) = await CachedAuthorizationAsync($"Cache Scoped {(bulk ? "Bulk" : "Tracked")}");
+        cached.Str("state").ShouldBe("Active");
+
+        await app.Services.GetRequiredService<WriteGate>().RunAsync(async (db, _, _) =>
+        {
+            if (bulk)
+            {
+                await db.Authorizations.Where(a => a.Number == number).ExecuteUpdateAsync(u => u.SetProperty(a => a.State, "Revoked").SetProperty(a => a.Version, a => a.Version + 1));
+            }
+            else
+            {
+                var a = await db.Authorizations.FirstAsync(a => a.Number == number);
+                a.State = "Revoked";
+                a.Version++;
+            }
+
+            return 0;
+        }, scoped: true);
+
+        (await pharmacy.GetJsonAsync($"/api/v1/authorizations/{number}")).Str("state").ShouldBe("Revoked");
+    }
+
     [Fact]
     public async Task AWriteByAnotherProcess_IsSeenWithinTheWatchersInterval()
     {
@@ -342,6 +403,40 @@ public sealed class DataGenerationTests
         DataGeneration.Advance();
         DataGeneration.IsCurrent(stamp).ShouldBeFalse();
     }
+}
+
+/// <summary>Which writes through EF count as writes to what the status cache keeps.</summary>
+public sealed partial class CachedTablesTests
+{
+    [System.Text.RegularExpressions.GeneratedRegex("""\b(?:FROM|JOIN)\s+([a-z_]+)""")]
+    private static partial System.Text.RegularExpressions.Regex TableReference();
+
+    /// <summary>Every table the status check's facts are read from is a cached table, and each cached table is one of the model's.</summary>
+    [Fact]
+    public void TheCachedTables_AreTheTablesTheCountersFactsAreReadFrom()
+    {
+        var read = TableReference().Matches(FactsQuery.CounterRowSql + FactsQuery.HoldsAndOutagesSql).Select(m => m.Groups[1].Value).ToHashSet();
+        read.ShouldContain("authorizations");
+        read.ShouldBeSubsetOf(DataGeneration.CachedTables);
+
+        using var db = new ImidCareDb(new DbContextOptionsBuilder<ImidCareDb>().UseSqlite("Data Source=:memory:").Options);
+        var tables = db.Model.GetEntityTypes().Select(t => t.GetTableName()).ToHashSet();
+        DataGeneration.CachedTables.ShouldBeSubsetOf(tables);
+    }
+
+    [Theory]
+    [InlineData("DELETE FROM \"sessions\" AS \"s\"\nWHERE \"s\".\"TokenHash\" = @hash", "sessions")]
+    [InlineData("UPDATE \"reminders\" AS \"r\"\nSET \"EmailedAt\" = NULL\nWHERE \"r\".\"Id\" IN (@p0);\n", "reminders")]
+    [InlineData("  DELETE FROM \"seen_jwt_ids\" AS \"s\" WHERE \"s\".\"ExpiresAt\" < @cutoff", "seen_jwt_ids")]
+    [InlineData("DELETE FROM \"sessions\" AS \"s\";\nDELETE FROM \"authorizations\"", null)]
+    [InlineData("DELETE FROM sessions AS s\nWHERE s.\"TokenHash\" = @hash", "sessions")]
+    [InlineData("UPDATE reminders AS r SET \"EmailedAt\" = NULL", "reminders")]
+    [InlineData("DELETE FROM public.authorizations WHERE 1 = 1", null)]
+    [InlineData("DELETE FROM \"Sessions\"x", null)]
+    [InlineData("INSERT INTO \"sessions\" (\"TokenHash\") VALUES (@p0)", null)]
+    [InlineData("WITH x AS (DELETE FROM \"authorizations\" RETURNING 1) UPDATE \"sessions\" SET \"UserId\" = 1", null)]
+    public void ABulkStatementsTable_IsReadOnlyFromExactlyOneStatement(string sql, string? table) =>
+        WriteObserver.BulkTarget(sql).ShouldBe(table);
 }
 
 /// <summary>The PostgreSQL watcher's reading of two snapshots: which transactions finished between them, and whose.</summary>

@@ -26,7 +26,7 @@ public static class Writes
         WriteGate gate,
         object? request,
         Func<ImidCareDb, AuditWriter, Instant, Task<Reply>> work,
-        bool patientScoped = false)
+        bool scoped = false)
     {
         var key = http.Request.Headers[Header].ToString();
         if (key.Length > 200)
@@ -38,7 +38,7 @@ public static class Writes
         if (key.Length == 0)
         {
             // Nothing to store: the reply is serialised by the caller's thread, not the single writer's.
-            return (await gate.RunAsync(work, http.RequestAborted, patientScoped)).ToResult();
+            return (await gate.RunAsync(work, http.RequestAborted, scoped)).ToResult();
         }
 
         var requestHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
@@ -62,7 +62,7 @@ public static class Writes
                 CallerId = caller.Id, Key = key, RequestHash = requestHash, StatusCode = result.Status, ResponseJson = json, At = now,
             }, http.RequestAborted);
             return new StoredReply(result.Status, json);
-        }, http.RequestAborted, patientScoped);
+        }, http.RequestAborted, scoped);
         return reply.ToResult();
     }
 

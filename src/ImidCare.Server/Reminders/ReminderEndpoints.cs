@@ -74,7 +74,7 @@ public static class ReminderEndpoints
     {
         var caller = http.Caller();
         return IsPerson(caller)
-            ? Writes.RunAsync(http, gate, new { id }, (db, audit, now) => MarkReadAsync(caller, id, db, audit, now, http.RequestAborted))
+            ? Writes.RunAsync(http, gate, new { id }, (db, audit, now) => MarkReadAsync(caller, id, db, audit, now, http.RequestAborted), scoped: true)
             : Task.FromResult(NotAPerson().ToResult());
     }
 
@@ -100,7 +100,7 @@ public static class ReminderEndpoints
     {
         var caller = http.Caller();
         return IsPerson(caller)
-            ? Writes.RunAsync(http, gate, req, (db, audit, now) => SetEmailAsync(caller, req, db, audit, http.RequestAborted))
+            ? Writes.RunAsync(http, gate, req, (db, audit, now) => SetEmailAsync(caller, req, db, audit, http.RequestAborted), scoped: true)
             : Task.FromResult(NotAPerson().ToResult());
     }
 

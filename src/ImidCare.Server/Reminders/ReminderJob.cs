@@ -90,7 +90,7 @@ public sealed class ReminderJob(
             db.JobRuns.Add(new JobRunRecord { Id = $"run_{Name}_{slot}", Job = Name, Slot = slot, Node = Node, StartedAt = now });
             audit.Append(Me, "job.claimed", $"job/{Name}", AuditData.Of(new { slot, node = Node }));
             return (true, now, (string?)null);
-        }, ct);
+        }, ct, scoped: true);
         if (!claimed)
         {
             return new ReminderRunResult(slot, false, 0, 0, 0, why);
@@ -132,7 +132,7 @@ public sealed class ReminderJob(
             }
 
             return (added.Count, mails);
-        }, ct);
+        }, ct, scoped: true);
 
         var failed = new List<string>();
         foreach (var mail in outbox)
@@ -168,7 +168,7 @@ public sealed class ReminderJob(
 
             audit.Append(Me, "job.finished", $"job/{Name}", AuditData.Of(new { slot, node = Node, created, emailed = run.Emailed }));
             return 0;
-        }, ct);
+        }, ct, scoped: true);
         return new ReminderRunResult(slot, true, created, outbox.Count - failed.Count, failed.Count);
     }
 

@@ -240,7 +240,7 @@ public static class AuthorizationEndpoints
         }
 
         // Writes only the patient's rows (DataGeneration.WritingFor below): other patients' cached status stays.
-        return await Writes.RunAsync(http, gate, new { number = parsed.Value.Value }, (db, audit, now) => ConfirmAsync(caller, parsed.Value, db, audit, now, http.RequestAborted), patientScoped: true);
+        return await Writes.RunAsync(http, gate, new { number = parsed.Value.Value }, (db, audit, now) => ConfirmAsync(caller, parsed.Value, db, audit, now, http.RequestAborted), scoped: true);
     }
 
     internal static async Task<Reply> ConfirmAsync(Caller caller, RemsNumber parsed, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
@@ -358,7 +358,7 @@ public static class AuthorizationEndpoints
         }
 
         // Writes only the patient's rows (DataGeneration.WritingFor below): other patients' cached status stays.
-        return await Writes.RunAsync(http, gate, req, (db, audit, now) => DispenseAsync(caller, parsed.Value, ndc!.Value, req, db, audit, now, http.RequestAborted), patientScoped: true);
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => DispenseAsync(caller, parsed.Value, ndc!.Value, req, db, audit, now, http.RequestAborted), scoped: true);
     }
 
     internal static async Task<Reply> DispenseAsync(Caller caller, RemsNumber parsed, Ndc ndc, DispenseRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)

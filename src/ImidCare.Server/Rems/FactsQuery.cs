@@ -41,7 +41,7 @@ internal static class FactsQuery
         """;
 
     // The rare part of a confirmation's facts, read only when the counter's row counted some.
-    private const string HoldsAndOutagesSql = """
+    internal const string HoldsAndOutagesSql = """
         SELECT h."Code", h."Why", h."ClearedByList" FROM holds h WHERE h."PatientId" = @pid AND h."ClearedAt" IS NULL;
         SELECT o."From", o."To", o."Reason" FROM outages o WHERE o."ProgramId" IS NULL OR o."ProgramId" = @prog;
         """;

@@ -61,7 +61,7 @@ public static class MonitoringEndpoints
             return invalid.ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, (db, audit, now) => RecordTestAsync(caller, id, req, db, audit, now, http.RequestAborted));
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => RecordTestAsync(caller, id, req, db, audit, now, http.RequestAborted), scoped: true);
     }
 
     internal static async Task<Reply> RecordTestAsync(Caller caller, string id, PregnancyTestRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
@@ -128,7 +128,7 @@ public static class MonitoringEndpoints
     private static async Task<IResult> TakeSurvey(HttpContext http, string id, SurveyRequest req, WriteGate gate)
     {
         var caller = http.Caller();
-        return await Writes.RunAsync(http, gate, req, (db, audit, now) => TakeSurveyAsync(caller, id, req, db, audit, now, http.RequestAborted));
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => TakeSurveyAsync(caller, id, req, db, audit, now, http.RequestAborted), scoped: true);
     }
 
     internal static async Task<Reply> TakeSurveyAsync(Caller caller, string id, SurveyRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
@@ -175,7 +175,7 @@ public static class MonitoringEndpoints
     private static async Task<IResult> ClearHold(HttpContext http, string id, string holdId, ClearHoldRequest req, WriteGate gate)
     {
         var caller = http.Caller();
-        return await Writes.RunAsync(http, gate, req, (db, audit, now) => ClearHoldAsync(caller, id, holdId, req, db, audit, now, http.RequestAborted));
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => ClearHoldAsync(caller, id, holdId, req, db, audit, now, http.RequestAborted), scoped: true);
     }
 
     internal static async Task<Reply> ClearHoldAsync(Caller caller, string id, string holdId, ClearHoldRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)

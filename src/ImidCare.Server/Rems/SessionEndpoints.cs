@@ -86,7 +86,7 @@ public static class SessionEndpoints
             db.Sessions.Add(new SessionToken { TokenHash = Secrets.Hash(token), UserId = user.Id, ExpiresAt = expires });
             audit.Append(new Actor(user.Id, user.Role), "session.created", $"user/{user.Id}", "{}");
             return Reply.Created(new SessionResponse(token, expires, user.Role, user.DisplayName, user.PrescriberId, user.PharmacyId, user.PatientId));
-        }, ct);
+        }, ct, scoped: true);
     }
 
     private static async Task<IResult> Logout(HttpContext http, WriteGate gate, CancellationToken ct)
@@ -110,6 +110,6 @@ public static class SessionEndpoints
             await db.Sessions.Where(s => s.TokenHash == hash).ExecuteDeleteAsync(ct);
             audit.Append(caller.AsActor(), "session.ended", $"user/{caller.Id}", "{}");
             return 0;
-        }, ct);
+        }, ct, scoped: true);
     }
 }

@@ -202,7 +202,7 @@ public static class TherapyEndpoints
             return invalid.ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, (db, audit, now) => SetPlanAsync(caller, id, req, db, audit, now, http.RequestAborted));
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => SetPlanAsync(caller, id, req, db, audit, now, http.RequestAborted), scoped: true);
     }
 
     internal static async Task<Reply> SetPlanAsync(Caller caller, string id, PlanRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
@@ -296,7 +296,7 @@ public static class TherapyEndpoints
     private static async Task<IResult> CreateFeed(HttpContext http, string id, WriteGate gate)
     {
         var caller = http.Caller();
-        return await Writes.RunAsync(http, gate, new { id }, (db, audit, now) => CreateFeedAsync(caller, id, $"{http.Request.Scheme}://{http.Request.Host}", db, audit, now, http.RequestAborted));
+        return await Writes.RunAsync(http, gate, new { id }, (db, audit, now) => CreateFeedAsync(caller, id, $"{http.Request.Scheme}://{http.Request.Host}", db, audit, now, http.RequestAborted), scoped: true);
     }
 
     internal static async Task<Reply> CreateFeedAsync(Caller caller, string id, string baseUrl, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
@@ -362,7 +362,7 @@ public static class TherapyEndpoints
             return Problems.Validation("capsules", "Capsules taken at one time are between 0 and 10.").ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, (db, audit, now) => RecordDoseAsync(caller, id, req, db, audit, now, http.RequestAborted));
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => RecordDoseAsync(caller, id, req, db, audit, now, http.RequestAborted), scoped: true);
     }
 
     internal static async Task<Reply> RecordDoseAsync(Caller caller, string id, DoseEntryRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
@@ -484,7 +484,7 @@ public static class TherapyEndpoints
             return invalid.ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, (db, audit, now) => RecordLabAsync(caller, id, req, db, audit, now, http.RequestAborted));
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => RecordLabAsync(caller, id, req, db, audit, now, http.RequestAborted), scoped: true);
     }
 
     internal static async Task<Reply> RecordLabAsync(Caller caller, string id, LabRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
@@ -575,7 +575,7 @@ public static class TherapyEndpoints
             db.MyelomaAssessments.Add(rec);
             audit.Append(caller.AsActor(patient.PrescriberId), "myeloma-assessment.recorded", $"patient/{id}", rec.ValuesJson);
             return Reply.Created(new { rec.Id, rec.Date });
-        });
+        }, scoped: true);
     }
 
     private static async Task<IResult> GetResponse(HttpContext http, string id, bool? onInterferingAntibody, IDbContextFactory<ImidCareDb> dbs)
@@ -605,7 +605,7 @@ public static class TherapyEndpoints
             return Problems.Forbidden("Only the patient grants access to their own data.").ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, (db, audit, now) => GrantAsync(caller, id, req, db, audit, now, http.RequestAborted));
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => GrantAsync(caller, id, req, db, audit, now, http.RequestAborted), scoped: true);
     }
 
     internal static async Task<Reply> GrantAsync(Caller caller, string id, CaregiverRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
@@ -636,7 +636,7 @@ public static class TherapyEndpoints
             return Problems.Forbidden("Only the patient revokes access to their own data.").ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, new { id, grantId }, (db, audit, now) => RevokeAsync(caller, id, grantId, db, audit, now, http.RequestAborted));
+        return await Writes.RunAsync(http, gate, new { id, grantId }, (db, audit, now) => RevokeAsync(caller, id, grantId, db, audit, now, http.RequestAborted), scoped: true);
     }
 
     internal static async Task<Reply> RevokeAsync(Caller caller, string id, string grantId, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)

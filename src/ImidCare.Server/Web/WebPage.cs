@@ -29,8 +29,11 @@ public abstract class WebPage : PageModel
 
     protected Task<ImidCareDb> DbAsync() => HttpContext.RequestServices.GetRequiredService<IDbContextFactory<ImidCareDb>>().CreateDbContextAsync(Ct);
 
+    // Scoped: every page writes through one of the API's cores, and those write through EF, which
+    // the status cache's counts check table by table (none writes plain SQL; the counter's
+    // confirmation and dispense, which do, have no page).
     protected Task<Reply> WriteAsync(Func<ImidCareDb, AuditWriter, Instant, Task<Reply>> work) =>
-        HttpContext.RequestServices.GetRequiredService<WriteGate>().RunAsync(work, Ct);
+        HttpContext.RequestServices.GetRequiredService<WriteGate>().RunAsync(work, Ct, scoped: true);
 
     /// <summary>The patient when the caller may see them (the same check as the API), else null.</summary>
     protected async Task<Patient?> VisiblePatientAsync(ImidCareDb db, string? id)

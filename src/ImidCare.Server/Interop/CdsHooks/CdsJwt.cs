@@ -21,7 +21,7 @@ namespace ImidCare.Server.Interop.CdsHooks;
 /// another node fails too). A valid token acts as the configured practice's office: it sees that
 /// practice's patients and nothing else.
 /// </summary>
-public sealed class CdsJwt(IConfiguration config, IClock clock, IHttpClientFactory clients, IDbContextFactory<ImidCareDb> dbs)
+public sealed class CdsJwt(IConfiguration config, IClock clock, IHttpClientFactory clients, WriteGate gate)
 {
     private static readonly Duration Skew = Duration.FromSeconds(60);
 
@@ -182,20 +182,32 @@ public sealed class CdsJwt(IConfiguration config, IClock clock, IHttpClientFacto
         }
     }
 
-    /// <summary>Records the jti; false when the issuer already used it (the primary key says so, on every node).</summary>
+    /// <summary>
+    /// Records the jti; false when the issuer already used it (the primary key says so, on every
+    /// node). Through the write gate, like every write: on SQLite a write from another connection
+    /// would wait for the writer's lock, and, seen there as another process's commit, empty the
+    /// status cache. The rows are no cache's (scoped).
+    /// </summary>
     private async Task<bool> FirstUseAsync(string issuer, string jti, Instant expiresAt, Instant now, CancellationToken ct)
     {
-        await using var db = await dbs.CreateDbContextAsync(ct);
         var cutoff = now - Skew;
-        await db.SeenJwtIds.Where(s => s.Issuer == issuer && s.ExpiresAt < cutoff).ExecuteDeleteAsync(ct);
-        db.SeenJwtIds.Add(new SeenJwtId { Issuer = issuer, Jti = jti, ExpiresAt = expiresAt });
         try
         {
-            await db.SaveChangesAsync(ct);
-            return true;
+            return await gate.RunAsync(async (db, _, _) =>
+            {
+                if (await db.SeenJwtIds.AnyAsync(s => s.Issuer == issuer && s.Jti == jti, ct))
+                {
+                    return false;
+                }
+
+                await db.SeenJwtIds.Where(s => s.Issuer == issuer && s.ExpiresAt < cutoff).ExecuteDeleteAsync(ct);
+                db.SeenJwtIds.Add(new SeenJwtId { Issuer = issuer, Jti = jti, ExpiresAt = expiresAt });
+                return true;
+            }, ct, scoped: true);
         }
         catch (DbUpdateException)
         {
+            // Another node recorded it between the look and the insert.
             return false;
         }
     }
