@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using BitFaster.Caching.Lru;
 using ImidCare.Rules.Rems;
 using ImidCare.Store;
 using ImidCare.Store.Entities;
@@ -9,14 +9,14 @@ namespace ImidCare.Server.Rems;
 /// <summary>
 /// ImidCare:StatusCache — whether the pharmacy's status check may answer from memory, how often
 /// writes made elsewhere are looked for, and how many entries it keeps (a bound on memory: past
-/// it, every entry is dropped and the cache fills again).
+/// it, the entries least recently used make room; at least 3).
 /// </summary>
 public sealed record StatusCacheOptions(bool Enabled, TimeSpan PollEvery, int MaxEntries = 100_000)
 {
     public static StatusCacheOptions From(IConfiguration config) => new(
         !string.Equals(config["ImidCare:StatusCache:Enabled"], "false", StringComparison.OrdinalIgnoreCase),
         TimeSpan.FromMilliseconds(config.GetValue("ImidCare:StatusCache:PollMilliseconds", 100)),
-        Math.Max(1, config.GetValue("ImidCare:StatusCache:MaxEntries", 100_000)));
+        Math.Max(3, config.GetValue("ImidCare:StatusCache:MaxEntries", 100_000)));
 }
 
 /// <summary>
@@ -33,11 +33,18 @@ public sealed record StatusCacheOptions(bool Enabled, TimeSpan PollEvery, int Ma
 /// </summary>
 public sealed class StatusCache(StatusCacheOptions options, ExternalChanges changes)
 {
-    private readonly ConcurrentDictionary<(string Number, string PharmacyId), Entry> entries = new();
+    // Bounded by a segmented LRU (BitFaster.Caching, docs/dependencies.md): a new number past the
+    // bound evicts an entry not read lately. Until session 11 it emptied the whole cache, so with
+    // more live numbers than the bound every lookup after a cycle of them was a miss.
+    private readonly ConcurrentLru<(string Number, string PharmacyId), Entry> entries =
+        new(Environment.ProcessorCount, Math.Max(3, options.MaxEntries), EqualityComparer<(string Number, string PharmacyId)>.Default);
     private long hits;
     private long misses;
 
     public sealed record Entry(DataGeneration.Stamp Stamp, AuthorizationRecord Authorization, Patient Patient, ConfirmationFacts Facts);
+
+    /// <summary>Entries held now, stale ones included: never more than the bound.</summary>
+    public int Count => entries.Count;
 
     public long Hits => Interlocked.Read(ref hits);
 
@@ -45,7 +52,7 @@ public sealed class StatusCache(StatusCacheOptions options, ExternalChanges chan
 
     public bool TryGet(string number, string pharmacyId, out Entry entry)
     {
-        if (options.Enabled && changes.Watching && entries.TryGetValue((number, pharmacyId), out entry!) && DataGeneration.IsCurrent(entry.Stamp))
+        if (options.Enabled && changes.Watching && entries.TryGet((number, pharmacyId), out entry!) && DataGeneration.IsCurrent(entry.Stamp))
         {
             Interlocked.Increment(ref hits);
             return true;
@@ -65,15 +72,7 @@ public sealed class StatusCache(StatusCacheOptions options, ExternalChanges chan
             return;
         }
 
-        // Only a new key can pass the bound. (Checked on every put, a stale entry read again at
-        // the bound emptied the whole cache: with as many live numbers as the bound, once per miss.)
-        var key = (a.Number, pharmacyId);
-        if (!entries.ContainsKey(key) && entries.Count >= options.MaxEntries)
-        {
-            entries.Clear();
-        }
-
-        entries[key] = new Entry(stamp, a, patient, facts);
+        entries.AddOrUpdate((a.Number, pharmacyId), new Entry(stamp, a, patient, facts));
     }
 }
 
