@@ -366,22 +366,22 @@ public sealed class WriteGate : IAsyncDisposable
 
             // The batch's audit records in one statement, after its last request and before its commit:
             // a request rolled back to its savepoint has had its records taken out of the chain already.
-            await audit.FlushAsync(CancellationToken.None);
+            // On PostgreSQL, with a change watcher running, the batch's transaction ids come back
+            // from the same round trip, to be told to the watcher before the commit can be seen:
+            // these writes move the counts themselves.
+            var recording = options.Provider == StorageProvider.Postgres && OwnPostgresTransactions.Recording;
+            var ids = await audit.FlushAsync(recording ? OwnIdSql : null, CancellationToken.None);
             // (A failed batch's notes go with its session, which is discarded.)
             var noted = session.TakeNotedTransactions();
-            if (options.Provider == StorageProvider.Postgres && OwnPostgresTransactions.Recording)
+            if (recording && ids?[0] is string id)
             {
-                // Told to the change watcher before the commit can be seen: these writes move the counts themselves.
-                if (await session.Command("SELECT pg_current_xact_id_if_assigned()::text").ExecuteScalarAsync() is string id)
-                {
-                    var top = ulong.Parse(id, System.Globalization.CultureInfo.InvariantCulture);
-                    OwnPostgresTransactions.Add(top);
+                var top = ulong.Parse(id, System.Globalization.CultureInfo.InvariantCulture);
+                OwnPostgresTransactions.Add(top);
 
-                    // A row's xmin is the low 32 bits of its (sub)transaction's id, given just after the batch's own.
-                    foreach (var x in noted)
-                    {
-                        OwnPostgresTransactions.Add(PostgresSnapshot.Widen(x, top));
-                    }
+                // A row's xmin is the low 32 bits of its (sub)transaction's id, given just after the batch's own.
+                foreach (var x in noted)
+                {
+                    OwnPostgresTransactions.Add(PostgresSnapshot.Widen(x, top));
                 }
             }
 
@@ -418,6 +418,8 @@ public sealed class WriteGate : IAsyncDisposable
             }
         }
     }
+
+    private const string OwnIdSql = "SELECT pg_current_xact_id_if_assigned()::text";
 
     private async Task DiscardWriterAsync()
     {

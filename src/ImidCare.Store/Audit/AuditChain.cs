@@ -137,23 +137,48 @@ public sealed class AuditWriter
         pending.RemoveRange(mark.Pending, pending.Count - mark.Pending);
     }
 
-    /// <summary>Inserts the records appended since the last flush, in the current transaction, a chunk per statement.</summary>
-    internal async Task FlushAsync(CancellationToken ct)
+    /// <summary>
+    /// Inserts the records appended since the last flush, in the current transaction, a chunk per
+    /// statement. <paramref name="then"/>, a query returning one row, is sent in the same command
+    /// as the last chunk (on PostgreSQL one round trip less for the writer): its row is returned.
+    /// </summary>
+    internal async Task<object[]?> FlushAsync(string? then, CancellationToken ct)
     {
         // A chunk stays far below either database's limit on parameters per statement.
         const int Chunk = 200;
+        object[]? row = null;
         for (var from = 0; from < pending.Count; from += Chunk)
         {
-            await InsertAsync(from, Math.Min(Chunk, pending.Count - from), ct);
+            var count = Math.Min(Chunk, pending.Count - from);
+            row = await InsertAsync(from, count, from + count == pending.Count ? then : null, ct);
+        }
+
+        if (pending.Count == 0 && then is not null)
+        {
+            row = await ReadRowAsync(db.Session!.Command(then), ct);
         }
 
         pending.Clear();
+        return row;
     }
 
-    private async Task InsertAsync(int from, int count, CancellationToken ct)
+    private static async Task<object[]?> ReadRowAsync(System.Data.Common.DbCommand cmd, CancellationToken ct)
     {
-        // The statement's text depends only on the count, so the session keeps it prepared.
-        var cmd = db.Session!.Command(InsertSql(count));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct))
+        {
+            return null;
+        }
+
+        var row = new object[r.FieldCount];
+        r.GetValues(row);
+        return row;
+    }
+
+    private async Task<object[]?> InsertAsync(int from, int count, string? then, CancellationToken ct)
+    {
+        // The statement's text depends only on the count (and the query after it), so the session keeps it prepared.
+        var cmd = db.Session!.Command(then is null ? InsertSql(count) : InsertSql(count) + "; " + then);
         for (var i = 0; i < count; i++)
         {
             var r = pending[from + i];
@@ -167,7 +192,14 @@ public sealed class AuditWriter
             }
         }
 
-        await cmd.ExecuteNonQueryAsync(ct);
+        if (then is null)
+        {
+            await cmd.ExecuteNonQueryAsync(ct);
+            return null;
+        }
+
+        // The insert returns no rows: the reader's only result set is the query's.
+        return await ReadRowAsync(cmd, ct);
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> InsertSqlByCount = new();
