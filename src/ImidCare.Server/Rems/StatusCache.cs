@@ -25,7 +25,8 @@ public sealed record StatusCacheOptions(bool Enabled, TimeSpan PollEvery, int Ma
 /// loaded and its patient's count. The answer is recomputed on every call (the decision depends on
 /// the time); only the facts are reused, and only while nothing has been written since they were
 /// read, by anyone or to that patient: by this process (the counts move before any writer is
-/// answered; a counter's confirmation or dispense moves only its patient's) or, within
+/// answered; a counter's confirmation or dispense moves only its patient's, and a write to a table
+/// no entry is read from, such as a login's or the dose diary's, moves none) or, within
 /// <see cref="StatusCacheOptions.PollEvery"/>, by another process or node (<see cref="ExternalChanges"/>).
 /// The confirmation itself never uses this: the write gate reads its facts afresh inside its
 /// transaction. Reading those facts costs a dozen statements' worth of driver work; this is what
@@ -43,7 +44,7 @@ public sealed class StatusCache(StatusCacheOptions options, ExternalChanges chan
 
     public sealed record Entry(DataGeneration.Stamp Stamp, AuthorizationRecord Authorization, Patient Patient, ConfirmationFacts Facts);
 
-    /// <summary>Entries held now, stale ones included: never more than the bound.</summary>
+    /// <summary>Entries held now, stale ones included: at most the bound.</summary>
     public int Count => entries.Count;
 
     public long Hits => Interlocked.Read(ref hits);
