@@ -37,8 +37,8 @@ public sealed class StatusCache(StatusCacheOptions options, ExternalChanges chan
     // Bounded by a segmented LRU (BitFaster.Caching, docs/dependencies.md): a new number past the
     // bound evicts an entry not read lately. Until session 11 it emptied the whole cache, so with
     // more live numbers than the bound every lookup after a cycle of them was a miss.
-    private readonly ConcurrentLru<(string Number, string PharmacyId), Entry> entries =
-        new(Environment.ProcessorCount, Math.Max(3, options.MaxEntries), EqualityComparer<(string Number, string PharmacyId)>.Default);
+    // (The bound is at least 3, as the LRU's three queues need: StatusCacheOptions.From.)
+    private readonly ConcurrentLru<(string Number, string PharmacyId), Entry> entries = new(options.MaxEntries);
     private long hits;
     private long misses;
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using ImidCare.Server.Rems;
 using ImidCare.Server.Tests.Support;
 using ImidCare.Store;
 using ImidCare.Store.Audit;
@@ -111,9 +112,9 @@ public abstract class GroupCommitTests(ImidCareApp app)
                     INSERT INTO idempotency ("CallerId", "Key", "RequestHash", "StatusCode", "ResponseJson", "At")
                     VALUES (@caller, @key, 'h', 200, '{}', @at)
                     """);
-                Add(cmd, "caller", "test");
-                Add(cmd, "key", $"{tag}-{key}");
-                Add(cmd, "at", now.ToUnixTimeTicks());
+                FactsQuery.Add(cmd, "caller", "test");
+                FactsQuery.Add(cmd, "key", $"{tag}-{key}");
+                FactsQuery.Add(cmd, "at", now.ToUnixTimeTicks());
                 await cmd.ExecuteNonQueryAsync();
             }
 
@@ -145,14 +146,6 @@ public abstract class GroupCommitTests(ImidCareApp app)
         var subjects = await check.Audit.Where(r => r.Action == "test.plain-sql" && r.Subject.StartsWith($"test/{tag}/")).Select(r => r.Subject).ToListAsync();
         subjects.Order().ShouldBe([$"test/{tag}/0", $"test/{tag}/4"]);
         (await AuditChain.VerifyAsync(check)).Intact.ShouldBeTrue();
-
-        static void Add(DbCommand cmd, string name, object value)
-        {
-            var p = cmd.CreateParameter();
-            p.ParameterName = "@" + name;
-            p.Value = value;
-            cmd.Parameters.Add(p);
-        }
     }
 }
 
