@@ -151,6 +151,9 @@ public sealed class WriteGate : IAsyncDisposable
 
     public long Requests => Interlocked.Read(ref requests);
 
+    /// <summary>PostgreSQL: the values of the cached tables' write count this gate's commits took, for the change watcher.</summary>
+    public CachedFactsVersion CachedFacts { get; } = new();
+
     /// <summary>Requests queued and not yet taken by the writer: lets a test know a batch has formed instead of guessing with a delay.</summary>
     public int Waiting => Volatile.Read(ref waiting);
 
@@ -366,26 +369,21 @@ public sealed class WriteGate : IAsyncDisposable
 
             // The batch's audit records in one statement, after its last request and before its commit:
             // a request rolled back to its savepoint has had its records taken out of the chain already.
-            // On PostgreSQL, with a change watcher running, the batch's transaction ids come back
-            // from the same round trip, to be told to the watcher before the commit can be seen:
-            // these writes move the counts themselves.
-            var recording = options.Provider == StorageProvider.Postgres && OwnPostgresTransactions.Recording;
-            var ids = await audit.FlushAsync(recording ? OwnIdSql : null, CancellationToken.None);
-            // (A failed batch's notes go with its session, which is discarded.)
-            var noted = session.TakeNotedTransactions();
-            if (recording && ids?[0] is string id)
-            {
-                var top = ulong.Parse(id, System.Globalization.CultureInfo.InvariantCulture);
-                OwnPostgresTransactions.Add(top);
-
-                // A row's xmin is the low 32 bits of its (sub)transaction's id, given just after the batch's own.
-                foreach (var x in noted)
-                {
-                    OwnPostgresTransactions.Add(PostgresSnapshot.Widen(x, top));
-                }
-            }
+            // On PostgreSQL, with a change watcher running, the value of the cached tables' write
+            // count this transaction took (if it wrote one) comes back from the same round trip.
+            var recording = options.Provider == StorageProvider.Postgres && CachedFacts.Recording;
+            var taken = await audit.FlushAsync(recording ? CachedFactsVersion.TakenSql : null, CancellationToken.None);
+            long? ownVersion = recording && taken?[0] is string value && value.Length > 0
+                ? long.Parse(value, System.Globalization.CultureInfo.InvariantCulture)
+                : null;
 
             await tx.CommitAsync();
+
+            // Only once committed is it the gate's own: a value rolled back is taken again by the next writer, whoever it is.
+            if (ownVersion is { } v)
+            {
+                CachedFacts.Committed(v);
+            }
         }
         catch (Exception e)
         {
@@ -418,8 +416,6 @@ public sealed class WriteGate : IAsyncDisposable
             }
         }
     }
-
-    private const string OwnIdSql = "SELECT pg_current_xact_id_if_assigned()::text";
 
     private async Task DiscardWriterAsync()
     {

@@ -142,25 +142,6 @@ public sealed class SqlSession : IAsyncDisposable
         return ahead;
     }
 
-    private readonly List<uint> notedTransactions = [];
-
-    /// <summary>
-    /// PostgreSQL: the transaction id (a written row's xmin) that one request's writes got inside
-    /// its savepoint. A savepoint that writes is a subtransaction with an id of its own, which the
-    /// server's snapshot never lists; the write gate records it with the batch's own (see
-    /// <see cref="OwnPostgresTransactions"/>) so the change watcher does not take it for another
-    /// node's write.
-    /// </summary>
-    public void NoteTransaction(uint xid) => notedTransactions.Add(xid);
-
-    /// <summary>The ids noted since the last call, emptied.</summary>
-    internal uint[] TakeNotedTransactions()
-    {
-        var ids = notedTransactions.ToArray();
-        notedTransactions.Clear();
-        return ids;
-    }
-
     /// <summary>Forgets what the last caller tracked.</summary>
     internal void Reset() => Db.ChangeTracker.Clear();
 

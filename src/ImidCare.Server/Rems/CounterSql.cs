@@ -38,9 +38,6 @@ internal static class CounterSql
         WHERE NOT EXISTS (SELECT 1 FROM confirmations WHERE "Number" = @n)
         """;
 
-    // PostgreSQL's inserts also tell which (sub)transaction wrote the row (SqlSession.NoteTransaction).
-    private const string ReturningWriter = " RETURNING xmin::text";
-
     private const string InsertConfirmationSql = InsertConfirmation + ";";
 
     private const string AuthorizationStateSql = """
@@ -48,12 +45,11 @@ internal static class CounterSql
         """;
 
     // PostgreSQL: both writes in one statement, one round trip (each is one on the writer's serial
-    // path): the authorization moves only if the confirmation went in. Which (sub)transaction wrote
-    // comes back too (SqlSession.NoteTransaction).
+    // path): the authorization moves only if the confirmation went in.
     private const string ConfirmSqlPostgres = """
         WITH c AS (
-        """ + InsertConfirmation + ReturningWriter + """
-         AS x),
+        """ + InsertConfirmation + """
+         RETURNING 1 AS x),
         a AS (UPDATE authorizations SET "State" = @state, "Version" = "Version" + 1
               WHERE "Number" = @a AND "Version" = @v AND EXISTS (SELECT 1 FROM c) RETURNING 1)
         SELECT (SELECT x FROM c), (SELECT count(*) FROM a);
@@ -72,16 +68,6 @@ internal static class CounterSql
         """;
 
     private const string RecordDispenseSql = InsertDispense + ";" + MarkDispensed;
-
-    private const string RecordDispenseSqlPostgres = InsertDispense + ReturningWriter + ";" + MarkDispensed;
-
-    private static void Note(ImidCareDb db, string? xmin)
-    {
-        if (xmin is not null)
-        {
-            db.Session?.NoteTransaction(uint.Parse(xmin, System.Globalization.CultureInfo.InvariantCulture));
-        }
-    }
 
     internal static Task<DispenseContext?> DispenseContextAsync(ImidCareDb db, string confirmationNumber, CancellationToken ct) =>
         FactsQuery.WithCommandAsync(db, DispenseContextSql, async cmd =>
@@ -129,21 +115,20 @@ internal static class CounterSql
 
             FactsQuery.Add(cmd, "state", state);
             FactsQuery.Add(cmd, "v", authorizationVersion);
-            string? xmin;
+            bool inserted;
             long moved;
             await using (var r = await cmd.ExecuteReaderAsync(ct))
             {
                 await r.ReadAsync(ct);
-                xmin = r.IsDBNull(0) ? null : r.GetString(0);
+                inserted = !r.IsDBNull(0);
                 moved = r.GetInt64(1);
             }
 
-            if (xmin is null)
+            if (!inserted)
             {
                 return false;
             }
 
-            Note(db, xmin);
             Expect((int)moved, 1, $"authorization {authorizationNumber}");
             return true;
         });
@@ -163,8 +148,7 @@ internal static class CounterSql
     /// <summary>The dispense row, the confirmation and authorization marked used, the therapy start set on the first fill: one command.</summary>
     internal static Task RecordDispenseAsync(ImidCareDb db, DispenseRecord d, DispenseContext read, CancellationToken ct)
     {
-        var postgres = db.Database.IsNpgsql();
-        return FactsQuery.WithCommandAsync(db, postgres ? RecordDispenseSqlPostgres : RecordDispenseSql, async cmd =>
+        return FactsQuery.WithCommandAsync(db, RecordDispenseSql, async cmd =>
         {
             FactsQuery.Add(cmd, "id", d.Id);
             FactsQuery.Add(cmd, "c", d.ConfirmationNumber);
@@ -182,27 +166,7 @@ internal static class CounterSql
             FactsQuery.Add(cmd, "program", read.ProgramId);
             // The enrollment is written only on the first fill: a refill leaves its page alone, one page less to commit.
             var expected = read.TherapyStarted ? 3 : 4;
-            if (!postgres)
-            {
-                Expect(await cmd.ExecuteNonQueryAsync(ct), expected, $"dispense against confirmation {d.ConfirmationNumber}");
-                return 0;
-            }
-
-            string? xmin;
-            int affected;
-            await using (var r = await cmd.ExecuteReaderAsync(ct))
-            {
-                xmin = await r.ReadAsync(ct) ? r.GetString(0) : null;
-                while (await r.NextResultAsync(ct))
-                {
-                }
-
-                await r.CloseAsync();
-                affected = r.RecordsAffected;
-            }
-
-            Note(db, xmin);
-            Expect(affected, expected, $"dispense against confirmation {d.ConfirmationNumber}");
+            Expect(await cmd.ExecuteNonQueryAsync(ct), expected, $"dispense against confirmation {d.ConfirmationNumber}");
             return 0;
         });
     }

@@ -82,14 +82,13 @@ public sealed class StatusCache(StatusCacheOptions options, ExternalChanges chan
 /// `imidcare` command on the same SQLite file) and moves <see cref="DataGeneration"/> when it
 /// sees one. SQLite: the write gate's writer does it (`PRAGMA data_version` on its own
 /// connection, which moves only for other connections' commits; see <see cref="WriteGate.OtherWritersSeenAt"/>).
-/// PostgreSQL: the server's transaction snapshot (<see cref="PostgresSnapshot"/>): any writing
-/// transaction that finished since the last look and is not one of this process's write gate's
-/// own (<see cref="OwnPostgresTransactions"/>) nor an autovacuum worker's seen running at a look
-/// (<see cref="PostgresChangeWatch"/>). (Until session 7 the WAL insert position, which
-/// also moves with this node's own writes and with reads' page pruning, checkpoints and vacuum:
-/// the cache then rarely answered on PostgreSQL.) While the database is not being watched (not
-/// started, or the last look failed or is older than three intervals), <see cref="Watching"/> is
-/// false and the cache answers nothing.
+/// PostgreSQL: the count of committed transactions that wrote a cached table, which a trigger on
+/// each of those tables moves whoever writes (<see cref="CachedFactsVersion"/>): any value since
+/// the last look that this process's write gate did not take is another's write. A login, a diary
+/// entry, an automatic ANALYZE moves it not at all. (Until session 12, the server's transaction
+/// snapshot, which every writing transaction moves: docs/decisions/0006.) While the database is
+/// not being watched (not started, or the last look failed or is older than three intervals),
+/// <see cref="Watching"/> is false and the cache answers nothing.
 /// </summary>
 public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions options, WriteGate gate, ILogger<ExternalChanges> log) : BackgroundService
 {
@@ -116,8 +115,8 @@ public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions o
         }
 
         using var timer = new PeriodicTimer(options.PollEvery);
-        using var recording = OwnPostgresTransactions.Watch();
-        var watch = new PostgresChangeWatch();
+        var version = gate.CachedFacts;
+        using var recording = version.Watch();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -125,17 +124,10 @@ public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions o
                 await using var connection = Open();
                 await connection.OpenAsync(stoppingToken);
                 await using var cmd = connection.CreateCommand();
-                cmd.CommandText = $"SELECT pg_current_snapshot()::text, ({PostgresChangeWatch.AutovacuumSql})";
+                cmd.CommandText = CachedFactsVersion.ReadSql;
                 do
                 {
-                    bool othersWrote;
-                    await using (var r = await cmd.ExecuteReaderAsync(stoppingToken))
-                    {
-                        await r.ReadAsync(stoppingToken);
-                        othersWrote = watch.Look(PostgresSnapshot.Parse(r.GetString(0)), r.IsDBNull(1) ? null : r.GetString(1));
-                    }
-
-                    if (othersWrote)
+                    if (version.Look((long)(await cmd.ExecuteScalarAsync(stoppingToken))!))
                     {
                         DataGeneration.Advance();
                     }
@@ -152,7 +144,7 @@ public sealed class ExternalChanges(StorageOptions storage, StatusCacheOptions o
             {
                 // Not seeing the database: the cache stops answering (Watching turns false) until a look succeeds.
                 DataGeneration.Advance();
-                watch.Reset();
+                version.Reset();
                 log.LogWarning(e, "Looking for writes by other processes failed; the status cache is bypassed until it succeeds.");
                 try
                 {
