@@ -34,12 +34,12 @@ case "${1:-}" in
     provider=postgres
     if [ "$2" = auto ]; then
       command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
-      pgbin=$(ls -d /usr/lib/postgresql/*/bin | tail -1); port=${PGPORT_LOAD:-55499}
+      pgbin=$(ls -d /usr/lib/postgresql/*/bin | tail -1); port_pg=${PGPORT_LOAD:-55499}
       pg_dir=$(mktemp -d /tmp/imidcare-loadpg.XXXXXX); chown postgres:postgres "$pg_dir"; chmod 700 "$pg_dir"
       su postgres -c "$pgbin/initdb -D $pg_dir -U postgres --auth=trust -E UTF8 >/dev/null"
-      su postgres -c "$pgbin/pg_ctl -D $pg_dir -o '-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=200' -l $pg_dir/log.txt -w start" >/dev/null
-      su postgres -c "$pgbin/createdb -h 127.0.0.1 -p $port imidcare_load"
-      conn="Host=127.0.0.1;Port=$port;Username=postgres;Password=unused;Database=imidcare_load;Pooling=true;Maximum Pool Size=64"
+      su postgres -c "$pgbin/pg_ctl -D $pg_dir -o '-p $port_pg -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=200' -l $pg_dir/log.txt -w start" >/dev/null
+      su postgres -c "$pgbin/createdb -h 127.0.0.1 -p $port_pg imidcare_load"
+      conn="Host=127.0.0.1;Port=$port_pg;Username=postgres;Password=unused;Database=imidcare_load;Pooling=true;Maximum Pool Size=64"
     else
       conn="$2"
     fi ;;
@@ -113,6 +113,21 @@ if [ -n "$token" ]; then
   echo "   status cache after: $(writes | sed 's/.*"statusCache"://; s/}}$/}/')"
 else
   echo "== (no demo patient could log in: the read path beside diary writes is not measured)"
+fi
+if [ -n "$pg_dir" ]; then
+  # Another application's database on the same PostgreSQL server, committing about 40 times a
+  # second: its writes are none of ImidCare's facts, so the cache keeps answering (since session
+  # 12 the watcher reads a count only writes to the cached tables move; before, every writing
+  # transaction on the server emptied it: docs/decisions/0006).
+  su postgres -c "$pgbin/psql -q -h 127.0.0.1 -p $port_pg -d postgres -c 'CREATE DATABASE neighbour'" >/dev/null
+  su postgres -c "$pgbin/psql -q -h 127.0.0.1 -p $port_pg -d neighbour -c 'CREATE TABLE t (i int)'" >/dev/null
+  echo "== read path while another database on this PostgreSQL server commits (status cache: $(writes | sed 's/.*"statusCache"://; s/}}$/}/'))"
+  ( for i in $(seq 1 $(( ${DUR%s} * 40 ))); do echo "INSERT INTO t VALUES ($i); SELECT pg_sleep(0.025);"; done |
+    su postgres -c "$pgbin/psql -q -h 127.0.0.1 -p $port_pg -d neighbour" >/dev/null ) &
+  neighbour=$!
+  measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/status.lua "http://127.0.0.1:$port"
+  wait $neighbour
+  echo "   status cache after: $(writes | sed 's/.*"statusCache"://; s/}}$/}/')"
 fi
 echo "== write path: POST confirmations, then POST dispense   (gate before: $(writes))"
 AUTHS="$dir/measure.txt" measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port"
