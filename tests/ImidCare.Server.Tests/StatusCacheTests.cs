@@ -247,6 +247,35 @@ public abstract class StatusCacheTests(ImidCareApp app)
         (await pharmacy.GetJsonAsync($"/api/v1/authorizations/{number}")).Str("state").ShouldBe("Revoked");
     }
 
+    /// <summary>
+    /// What the cache keeps per number is little of its own: two numbers read at the counter share
+    /// the strings of their program, drug, category, state and prescriber, and the patient's id is
+    /// the authorization's. (Fewer objects per entry: the collector's pauses while the cache fills
+    /// halved, docs/benchmarks.md, session 12.) The values themselves are what was stored.
+    /// </summary>
+    [Fact]
+    public async Task TwoNumbersReadAtTheCounter_ShareTheirFewValuedStrings()
+    {
+        var park = await app.ParkAsync();
+        var first = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, "Shared One"));
+        var second = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, "Shared Two"));
+        var now = app.Services.GetRequiredService<NodaTime.IClock>().GetCurrentInstant();
+        await using var db = await app.DbAsync();
+        var (a1, p1, _) = (await FactsQuery.AtCounterAsync(db, first, "phy_demo_main", now, TestContext.Current.CancellationToken))!.Value;
+        var (a2, p2, _) = (await FactsQuery.AtCounterAsync(db, second, "phy_demo_main", now, TestContext.Current.CancellationToken))!.Value;
+
+        (a1.Number, a2.Number).ShouldBe((first, second));
+        a1.State.ShouldBe("Active");
+        foreach (var (x, y) in new[] { (a1.ProgramId, a2.ProgramId), (a1.Drug, a2.Drug), (a1.Category, a2.Category), (a1.State, a2.State), (a1.PrescriberId, a2.PrescriberId), (p1.Sex, p2.Sex) })
+        {
+            x.ShouldBe(y);
+            ReferenceEquals(x, y).ShouldBeTrue($"\"{x}\" read twice is kept twice");
+        }
+
+        ReferenceEquals(p1.Id, a1.PatientId).ShouldBeTrue();
+        p1.Name.ShouldNotBe(p2.Name);
+    }
+
     protected static System.Data.Common.DbConnection Open(StorageOptions storage) => storage.Provider == StorageProvider.Postgres
         ? new NpgsqlConnection(storage.EffectiveConnectionString)
         : new SqliteConnection(storage.ConnectionString);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using ImidCare.Rules.Programs;
 using ImidCare.Rules.Rems;
@@ -148,8 +149,9 @@ internal static class FactsQuery
             }
 
             const int f = 21;
+            var auth = ReadAuthorization(r);
             return new CounterRow(
-                ReadAuthorization(r), ReadPatient(r, 13),
+                auth, ReadPatient(r, 13, auth.PatientId),
                 r.IsDBNull(f) ? null : Enum.Parse<EnrollmentStatus>(r.GetString(f)),
                 r.IsDBNull(f + 2) ? null : Date(r, f + 2),
                 r.IsDBNull(f + 3) ? null : new PreviousDispense(Date(r, f + 3), r.GetInt32(f + 4)),
@@ -235,7 +237,8 @@ internal static class FactsQuery
                 return ((AuthorizationRecord, Patient)?)null;
             }
 
-            return (ReadAuthorization(r), ReadPatient(r, 13));
+            var a = ReadAuthorization(r);
+            return (a, ReadPatient(r, 13, a.PatientId));
         });
 
     internal static async Task<Patient?> PatientAsync(ImidCareDb db, string id, CancellationToken ct) =>
@@ -247,19 +250,54 @@ internal static class FactsQuery
         });
 
     /// <summary><see cref="AuthorizationColumns"/> from the reader's first column on.</summary>
+    // The status cache keeps what these read for every number it answers: the columns with few
+    // distinct values (programs, drugs, categories, states, prescribers) share one string each,
+    // so an entry holds few objects of its own and the collector has less to move as the cache fills.
     private static AuthorizationRecord ReadAuthorization(DbDataReader r) => new()
     {
-        Number = r.GetString(0), PatientId = r.GetString(1), PrescriberId = r.GetString(2), ProgramId = r.GetString(3), Drug = r.GetString(4),
-        Category = r.GetString(5), DaysSupply = r.GetInt32(6), IssuedAt = Instant.FromUnixTimeTicks(r.GetInt64(7)), ValidThrough = Date(r, 8),
-        ExpiresAt = Instant.FromUnixTimeTicks(r.GetInt64(9)), AnchorTestDate = r.IsDBNull(10) ? null : Date(r, 10), State = r.GetString(11),
+        Number = r.GetString(0), PatientId = r.GetString(1), PrescriberId = Shared(r, 2), ProgramId = Shared(r, 3), Drug = Shared(r, 4),
+        Category = Shared(r, 5), DaysSupply = r.GetInt32(6), IssuedAt = Instant.FromUnixTimeTicks(r.GetInt64(7)), ValidThrough = Date(r, 8),
+        ExpiresAt = Instant.FromUnixTimeTicks(r.GetInt64(9)), AnchorTestDate = r.IsDBNull(10) ? null : Date(r, 10), State = Shared(r, 11),
         Version = r.GetInt32(12),
     };
 
-    private static Patient ReadPatient(DbDataReader r, int i) => new()
+    private static Patient ReadPatient(DbDataReader r, int i, string? knownId = null)
     {
-        Id = r.GetString(i), Name = r.GetString(i + 1), DateOfBirth = Date(r, i + 2), Sex = r.GetString(i + 3), PrescriberId = r.GetString(i + 4),
-        MenstrualPattern = r.GetString(i + 5), GuardianName = r.IsDBNull(i + 6) ? null : r.GetString(i + 6), CreatedAt = Instant.FromUnixTimeTicks(r.GetInt64(i + 7)),
-    };
+        var id = r.GetString(i);
+        return new()
+        {
+            Id = id == knownId ? knownId : id, Name = r.GetString(i + 1), DateOfBirth = Date(r, i + 2), Sex = Shared(r, i + 3), PrescriberId = Shared(r, i + 4),
+            MenstrualPattern = Shared(r, i + 5), GuardianName = r.IsDBNull(i + 6) ? null : r.GetString(i + 6), CreatedAt = Instant.FromUnixTimeTicks(r.GetInt64(i + 7)),
+        };
+    }
+
+    private const int MaxShared = 4096;
+    private static readonly ConcurrentDictionary<string, string> SharedStrings = new(StringComparer.Ordinal);
+    private static int sharedCount;
+
+    /// <summary>The column's value as the one string kept for it (past <see cref="MaxShared"/> values, as read).</summary>
+    private static string Shared(DbDataReader r, int i)
+    {
+        var value = r.GetString(i);
+        if (SharedStrings.TryGetValue(value, out var kept))
+        {
+            return kept;
+        }
+
+        // Counted apart: the dictionary's own Count takes every one of its locks.
+        if (Volatile.Read(ref sharedCount) >= MaxShared)
+        {
+            return value;
+        }
+
+        var added = SharedStrings.GetOrAdd(value, value);
+        if (ReferenceEquals(added, value))
+        {
+            Interlocked.Increment(ref sharedCount);
+        }
+
+        return added;
+    }
 
     private static async Task<CertificationStatus?> StatusAsync(DbDataReader r, CancellationToken ct) =>
         await r.ReadAsync(ct) ? Enum.Parse<CertificationStatus>(r.GetString(0)) : null;
