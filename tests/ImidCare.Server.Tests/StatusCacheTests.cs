@@ -306,10 +306,7 @@ public sealed class PostgresStatusCacheTests(PostgresApp app) : StatusCacheTests
                 for (var i = 0; i < 5; i++)
                 {
                     await using var cmd = other.CreateCommand();
-                    cmd.CommandText = """
-                        INSERT INTO idempotency ("CallerId", "Key", "RequestHash", "StatusCode", "ResponseJson", "At")
-                        VALUES ('neighbour', gen_random_uuid()::text, 'h', 200, '{}', 0)
-                        """;
+                    cmd.CommandText = PostgresCachedFactsVersionTests.WriteToAnotherTable;
                     (await cmd.ExecuteNonQueryAsync()).ShouldBe(1);
                 }
             }
@@ -546,79 +543,62 @@ public sealed partial class CachedTablesTests(SqliteApp app) : IClassFixture<Sql
 /// <summary>The PostgreSQL watcher's reading of the cached tables' write count: whose values moved it since the last look.</summary>
 public sealed class CachedFactsVersionTests
 {
-    private static CachedFactsVersion Watched(out IDisposable watch)
-    {
-        var version = new CachedFactsVersion();
-        watch = version.Watch();
-        return version;
-    }
-
     [Fact]
     public void TheFirstLook_HasNothingToCompareWith_ThenOnlyAMoveCounts()
     {
-        var version = Watched(out var watch);
-        using (watch)
-        {
-            version.Look(10).ShouldBeTrue();
-            version.Look(10).ShouldBeFalse();
-            version.Look(11).ShouldBeTrue(); // 11 was not the gate's
-        }
+        var version = new CachedFactsVersion();
+        using var watching = version.Watch();
+        version.Look(10).ShouldBeTrue();
+        version.Look(10).ShouldBeFalse();
+        version.Look(11).ShouldBeTrue(); // 11 was not the gate's
     }
 
     [Fact]
     public void TheGatesOwnValues_AreNotAnothersWrite_ButOneAmongThemIs()
     {
-        var version = Watched(out var watch);
-        using (watch)
-        {
-            version.Look(10);
-            version.Committed(11);
-            version.Committed(12);
-            version.Look(12).ShouldBeFalse();
+        var version = new CachedFactsVersion();
+        using var watching = version.Watch();
+        version.Look(10);
+        version.Committed(11);
+        version.Committed(12);
+        version.Look(12).ShouldBeFalse();
 
-            version.Committed(13);
-            version.Committed(15);
-            version.Look(15).ShouldBeTrue(); // 14 was someone else's
-        }
+        version.Committed(13);
+        version.Committed(15);
+        version.Look(15).ShouldBeTrue(); // 14 was someone else's
     }
 
     [Fact]
     public void AValueRecordedAfterTheLookThatCountedIt_IsDroppedThere_AndNeverExcusesALaterOne()
     {
-        var version = Watched(out var watch);
-        using (watch)
-        {
-            version.Look(20);
-            version.Look(21).ShouldBeTrue(); // committed, not yet recorded: taken for another's
-            version.Committed(21);
-            version.Look(21).ShouldBeFalse();
-            version.IsOwn(21).ShouldBeFalse();
-            version.Look(22).ShouldBeTrue();
-        }
+        var version = new CachedFactsVersion();
+        using var watching = version.Watch();
+        version.Look(20);
+        version.Look(21).ShouldBeTrue(); // committed, not yet recorded: taken for another's
+        version.Committed(21);
+        version.Look(21).ShouldBeFalse();
+        version.IsOwn(21).ShouldBeFalse();
+        version.Look(22).ShouldBeTrue();
     }
 
     [Fact]
     public void ACountGoneBack_IsAWrite_AndForgetsEveryRecordedValue()
     {
-        var version = Watched(out var watch);
-        using (watch)
-        {
-            version.Look(50);
-            version.Committed(52); // recorded, then the database restored to before it
-            version.Look(40).ShouldBeTrue();
-            version.IsOwn(52).ShouldBeFalse();
-        }
+        var version = new CachedFactsVersion();
+        using var watching = version.Watch();
+        version.Look(50);
+        version.Committed(52); // recorded, then the database restored to before it
+        version.Look(40).ShouldBeTrue();
+        version.IsOwn(52).ShouldBeFalse();
     }
 
     [Fact]
     public void TooManyValuesToCheck_CountAsAWrite()
     {
-        var version = Watched(out var watch);
-        using (watch)
-        {
-            version.Look(0);
-            version.Look(CachedFactsVersion.MaxChecked + 1).ShouldBeTrue();
-        }
+        var version = new CachedFactsVersion();
+        using var watching = version.Watch();
+        version.Look(0);
+        version.Look(CachedFactsVersion.MaxChecked + 1).ShouldBeTrue();
     }
 
     [Fact]
@@ -637,13 +617,11 @@ public sealed class CachedFactsVersionTests
     [Fact]
     public void AFailedLook_LeavesTheNextWithNothingToCompareWith()
     {
-        var version = Watched(out var watch);
-        using (watch)
-        {
-            version.Look(7);
-            version.Reset();
-            version.Look(7).ShouldBeTrue();
-        }
+        var version = new CachedFactsVersion();
+        using var watching = version.Watch();
+        version.Look(7);
+        version.Reset();
+        version.Look(7).ShouldBeTrue();
     }
 }
 
@@ -694,6 +672,12 @@ public sealed class PostgresCachedFactsVersionTests(PostgresApp app) : IClassFix
         moved.ShouldAllBe(m => m == by, "in five attempts");
     }
 
+    /// <summary>A committed row in a table no cached fact is read from (a stored idempotent reply).</summary>
+    internal const string WriteToAnotherTable = """
+        INSERT INTO idempotency ("CallerId", "Key", "RequestHash", "StatusCode", "ResponseJson", "At")
+        VALUES ('test', gen_random_uuid()::text, 'h', 200, '{}', 0)
+        """;
+
     // A statement trigger fires even when no row matches: these touch the cached tables and change nothing.
     private const string TouchAuthorizations = """UPDATE authorizations SET "Version" = "Version" WHERE "Number" = 'none'""";
     private const string TouchOutages = """DELETE FROM outages WHERE "Reason" = 'none'""";
@@ -724,7 +708,7 @@ public sealed class PostgresCachedFactsVersionTests(PostgresApp app) : IClassFix
                 await ExecAsync(c, "SAVEPOINT s", tx);
                 await ExecAsync(c, TouchOutages, tx);
                 await ExecAsync(c, "ROLLBACK TO SAVEPOINT s", tx);
-                await ExecAsync(c, """INSERT INTO idempotency ("CallerId", "Key", "RequestHash", "StatusCode", "ResponseJson", "At") VALUES ('test', gen_random_uuid()::text, 'h', 200, '{}', 0)""", tx);
+                await ExecAsync(c, WriteToAnotherTable, tx);
                 await tx.CommitAsync();
             }
         });
@@ -733,7 +717,7 @@ public sealed class PostgresCachedFactsVersionTests(PostgresApp app) : IClassFix
     public Task AWriteToAnotherTable_OrAnAnalyze_LeavesTheCount() =>
         MovesByAsync(0, async c =>
         {
-            await ExecAsync(c, """INSERT INTO idempotency ("CallerId", "Key", "RequestHash", "StatusCode", "ResponseJson", "At") VALUES ('test', gen_random_uuid()::text, 'h', 200, '{}', 0)""");
+            await ExecAsync(c, WriteToAnotherTable);
             await ExecAsync(c, "ANALYZE authorizations; ANALYZE patients");
         });
 

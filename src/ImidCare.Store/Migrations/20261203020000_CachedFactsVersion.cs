@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 
@@ -26,7 +27,7 @@ public sealed class CachedFactsVersionMigration : Migration
 
     protected override void Up(MigrationBuilder migrationBuilder)
     {
-        if (migrationBuilder.ActiveProvider != "Npgsql.EntityFrameworkCore.PostgreSQL")
+        if (!migrationBuilder.IsNpgsql())
         {
             return;
         }
@@ -55,7 +56,7 @@ public sealed class CachedFactsVersionMigration : Migration
 
     protected override void Down(MigrationBuilder migrationBuilder)
     {
-        if (migrationBuilder.ActiveProvider != "Npgsql.EntityFrameworkCore.PostgreSQL")
+        if (!migrationBuilder.IsNpgsql())
         {
             return;
         }
