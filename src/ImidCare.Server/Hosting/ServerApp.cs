@@ -100,7 +100,7 @@ public static class ServerApp
         // The write gate's counters let the load script report how many requests each commit carried.
         app.MapGet("/health", (WriteGate gate, StatusCache cache) => Results.Ok(new
         {
-            status = "ok", writes = new { commits = gate.Batches, requests = gate.Requests }, statusCache = new { hits = cache.Hits, misses = cache.Misses },
+            status = "ok", writes = new { commits = gate.Batches, requests = gate.Requests }, statusCache = new { hits = cache.Hits, misses = cache.Misses, notKept = cache.NotKept },
         })).AllowAnonymous();
 
         var api = app.MapGroup("/api/v1");

@@ -151,9 +151,9 @@ public static class AuthorizationEndpoints
 
         var caller = http.Caller();
         var now = clock.GetCurrentInstant();
-        if (caller.IsPharmacy && cache.TryGet(parsed.Value.Value, caller.PharmacyId!, out var known))
+        if (caller.IsPharmacy && cache.TryGet(parsed.Value.Value, caller.PharmacyId!, now, out var known))
         {
-            return CounterStatusResult(known.Authorization, known.Patient, known.Facts with { Now = now }, now);
+            return CounterStatusResult(known.Authorization, known.Patient, known.Facts, now);
         }
 
         // Read before the facts: a write that lands while they are read makes the entry stale at once.

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Data.Common;
 using ImidCare.Rules.Programs;
 using ImidCare.Rules.Rems;
@@ -271,33 +270,8 @@ internal static class FactsQuery
         };
     }
 
-    private const int MaxShared = 4096;
-    private static readonly ConcurrentDictionary<string, string> SharedStrings = new(StringComparer.Ordinal);
-    private static int sharedCount;
-
-    /// <summary>The column's value as the one string kept for it (past <see cref="MaxShared"/> values, as read).</summary>
-    private static string Shared(DbDataReader r, int i)
-    {
-        var value = r.GetString(i);
-        if (SharedStrings.TryGetValue(value, out var kept))
-        {
-            return kept;
-        }
-
-        // Counted apart: the dictionary's own Count takes every one of its locks.
-        if (Volatile.Read(ref sharedCount) >= MaxShared)
-        {
-            return value;
-        }
-
-        var added = SharedStrings.GetOrAdd(value, value);
-        if (ReferenceEquals(added, value))
-        {
-            Interlocked.Increment(ref sharedCount);
-        }
-
-        return added;
-    }
+    /// <summary>The column's value as the one string kept for it (<see cref="SharedStrings"/>).</summary>
+    private static string Shared(DbDataReader r, int i) => SharedStrings.Intern(r.GetString(i));
 
     private static async Task<CertificationStatus?> StatusAsync(DbDataReader r, CancellationToken ct) =>
         await r.ReadAsync(ct) ? Enum.Parse<CertificationStatus>(r.GetString(0)) : null;

@@ -1,7 +1,7 @@
-using BitFaster.Caching.Lru;
 using ImidCare.Rules.Rems;
 using ImidCare.Store;
 using ImidCare.Store.Entities;
+using NodaTime;
 using Npgsql;
 
 namespace ImidCare.Server.Rems;
@@ -11,12 +11,12 @@ namespace ImidCare.Server.Rems;
 /// writes made elsewhere are looked for, and how many entries it keeps (a bound on memory: past
 /// it, the entries least recently used make room; at least 3).
 /// </summary>
-public sealed record StatusCacheOptions(bool Enabled, TimeSpan PollEvery, int MaxEntries = 100_000)
+public sealed record StatusCacheOptions(bool Enabled, TimeSpan PollEvery, int MaxEntries = 200_000)
 {
     public static StatusCacheOptions From(IConfiguration config) => new(
         !string.Equals(config["ImidCare:StatusCache:Enabled"], "false", StringComparison.OrdinalIgnoreCase),
         TimeSpan.FromMilliseconds(config.GetValue("ImidCare:StatusCache:PollMilliseconds", 100)),
-        Math.Max(3, config.GetValue("ImidCare:StatusCache:MaxEntries", 100_000)));
+        Math.Max(3, config.GetValue("ImidCare:StatusCache:MaxEntries", 200_000)));
 }
 
 /// <summary>
@@ -34,33 +34,35 @@ public sealed record StatusCacheOptions(bool Enabled, TimeSpan PollEvery, int Ma
 /// </summary>
 public sealed class StatusCache(StatusCacheOptions options, ExternalChanges changes)
 {
-    // Bounded by a segmented LRU (BitFaster.Caching, docs/dependencies.md): a new number past the
-    // bound evicts an entry not read lately. Until session 11 it emptied the whole cache, so with
-    // more live numbers than the bound every lookup after a cycle of them was a miss.
-    // (The bound is at least 3, as the LRU's three queues need: StatusCacheOptions.From.)
-    private readonly ConcurrentLru<(string Number, string PharmacyId), Entry> entries = new(options.MaxEntries);
+    // Kept as bytes in fixed slots, not as objects (StatusSlots: the collector's pauses while the
+    // cache filled were the first lookups' p99). A full set makes room by dropping its least
+    // recently used entry, never the whole cache (until session 11 a full cache emptied itself).
+    private readonly StatusSlots slots = new(options.MaxEntries);
     private long hits;
     private long misses;
-
-    public sealed record Entry(DataGeneration.Stamp Stamp, AuthorizationRecord Authorization, Patient Patient, ConfirmationFacts Facts);
+    private long refused;
 
     /// <summary>Entries held now, stale ones included: at most the bound.</summary>
-    public int Count => entries.Count;
+    public int Count => slots.Count;
 
     public long Hits => Interlocked.Read(ref hits);
 
     public long Misses => Interlocked.Read(ref misses);
 
-    public bool TryGet(string number, string pharmacyId, out Entry entry)
+    /// <summary>Reads not kept because the entry cannot be held as bytes (open holds, a very long name): each such number is read from the database every time.</summary>
+    public long NotKept => Interlocked.Read(ref refused);
+
+    /// <summary>The facts this pharmacy's check of the number was last decided on, while nothing they came from has been written: decoded afresh, at <paramref name="now"/>.</summary>
+    public bool TryGet(string number, string pharmacyId, Instant now, out (AuthorizationRecord Authorization, Patient Patient, ConfirmationFacts Facts) entry)
     {
-        if (options.Enabled && changes.Watching && entries.TryGet((number, pharmacyId), out entry!) && DataGeneration.IsCurrent(entry.Stamp))
+        if (options.Enabled && changes.Watching && slots.TryGet(number, pharmacyId, now, out entry))
         {
             Interlocked.Increment(ref hits);
             return true;
         }
 
         Interlocked.Increment(ref misses);
-        entry = null!;
+        entry = default;
         return false;
     }
 
@@ -73,7 +75,10 @@ public sealed class StatusCache(StatusCacheOptions options, ExternalChanges chan
             return;
         }
 
-        entries.AddOrUpdate((a.Number, pharmacyId), new Entry(stamp, a, patient, facts));
+        if (!slots.Put(stamp, pharmacyId, a, patient, facts))
+        {
+            Interlocked.Increment(ref refused);
+        }
     }
 }
 
