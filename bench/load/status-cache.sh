@@ -32,7 +32,7 @@ run() { # label binary cache-enabled
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
   wrk -t2 -c8 -d3s "http://127.0.0.1:$port/api/v1/ping" >/dev/null
   for _ in 1 2 3; do AUTHS="$dir/warm.txt" wrk -t2 -c32 -d4s -s bench/load/status.lua "http://127.0.0.1:$port" >/dev/null; done
-  pass "$1 first lookups" 5 "$dir/fresh.txt" bench/load/sequential.lua
+  SPLIT=2 pass "$1 first lookups" 5 "$dir/fresh.txt" bench/load/status.lua
   pass "$1 hits" 8 "$dir/warm.txt" bench/load/status.lua
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
 }

@@ -49,7 +49,7 @@ internal static class StatusEntryCodec
         w.Int(a.Version);
 
         // The patient.
-        if (ReferenceEquals(p.Id, a.PatientId) || p.Id == a.PatientId)
+        if (p.Id == a.PatientId)
         {
             w.Byte(SameAsPatientId);
         }
@@ -69,12 +69,12 @@ internal static class StatusEntryCodec
         // The facts (the program as its place in the catalogue: the catalogue's own instance).
         w.Int(program);
         w.Instant(f.Now);
-        w.Enum(f.PharmacyCertification is { } pc ? (int)pc : -1);
-        w.Enum((int)f.AuthorizationState);
+        w.Int(f.PharmacyCertification is { } pc ? (int)pc : -1);
+        w.Int((int)f.AuthorizationState);
         w.Instant(f.AuthorizationExpiresAt);
-        w.Enum(f.PrescriberCertification is { } rc ? (int)rc : -1);
-        w.Enum(f.Enrollment is { } e ? (int)e : -1);
-        w.Enum((int)f.Category);
+        w.Int(f.PrescriberCertification is { } rc ? (int)rc : -1);
+        w.Int(f.Enrollment is { } e ? (int)e : -1);
+        w.Int((int)f.Category);
         w.Byte(f.FirstPrescription ? (byte)1 : (byte)0);
         w.Date(f.LastPatientSurvey);
         w.Byte(f.LastDispense is null ? (byte)0 : (byte)1);
@@ -165,8 +165,6 @@ internal static class StatusEntryCodec
                 Position += 4;
             }
         }
-
-        public void Enum(int value) => Int(value);
 
         public void Long(long value)
         {

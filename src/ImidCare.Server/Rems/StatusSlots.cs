@@ -92,23 +92,16 @@ internal sealed class StatusSlots
         entry = default;
         lock (locks[set % locks.Length])
         {
-            for (int i = set * ways, end = i + ways; i < end; i++)
+            var i = Find(set, n, pharmacy);
+            if (i < 0 || !isCurrent(stamps[i]))
             {
-                if (numbers[i] == n && pharmacies[i] == pharmacy)
-                {
-                    if (!isCurrent(stamps[i]))
-                    {
-                        return false;
-                    }
-
-                    used[i] = Stopwatch.GetTimestamp();
-                    entry = StatusEntryCodec.Decode(bytes.AsSpan(i * SlotBytes, lengths[i]), number, now);
-                    return true;
-                }
+                return false;
             }
-        }
 
-        return false;
+            used[i] = Stopwatch.GetTimestamp();
+            entry = StatusEntryCodec.Decode(bytes.AsSpan(i * SlotBytes, lengths[i]), number, now);
+            return true;
+        }
     }
 
     /// <summary>
