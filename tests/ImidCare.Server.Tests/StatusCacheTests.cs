@@ -406,6 +406,12 @@ public sealed class DecisionJsonTests
         var actual = System.Text.Json.JsonSerializer.Serialize(dto, Infrastructure.Json.Options);
         actual.ShouldBe(expected);
 
+        // Again, with the codes, sources and evidence tags now encoded once and found by reference;
+        // and with equal strings that are other instances, found by nothing.
+        System.Text.Json.JsonSerializer.Serialize(dto, Infrastructure.Json.Options).ShouldBe(expected);
+        var copies = dto with { Reasons = [.. dto.Reasons.Select(r => r with { Code = new string(r.Code), Source = new string(r.Source), Evidence = new string(r.Evidence) })] };
+        System.Text.Json.JsonSerializer.Serialize(copies, Infrastructure.Json.Options).ShouldBe(expected);
+
         var back = System.Text.Json.JsonSerializer.Deserialize<Infrastructure.DecisionDto>(actual, Infrastructure.Json.Options)!;
         back.Outcome.ShouldBe(dto.Outcome);
         back.UsesUnverifiedRules.ShouldBeTrue();

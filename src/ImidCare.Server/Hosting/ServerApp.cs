@@ -76,8 +76,8 @@ public static class ServerApp
         builder.Services.Configure<JsonOptions>(o => Json.Configure(o.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
-        builder.Services.AddMemoryCache();
         builder.Services.AddExceptionHandler<BadRequestHandler>();
+        builder.Services.AddSingleton<ApiKeyCallers>();
         builder.Services.AddAuthentication(ImidCareAuthHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ImidCareAuthHandler>(ImidCareAuthHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()

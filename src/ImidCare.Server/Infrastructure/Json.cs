@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Text.Json;
 using ImidCare.Rules;
@@ -131,16 +132,40 @@ public static class Json
             foreach (var r in value.Reasons)
             {
                 writer.WriteStartObject();
-                writer.WriteString(Code, r.Code);
+                writer.WriteString(Code, Encoded(r.Code));
                 writer.WriteString(Message, r.Message);
-                writer.WriteString(Source, r.Source);
-                writer.WriteString(Evidence, r.Evidence);
+                writer.WriteString(Source, Encoded(r.Source));
+                writer.WriteString(Evidence, Encoded(r.Evidence));
                 writer.WriteBoolean(Unverified, r.Unverified);
                 writer.WriteEndObject();
             }
 
             writer.WriteEndArray();
             writer.WriteEndObject();
+        }
+
+        // A reason's code, source and evidence are the rule data's own strings, the same instances
+        // in every answer; most sources carry a '§', which the default encoder escapes, on its slow
+        // path, in every status check (docs/benchmarks.md, session 14). Each is encoded once, found
+        // by reference. Messages, some made per answer, are not kept. The bound only matters if a
+        // rule ever made these per answer too: then the rest are encoded as before.
+        private const int MaxEncoded = 4096;
+        private static readonly ConcurrentDictionary<string, JsonEncodedText> EncodedTexts = new(ReferenceEqualityComparer.Instance);
+
+        internal static JsonEncodedText Encoded(string text)
+        {
+            if (EncodedTexts.TryGetValue(text, out var encoded))
+            {
+                return encoded;
+            }
+
+            encoded = JsonEncodedText.Encode(text);
+            if (EncodedTexts.Count < MaxEncoded)
+            {
+                EncodedTexts.TryAdd(text, encoded);
+            }
+
+            return encoded;
         }
 
         private static readonly JsonEncodedText Outcome = JsonEncodedText.Encode("outcome");

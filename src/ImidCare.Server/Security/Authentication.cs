@@ -1,10 +1,11 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using ImidCare.Store;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using NodaTime;
 
@@ -20,6 +21,48 @@ public static class Secrets
 }
 
 /// <summary>
+/// Organisation keys found in the database in the last <see cref="For"/>, by the key as sent, with
+/// the caller it stands for. A pharmacy system sends its key on every status check; hashing it
+/// (SHA-256 through OpenSSL), a cache keyed by the hash, and a principal of fresh claims for every
+/// request were a tenth of a cached status check's server time (docs/benchmarks.md, session 14).
+/// The database stays the only source (a cache is never the only copy of a fact): the cost is
+/// that a revoked key keeps working on a node for at most <see cref="For"/>. Only keys the
+/// database knew are kept, so what a caller can add is bounded by the keys issued; the key is kept
+/// in this process's memory, where every request carrying it already is, and nowhere else.
+/// </summary>
+public sealed class ApiKeyCallers(IClock clock)
+{
+    /// <summary>How long an organisation key's identity is remembered in a node's memory.</summary>
+    public static readonly Duration For = Duration.FromSeconds(30);
+
+    private readonly ConcurrentDictionary<string, (CallerPrincipal Principal, Instant Until)> known = new(StringComparer.Ordinal);
+
+    public bool TryGet(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CallerPrincipal? principal)
+    {
+        if (known.TryGetValue(key, out var entry))
+        {
+            if (clock.GetCurrentInstant() < entry.Until)
+            {
+                principal = entry.Principal;
+                return true;
+            }
+
+            known.TryRemove(KeyValuePair.Create(key, entry));
+        }
+
+        principal = null;
+        return false;
+    }
+
+    public CallerPrincipal Remember(string key, Caller caller)
+    {
+        var principal = new CallerPrincipal(caller, ImidCareAuthHandler.SchemeName);
+        known[key] = (principal, clock.GetCurrentInstant() + For);
+        return principal;
+    }
+}
+
+/// <summary>
 /// Two credentials: an organisation's API key (header X-Api-Key) and a person's session token
 /// (Authorization: Bearer), issued by POST /api/v1/session after a password login. Both are stored
 /// only as SHA-256 hashes.
@@ -30,16 +73,9 @@ public sealed class ImidCareAuthHandler(
     UrlEncoder encoder,
     IDbContextFactory<ImidCareDb> dbs,
     IClock clock,
-    IMemoryCache cache) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiKeyCallers keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ImidCare";
-
-    /// <summary>
-    /// How long an organisation key's identity is remembered in a node's memory. The database stays
-    /// the only source (a cache is never the only copy of a fact); the cost is that a revoked key
-    /// keeps working on a node for at most this long. Sessions are not cached: a logout is immediate.
-    /// </summary>
-    public static readonly TimeSpan ApiKeyCacheFor = TimeSpan.FromSeconds(30);
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -50,30 +86,29 @@ public sealed class ImidCareAuthHandler(
             return AuthenticateResult.NoResult();
         }
 
-        Caller? caller;
+        ClaimsPrincipal? principal;
         if (apiKey.Length > 0)
         {
-            var hash = Secrets.Hash(apiKey);
-            if (!cache.TryGetValue(("api-key", hash), out caller))
+            if (!keys.TryGet(apiKey, out var known))
             {
+                var hash = Secrets.Hash(apiKey);
                 await using var db = await dbs.CreateDbContextAsync(Context.RequestAborted);
                 var client = await db.ApiClients.AsNoTracking().FirstOrDefaultAsync(c => c.KeyHash == hash, Context.RequestAborted);
-                caller = client is null ? null : new Caller(client.Id, client.Role, client.Name, PharmacyId: client.PharmacyId, PracticeId: client.PracticeId);
-                if (caller is not null)
-                {
-                    cache.Set(("api-key", hash), caller, ApiKeyCacheFor);
-                }
+                known = client is null ? null : keys.Remember(apiKey, new Caller(client.Id, client.Role, client.Name, PharmacyId: client.PharmacyId, PracticeId: client.PracticeId));
             }
+
+            principal = known;
         }
         else
         {
             await using var db = await dbs.CreateDbContextAsync(Context.RequestAborted);
-            caller = await SessionCallerAsync(db, Secrets.Hash(bearer["Bearer ".Length..].Trim()), clock.GetCurrentInstant(), Context.RequestAborted);
+            var caller = await SessionCallerAsync(db, Secrets.Hash(bearer["Bearer ".Length..].Trim()), clock.GetCurrentInstant(), Context.RequestAborted);
+            principal = caller?.ToPrincipal(SchemeName);
         }
 
-        return caller is null
+        return principal is null
             ? AuthenticateResult.Fail("Unknown or expired credential.")
-            : AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(SchemeName), SchemeName));
+            : AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
     /// <summary>The person behind a live session token (by its hash), or null when unknown or expired. The web cookie checks its session the same way.</summary>

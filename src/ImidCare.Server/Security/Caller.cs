@@ -25,7 +25,9 @@ public sealed record Caller(
 
     public Actor AsActor(string? onBehalfOf = null) => new(Id, Role, onBehalfOf);
 
-    public ClaimsPrincipal ToPrincipal(string scheme)
+    public ClaimsPrincipal ToPrincipal(string scheme) => new CallerPrincipal(this, scheme);
+
+    internal List<Claim> Claims()
     {
         var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, Id), new(ClaimTypes.Role, Role), new(ClaimTypes.Name, DisplayName) };
         void Add(string type, string? value)
@@ -40,7 +42,7 @@ public sealed record Caller(
         Add("pharmacy", PharmacyId);
         Add("patient", PatientId);
         Add("practice", PracticeId);
-        return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
+        return claims;
     }
 
     public static Caller? From(ClaimsPrincipal user)
@@ -48,6 +50,11 @@ public sealed record Caller(
         if (user.Identity?.IsAuthenticated != true)
         {
             return null;
+        }
+
+        if (user is CallerPrincipal known)
+        {
+            return known.Caller;
         }
 
         return new Caller(
@@ -59,6 +66,16 @@ public sealed record Caller(
             user.FindFirstValue("patient"),
             user.FindFirstValue("practice"));
     }
+}
+
+/// <summary>
+/// The caller's claims, with the caller they were made from: a request reads its caller back
+/// without parsing the claims again, and an organisation key's principal is built once per node
+/// (<see cref="ApiKeyCallers"/>). A principal that came another way (the web's cookie) is parsed.
+/// </summary>
+public sealed class CallerPrincipal(Caller caller, string scheme) : ClaimsPrincipal(new ClaimsIdentity(caller.Claims(), scheme))
+{
+    public Caller Caller { get; } = caller;
 }
 
 public static class CallerExtensions
