@@ -6,14 +6,16 @@
 #   bench/load/run.sh --postgres auto          # a throw-away PostgreSQL (Debian package), fsync on
 #   bench/load/run.sh --postgres "Host=...;Username=...;Database=..."
 #   bench/load/run.sh --sqlite-file /path/to/existing.db   # e.g. the million-patient database
-# Environment: N (authorizations to seed, default 100000; the first WARM_SHARE percent, default
-# 60, are used by the write warm-up), DUR (per run, default 15s), WARM (write warm-up, default
+# Environment: N (authorizations for the status passes, default 100000; the first WARM_SHARE
+# percent, default 60, are used by the write warm-up), DISPENSE_N (more authorizations, used only by
+# the measured confirm+dispense pass; default 6,000 per second of DUR, so the pass cannot run out of
+# numbers below 6,000 dispenses/s), DUR (per run, default 15s), WARM (write warm-up, default
 # 45s: the runtime's tiered JIT takes that long under load to settle the write path, and before
 # it does the figure is a third of the steady one), CONN (connections, default 32), SOAK (seconds; when set, a mixed read+write soak of that length with
 # the server's RSS sampled every minute — the 10-minute soak is SOAK=600, not part of CI).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-N=${N:-100000}; DUR=${DUR:-15s}; WARM=${WARM:-45s}; WARM_SHARE=${WARM_SHARE:-60}; CONN=${CONN:-32}; export THREADS=2
+N=${N:-100000}; DUR=${DUR:-15s}; DISPENSE_N=${DISPENSE_N:-$(( ${DUR%s} * 6000 ))}; WARM=${WARM:-45s}; WARM_SHARE=${WARM_SHARE:-60}; CONN=${CONN:-32}; export THREADS=2
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
 provider=sqlite
@@ -50,7 +52,10 @@ dotnet build -c Release src/ImidCare.Server -v q -nologo >/dev/null
 bin=src/ImidCare.Server/bin/Release/net10.0/imidcare
 export AUTHS="$dir/auths.txt"
 if [ $fresh = yes ]; then "$bin" seed --provider $provider --connection "$conn" >/dev/null; fi
-"$bin" bench-seed --provider $provider --connection "$conn" --authorizations "$N" --out "$AUTHS"
+"$bin" bench-seed --provider $provider --connection "$conn" --authorizations "$((N + DISPENSE_N))" --out "$dir/seeded.txt"
+# The status passes' numbers, and apart from them the measured write pass's: until session 14 that
+# pass took the 40 % the warm-up left, and at about 2,600/s used them all before its 15 s ended.
+head -n "$N" "$dir/seeded.txt" > "$AUTHS"; tail -n +"$((N + 1))" "$dir/seeded.txt" > "$dir/dispense.txt"
 
 echo "== storage: raw durable commits on this machine ($provider)"
 "$bin" storage-probe --provider $provider --connection "$conn" --seconds 5
@@ -85,7 +90,7 @@ echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/10485
 # Warm-up, so JIT and pools are not measured.
 wrk -t2 -c8 -d3s "http://127.0.0.1:$port/api/v1/ping" >/dev/null
 warm_n=$(( $(wc -l < "$AUTHS") * WARM_SHARE / 100 ))
-head -n "$warm_n" "$AUTHS" > "$dir/warm.txt"; tail -n +"$((warm_n + 1))" "$AUTHS" > "$dir/measure.txt"
+head -n "$warm_n" "$AUTHS" > "$dir/warm.txt"
 # Only numbers the write warm-up then writes to: their cached status goes stale with those writes
 # (the cache is kept per patient), so the first read pass below finds nothing cached.
 AUTHS="$dir/warm.txt" wrk -t2 -c8 -d10s -s bench/load/status.lua "http://127.0.0.1:$port" >/dev/null
@@ -130,7 +135,7 @@ if [ -n "$pg_dir" ]; then
   echo "   status cache after: $(writes | sed 's/.*"statusCache"://; s/}}$/}/')"
 fi
 echo "== write path: POST confirmations, then POST dispense   (gate before: $(writes))"
-AUTHS="$dir/measure.txt" measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port"
+AUTHS="$dir/dispense.txt" measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port"
 echo "== gate after: $(writes)"
 echo "== server RSS after: $(rss)"
 
