@@ -60,6 +60,25 @@ public sealed class ApiKeyCallers(IClock clock)
         known[key] = (principal, clock.GetCurrentInstant() + For);
         return principal;
     }
+
+    /// <summary>
+    /// The caller an organisation key stands for: remembered, or looked up by its hash and then
+    /// remembered; null for a key the database does not know. Every place that accepts a key
+    /// (X-Api-Key, and a key sent as Bearer on the interop routes) comes here, so a revoked key
+    /// stops working everywhere within the same <see cref="For"/>.
+    /// </summary>
+    public async Task<CallerPrincipal?> FindAsync(IDbContextFactory<ImidCareDb> dbs, string key, CancellationToken ct)
+    {
+        if (TryGet(key, out var known))
+        {
+            return known;
+        }
+
+        var hash = Secrets.Hash(key);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var client = await db.ApiClients.AsNoTracking().FirstOrDefaultAsync(c => c.KeyHash == hash, ct);
+        return client is null ? null : Remember(key, new Caller(client.Id, client.Role, client.Name, PharmacyId: client.PharmacyId, PracticeId: client.PracticeId));
+    }
 }
 
 /// <summary>
@@ -89,15 +108,7 @@ public sealed class ImidCareAuthHandler(
         ClaimsPrincipal? principal;
         if (apiKey.Length > 0)
         {
-            if (!keys.TryGet(apiKey, out var known))
-            {
-                var hash = Secrets.Hash(apiKey);
-                await using var db = await dbs.CreateDbContextAsync(Context.RequestAborted);
-                var client = await db.ApiClients.AsNoTracking().FirstOrDefaultAsync(c => c.KeyHash == hash, Context.RequestAborted);
-                known = client is null ? null : keys.Remember(apiKey, new Caller(client.Id, client.Role, client.Name, PharmacyId: client.PharmacyId, PracticeId: client.PracticeId));
-            }
-
-            principal = known;
+            principal = await keys.FindAsync(dbs, apiKey, Context.RequestAborted);
         }
         else
         {

@@ -8,14 +8,12 @@ namespace ImidCare.Server.Interop;
 /// <summary>
 /// Authentication for the interop endpoints. The existing ImidCare scheme (X-Api-Key, or a session
 /// as Bearer) has already run; peer clients that can only send "Authorization: Bearer" may also put
-/// an organisation API key there. That key is checked against the same api_clients hashes, only on
+/// an organisation API key there. That key is found as an X-Api-Key is (ApiKeyCallers), only on
 /// interop routes, and yields the same Caller (a pharmacy key acts as its pharmacy, an office key
 /// for its practice). Nothing else in the application accepts it.
 /// </summary>
 public static class InteropAuth
 {
-    public const string Scheme = "ImidCareInteropKey";
-
     public static async Task<Caller?> CallerAsync(HttpContext http)
     {
         if (Caller.From(http.User) is { } known)
@@ -35,18 +33,15 @@ public static class InteropAuth
             return null;
         }
 
-        var dbs = http.RequestServices.GetRequiredService<IDbContextFactory<ImidCareDb>>();
-        await using var db = await dbs.CreateDbContextAsync(http.RequestAborted);
-        var hash = Secrets.Hash(token);
-        var client = await db.ApiClients.AsNoTracking().FirstOrDefaultAsync(c => c.KeyHash == hash, http.RequestAborted);
-        if (client is null)
+        var keys = http.RequestServices.GetRequiredService<ApiKeyCallers>();
+        var principal = await keys.FindAsync(http.RequestServices.GetRequiredService<IDbContextFactory<ImidCareDb>>(), token, http.RequestAborted);
+        if (principal is null)
         {
             return null;
         }
 
-        var caller = new Caller(client.Id, client.Role, client.Name, PharmacyId: client.PharmacyId, PracticeId: client.PracticeId);
-        http.User = caller.ToPrincipal(Scheme);
-        return caller;
+        http.User = principal;
+        return principal.Caller;
     }
 }
 
