@@ -277,11 +277,18 @@ public abstract class PeersTests(PeersApp app)
     public async Task SignedJwt_Replayed_IsRefused()
     {
         app.Clock.Now = ImidCareApp.Start;
-        var token = Token();
+        var jti = Guid.NewGuid().ToString();
+        var token = Token(jti: jti);
         (await HookAsync(token)).Code.ShouldBe(200);
         var again = await HookAsync(token);
         again.Code.ShouldBe(401, again.ToString());
         again.Raw.ShouldContain("already used");
+
+        // Both the use and the replay are in the audit trail, under the issuer, with the jti.
+        await using var db = await app.DbAsync();
+        var records = await db.Audit.AsNoTracking().Where(r => r.Subject == $"cds-client/{PeersApp.Issuer}" && r.DataJson.Contains(jti)).OrderBy(r => r.Seq).ToListAsync();
+        records.Select(r => r.Action).ShouldBe(["cds-hooks.token-accepted", "cds-hooks.token-replayed"]);
+        records.ShouldAllBe(r => r.Actor == $"cds:{PeersApp.Issuer}");
     }
 
     [Fact]

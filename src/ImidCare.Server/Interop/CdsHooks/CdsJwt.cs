@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ImidCare.Server.Rems;
 using ImidCare.Server.Security;
 using ImidCare.Store;
 using ImidCare.Store.Entities;
@@ -186,22 +187,27 @@ public sealed class CdsJwt(IConfiguration config, IClock clock, IHttpClientFacto
     /// Records the jti; false when the issuer already used it (the primary key says so, on every
     /// node). Through the write gate, like every write: on SQLite a write from another connection
     /// would wait for the writer's lock, and, seen there as another process's commit, empty the
-    /// status cache. The rows are no cache's (scoped).
+    /// status cache. The rows are no cache's (scoped). Both outcomes go to the audit trail: the
+    /// recorded jti is a state change, and a replayed token is an attempt the safety staff should
+    /// be able to find (which issuer, which jti, when).
     /// </summary>
     private async Task<bool> FirstUseAsync(string issuer, string jti, Instant expiresAt, Instant now, CancellationToken ct)
     {
         var cutoff = now - Skew;
+        var actor = new Store.Audit.Actor($"cds:{issuer}", Roles.PrescriberOffice);
         try
         {
-            return await gate.RunAsync(async (db, _, _) =>
+            return await gate.RunAsync(async (db, audit, _) =>
             {
                 if (await db.SeenJwtIds.AnyAsync(s => s.Issuer == issuer && s.Jti == jti, ct))
                 {
+                    audit.Append(actor, "cds-hooks.token-replayed", $"cds-client/{issuer}", AuditData.Of(new { jti }));
                     return false;
                 }
 
                 await db.SeenJwtIds.Where(s => s.Issuer == issuer && s.ExpiresAt < cutoff).ExecuteDeleteAsync(ct);
                 db.SeenJwtIds.Add(new SeenJwtId { Issuer = issuer, Jti = jti, ExpiresAt = expiresAt });
+                audit.Append(actor, "cds-hooks.token-accepted", $"cds-client/{issuer}", AuditData.Of(new { jti, expiresAt }));
                 return true;
             }, ct, scoped: true);
         }
