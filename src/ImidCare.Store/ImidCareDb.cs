@@ -41,6 +41,8 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
 
     public DbSet<CategoryChange> CategoryChanges => Set<CategoryChange>();
 
+    public DbSet<EnrollmentStatusChange> EnrollmentStatusChanges => Set<EnrollmentStatusChange>();
+
     public DbSet<Agreement> Agreements => Set<Agreement>();
 
     public DbSet<PregnancyTestRecord> PregnancyTests => Set<PregnancyTestRecord>();
@@ -146,6 +148,11 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
         b.Entity<CategoryChange>(e =>
         {
             e.ToTable("category_changes").HasKey(x => x.Id);
+            e.HasIndex(x => x.EnrollmentId);
+        });
+        b.Entity<EnrollmentStatusChange>(e =>
+        {
+            e.ToTable("enrollment_status_changes").HasKey(x => x.Id);
             e.HasIndex(x => x.EnrollmentId);
         });
         b.Entity<Agreement>(e =>

@@ -244,6 +244,32 @@ public sealed class NewPagesTests(WebApp app)
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task Prescriber_DeactivatesAndReactivatesAPatient_WithAReason_AndTheLiveAuthorizationIsRevoked()
+    {
+        var (id, number) = await EnrolAndAuthorizeAsync("Paused Web");
+        var page = await app.LoginAsync("dr.park", "demo-park-2026");
+        await page.GotoAsync($"/office/patient/{id}");
+        (await page.Locator("#enrollment-status").InnerTextAsync()).ShouldBe("Enrolled");
+
+        // No reason: refused next to the field, nothing changed.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Deactivate (pause)" }).ClickAsync();
+        (await page.Locator(".field-validation-error").AllInnerTextsAsync()).ShouldContain("Give the reason for the change.");
+        (await page.Locator("#enrollment-status").InnerTextAsync()).ShouldBe("Enrolled");
+
+        await page.GetByLabel("Reason").FillAsync("Therapy paused for surgery.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Deactivate (pause)" }).ClickAsync();
+        (await page.Locator(".decision.ok").InnerTextAsync()).ShouldContain($"Revoked: {number}.");
+        (await page.Locator("#enrollment-status").InnerTextAsync()).ShouldBe("Inactive");
+        (await page.Locator("main").InnerTextAsync()).ShouldContain("Enrolled → Inactive — Therapy paused for surgery.");
+        (await page.Locator("main").InnerTextAsync()).ShouldContain($"{number} — Revoked");
+        await WebApp.ScreenshotAsync(page, "office-patient-deactivated");
+
+        await page.GetByLabel("Reason").FillAsync("Surgery done.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Reactivate" }).ClickAsync();
+        (await page.Locator("#enrollment-status").InnerTextAsync()).ShouldBe("Enrolled");
+    }
+
     private HttpClient Api(string header, string value)
     {
         var c = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };

@@ -56,6 +56,9 @@ public sealed class AuthorizationMatrixTests(SqliteApp app) : IClassFixture<Sqli
             menstrualPattern = "none", agreement = new { signedBy = "M", signerRole = "patient", textVersion = "THAL-PPAF-2021-08", accepted = true } }),
         [("GET", "/api/v1/patients")] = (Authenticated, null),
         [("GET", "/api/v1/patients/{id}")] = (SeesMaria, null),
+
+        // "reactivate" on an enrolled patient: past the door it is a 409, and the matrix changes no one's enrollment.
+        [("POST", "/api/v1/patients/{id}/enrollment/{action:regex(^(deactivate|disenroll|reactivate)$)}")] = ([Admin, Park, Office], new { reason = "matrix" }),
         [("POST", "/api/v1/patients/{id}/category-reviews")] = (PrescriberSide, new { reproductive = new { mensesInLast24Months = true, naturalMenopauseAtLeast24Months = false, hysterectomy = false, bilateralOophorectomy = false }, reason = "matrix" }),
         [("GET", "/api/v1/patients/{id}/agreement")] = (SeesMaria, null),
         [("POST", "/api/v1/patients/{id}/pregnancy-tests")] = (PrescriberSide, new { specimenAt = "2026-11-17T12:00:00Z", result = "negative", sensitivityMiuPerMl = 25, setting = "lab", verifiedBy = "Dr. Park" }),
@@ -160,6 +163,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp app) : IClassFixture<Sqli
             .Replace("/confirmations/{number}", $"/confirmations/{ConfirmationOfJohn}", StringComparison.Ordinal)
             .Replace("{program}", "POM", StringComparison.Ordinal)
             .Replace("{action:regex(^(suspend|revoke|reinstate)$)}", "suspend", StringComparison.Ordinal)
+            .Replace("{action:regex(^(deactivate|disenroll|reactivate)$)}", "reactivate", StringComparison.Ordinal)
             .Replace("{holdId}", "hold_demo_rosa", StringComparison.Ordinal)
             .Replace("{grantId}", "grant_demo_carla", StringComparison.Ordinal)
             .Replace("{token}", "no-such-feed", StringComparison.Ordinal);

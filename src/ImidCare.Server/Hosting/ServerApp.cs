@@ -110,6 +110,7 @@ public static class ServerApp
         PrescriberEndpoints.Map(api);
         PharmacyEndpoints.Map(api);
         PatientEndpoints.Map(api);
+        EnrollmentStatusEndpoints.Map(api);
         MonitoringEndpoints.Map(api);
         AuthorizationEndpoints.Map(api);
         SafetyEndpoints.Map(api);

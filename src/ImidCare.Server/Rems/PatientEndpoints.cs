@@ -57,7 +57,8 @@ public sealed record PatientStatusDto(
     NextTestDto? NextPregnancyTest,
     SurveyStatusDto PatientSurvey,
     IReadOnlyList<AuthorizationSummary> Authorizations,
-    IReadOnlyList<CategoryChangeDto> CategoryHistory);
+    IReadOnlyList<CategoryChangeDto> CategoryHistory,
+    IReadOnlyList<EnrollmentStatusChangeDto> StatusHistory);
 
 public sealed record EnrollmentReply(PatientStatusDto Patient, DecisionDto Decision);
 
@@ -246,6 +247,7 @@ public static class PatientEndpoints
         var survey = SurveyRules.PatientSurveyCurrent(p, f.Category, f.FirstPrescription, f.LastPatientSurvey, ProgramTime.Today(now, p.Zone));
         var auths = await db.Authorizations.AsNoTracking().Where(a => a.PatientId == patientId).OrderByDescending(a => a.IssuedAt).Take(10).ToListAsync(ct);
         var history = await db.CategoryChanges.AsNoTracking().Where(c => c.EnrollmentId == f.Enrollment.Id).OrderBy(c => c.At).ToListAsync(ct);
+        var statusHistory = await db.EnrollmentStatusChanges.AsNoTracking().Where(c => c.EnrollmentId == f.Enrollment.Id).OrderBy(c => c.At).ToListAsync(ct);
         return new PatientStatusDto(
             f.Patient.Id, f.Patient.Name, f.Patient.DateOfBirth, Enum.Parse<Sex>(f.Patient.Sex), f.Patient.PrescriberId, p.Id, f.Category, f.Category.CanGetPregnant(),
             f.Enrollment.Status, f.AgreementSigned, f.Enrollment.TherapyStart,
@@ -253,7 +255,8 @@ public static class PatientEndpoints
             next is null ? null : new NextTestDto(next.DueOn, next.Overdue, next.IntervalDays, next.Source.Document, next.Source.Unverified),
             new SurveyStatusDto(!survey.IsAllowed, DecisionDto.From(survey), f.LastPatientSurvey),
             [.. auths.Select(a => new AuthorizationSummary(a.Number, AuthorizationEndpoints.EffectiveState(a, now), a.ValidThrough, a.ExpiresAt, a.DaysSupply))],
-            [.. history.Select(c => new CategoryChangeDto(c.FromCategory, c.ToCategory, c.Reason, c.By, c.At))]);
+            [.. history.Select(c => new CategoryChangeDto(c.FromCategory, c.ToCategory, c.Reason, c.By, c.At))],
+            [.. statusHistory.Select(EnrollmentStatusEndpoints.ToDto)]);
     }
 
     private static async Task<IResult> Review(HttpContext http, string id, CategoryReviewRequest req, WriteGate gate)

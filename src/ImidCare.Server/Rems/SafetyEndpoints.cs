@@ -84,11 +84,11 @@ public static class SafetyEndpoints
         return errors;
     }
 
-    /// <summary>Revokes every live authorization and confirmation of the patient and opens a safety hold.</summary>
-    internal static async Task<int> StopForPregnancyAsync(ImidCareDb db, AuditWriter audit, Caller caller, Patient patient, Instant now, string why)
+    /// <summary>Revokes every live authorization of the patient and its unused confirmations (a pregnancy report, an enrollment leaving "enrolled").</summary>
+    internal static async Task<(IReadOnlyList<string> Authorizations, IReadOnlyList<string> Confirmations)> RevokeLiveAsync(ImidCareDb db, string patientId)
     {
         var live = await db.Authorizations
-            .Where(a => a.PatientId == patient.Id && (a.State == nameof(AuthorizationState.Active) || a.State == nameof(AuthorizationState.Confirmed)))
+            .Where(a => a.PatientId == patientId && (a.State == nameof(AuthorizationState.Active) || a.State == nameof(AuthorizationState.Confirmed)))
             .ToListAsync();
         foreach (var a in live)
         {
@@ -104,14 +104,21 @@ public static class SafetyEndpoints
             c.Version++;
         }
 
+        return (numbers, [.. confirmations.Select(c => c.Number)]);
+    }
+
+    /// <summary>Revokes every live authorization and confirmation of the patient and opens a safety hold.</summary>
+    internal static async Task<int> StopForPregnancyAsync(ImidCareDb db, AuditWriter audit, Caller caller, Patient patient, Instant now, string why)
+    {
+        var (numbers, confirmations) = await RevokeLiveAsync(db, patient.Id);
         db.Holds.Add(new HoldRecord
         {
             Id = Ids.New("hold"), PatientId = patient.Id, Code = "PREGNANCY_REPORTED", Why = why,
             ClearedByList = nameof(HoldClearance.SafetyReview), OpenedAt = now,
         });
         audit.Append(caller.AsActor(patient.PrescriberId), "authorizations.stopped-for-pregnancy", $"patient/{patient.Id}",
-            AuditData.Of(new { revoked = numbers, confirmations = confirmations.Select(c => c.Number), why }));
-        return live.Count;
+            AuditData.Of(new { revoked = numbers, confirmations, why }));
+        return numbers.Count;
     }
 
     private static async Task<IResult> ReportPregnancy(HttpContext http, string id, PregnancyReportRequest req, WriteGate gate)

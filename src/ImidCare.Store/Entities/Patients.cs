@@ -62,6 +62,24 @@ public sealed class CategoryChange
     public Instant At { get; set; }
 }
 
+/// <summary>An enrollment's status moved (deactivated, disenrolled, reactivated): who, when, why, from what.</summary>
+public sealed class EnrollmentStatusChange
+{
+    public required string Id { get; set; }
+
+    public required string EnrollmentId { get; set; }
+
+    public required string FromStatus { get; set; }
+
+    public required string ToStatus { get; set; }
+
+    public required string Reason { get; set; }
+
+    public required string By { get; set; }
+
+    public Instant At { get; set; }
+}
+
 public sealed class Agreement
 {
     public required string Id { get; set; }

@@ -296,12 +296,7 @@ public abstract partial class NcpdpTests(ImidCareApp app)
         using var park = await app.ParkAsync();
         var id = await Scenario.ReadyFrpAsync(app, park, "Deactivated Patient");
         var authorization = await Scenario.AuthorizedAsync(park, id);
-        await using (var db = await app.DbAsync())
-        {
-            // The program ends an enrollment (there is no API for it yet); the rules see a disenrolled patient.
-            (await db.Enrollments.SingleAsync(e => e.PatientId == id)).Status = "Disenrolled";
-            await db.SaveChangesAsync();
-        }
+        (await park.PostAsync($"/api/v1/patients/{id}/enrollment/disenroll", new { reason = "Treatment ended." })).Code.ShouldBe(200);
 
         using var pharmacy = Peer.Pharmacy(app);
         var r = await pharmacy.XmlPostAsync(Request(authorization));

@@ -34,6 +34,9 @@ public sealed class PatientModel : WebPage
     [BindProperty]
     public ClearInput Clear { get; set; } = new();
 
+    [BindProperty]
+    public EnrollmentInput Enrollment { get; set; } = new();
+
     public AuthorizationDto? Issued { get; private set; }
 
     public string? Done { get; private set; }
@@ -114,6 +117,40 @@ public sealed class PatientModel : WebPage
         return Page();
     }
 
+    /// <summary>Deactivate, disenroll or reactivate, with a reason: the API's own handler (EnrollmentStatusEndpoints).</summary>
+    public async Task<IActionResult> OnPostEnrollmentAsync(string id, string move)
+    {
+        if (!await LoadAsync(id))
+        {
+            return Forbid();
+        }
+
+        if (move is not ("deactivate" or "disenroll" or "reactivate"))
+        {
+            return BadRequest();
+        }
+
+        if (string.IsNullOrWhiteSpace(Enrollment.Reason))
+        {
+            ModelState.AddModelError("Enrollment.Reason", "Give the reason for the change.");
+            return Page();
+        }
+
+        var me = Me;
+        var reason = Enrollment.Reason.Trim();
+        var reply = await WriteAsync((db, audit, now) => EnrollmentStatusEndpoints.ChangeAsync(me, id, move, reason, db, audit, now, Ct));
+        if (Accept(reply, new Dictionary<string, string> { ["reason"] = "Enrollment.Reason" }))
+        {
+            var r = (EnrollmentStatusReply)reply.Body!;
+            Done = $"The enrollment is now {r.Status.ToLowerInvariant()}."
+                + (r.AuthorizationsRevoked.Count > 0 ? $" Revoked: {string.Join(", ", r.AuthorizationsRevoked)}." : string.Empty);
+            Enrollment.Reason = null;
+            await LoadAsync(id);
+        }
+
+        return Page();
+    }
+
     private async Task<bool> LoadAsync(string id)
     {
         await using var db = await DbAsync();
@@ -154,6 +191,11 @@ public sealed class PatientModel : WebPage
         public int Refills { get; set; }
 
         public bool CounselingAttested { get; set; }
+    }
+
+    public sealed class EnrollmentInput
+    {
+        public string? Reason { get; set; }
     }
 
     public sealed class ClearInput

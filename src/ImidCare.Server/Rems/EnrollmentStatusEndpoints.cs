@@ -1,0 +1,121 @@
+using ImidCare.Rules.Rems;
+using ImidCare.Server.Infrastructure;
+using ImidCare.Server.Security;
+using ImidCare.Store;
+using ImidCare.Store.Audit;
+using ImidCare.Store.Entities;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace ImidCare.Server.Rems;
+
+public sealed record EnrollmentStatusChangeDto(string From, string To, string Reason, string By, Instant At);
+
+public sealed record EnrollmentStatusReply(string PatientId, string Program, string Status, IReadOnlyList<string> AuthorizationsRevoked, IReadOnlyList<string> ConfirmationsRevoked, EnrollmentStatusChangeDto Change);
+
+/// <summary>
+/// A patient's enrollment deactivated (a pause: therapy stopped for now, or the program's
+/// non-compliance action), disenrolled (therapy ended), or reactivated. The rules already refuse an
+/// authorization and a confirmation for a patient who is not enrolled (REMS.PATIENT_DEACTIVATED,
+/// NCPDP EZ); this is how a patient gets there. Leaving "enrolled" also revokes the patient's live
+/// authorizations and unused confirmations at once, as a pregnancy report does: a confirmation
+/// already issued would otherwise still be dispensable, since a dispense is decided on the
+/// confirmation. Coming back needs a new authorization (a new prescriber survey, and for a patient
+/// who can get pregnant a new test), never an old one revived.
+/// </summary>
+public static class EnrollmentStatusEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapPost("/patients/{id}/enrollment/{action:regex(^(deactivate|disenroll|reactivate)$)}", Change)
+            .WithSummary("Deactivate, disenroll or reactivate a patient's enrollment (the patient's prescriber side, or an administrator), with a reason; leaving 'enrolled' revokes live authorizations.");
+    }
+
+    private static async Task<IResult> Change(HttpContext http, string id, string action, StatusChangeRequest req, WriteGate gate)
+    {
+        var caller = http.Caller();
+        if (!caller.IsPrescriberSide && caller.Role != Roles.Admin)
+        {
+            return Problems.Forbidden("Only the patient's prescriber (or their office) or a program administrator changes an enrollment's status.").ToResult();
+        }
+
+        if (string.IsNullOrWhiteSpace(req.Reason))
+        {
+            return Problems.Validation("reason", "A reason is required.").ToResult();
+        }
+
+        if (req.Reason.Length > 1000)
+        {
+            return Problems.Validation("reason", "A reason is at most 1,000 characters.").ToResult();
+        }
+
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => ChangeAsync(caller, id, action, req.Reason.Trim(), db, audit, now, http.RequestAborted));
+    }
+
+    internal static async Task<Reply> ChangeAsync(Caller caller, string id, string action, string reason, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id, ct);
+        if (patient is null)
+        {
+            return Problems.NotFound($"Patient '{id}'");
+        }
+
+        if (caller.Role != Roles.Admin && !await Access.CanSeePatientAsync(db, caller, patient, ct))
+        {
+            return Problems.Forbidden("Only the patient's own prescriber (or their office) changes the enrollment's status.");
+        }
+
+        var enrollment = await db.Enrollments.FirstOrDefaultAsync(e => e.PatientId == id, ct);
+        if (enrollment is null)
+        {
+            return Problems.NotFound($"Enrollment of patient '{id}'");
+        }
+
+        var current = Enum.Parse<EnrollmentStatus>(enrollment.Status);
+        var (to, error) = Apply(current, action, caller.Role == Roles.Admin);
+        if (error is not null)
+        {
+            return Problems.Conflict("That enrollment status change is not possible.", error);
+        }
+
+        IReadOnlyList<string> authorizations = [];
+        IReadOnlyList<string> confirmations = [];
+        if (to != EnrollmentStatus.Enrolled)
+        {
+            (authorizations, confirmations) = await SafetyEndpoints.RevokeLiveAsync(db, id);
+        }
+
+        var change = new EnrollmentStatusChange
+        {
+            Id = Ids.New("est"), EnrollmentId = enrollment.Id, FromStatus = enrollment.Status, ToStatus = to.ToString(), Reason = reason, By = caller.Id, At = now,
+        };
+        enrollment.Status = change.ToStatus;
+        db.EnrollmentStatusChanges.Add(change);
+        audit.Append(caller.AsActor(patient.PrescriberId), $"patient.enrollment.{action}", $"patient/{id}",
+            AuditData.Of(new { program = enrollment.ProgramId, from = change.FromStatus, to = change.ToStatus, reason, authorizationsRevoked = authorizations, confirmationsRevoked = confirmations }));
+        return Reply.Ok(new EnrollmentStatusReply(id, enrollment.ProgramId, change.ToStatus, authorizations, confirmations, ToDto(change)));
+    }
+
+    internal static EnrollmentStatusChangeDto ToDto(EnrollmentStatusChange c) => new(c.FromStatus, c.ToStatus, c.Reason, c.By, c.At);
+
+    /// <summary>
+    /// The enrollment's moves: a pause and its end by the prescriber side or the program; an end
+    /// from either state; and only the program brings back a patient whose enrollment ended.
+    /// </summary>
+    public static (EnrollmentStatus To, string? Error) Apply(EnrollmentStatus current, string action, bool byAdministrator) => (current, action) switch
+    {
+        (EnrollmentStatus.Enrolled, "deactivate") => (EnrollmentStatus.Inactive, null),
+        (EnrollmentStatus.Enrolled or EnrollmentStatus.Inactive, "disenroll") => (EnrollmentStatus.Disenrolled, null),
+        (EnrollmentStatus.Inactive, "reactivate") => (EnrollmentStatus.Enrolled, null),
+        (EnrollmentStatus.Disenrolled, "reactivate") when byAdministrator => (EnrollmentStatus.Enrolled, null),
+        (EnrollmentStatus.Disenrolled, "reactivate") => (current, "A disenrolled patient is reactivated only by the program administrator."),
+        _ => (current, $"An enrollment that is {current.ToString().ToLowerInvariant()} cannot be {Past(action)}."),
+    };
+
+    private static string Past(string action) => action switch
+    {
+        "deactivate" => "deactivated",
+        "disenroll" => "disenrolled",
+        _ => "reactivated",
+    };
+}
