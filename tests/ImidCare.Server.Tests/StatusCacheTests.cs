@@ -15,6 +15,20 @@ namespace ImidCare.Server.Tests;
 /// were read: a write through this server is seen by the very next call, and a write by another
 /// process or node (here: a plain connection, outside the server) within the watcher's interval.
 /// </summary>
+/// <summary>
+/// The status cache's tests run alone, after the rest of the suite. The counts that make an entry
+/// stale (DataGeneration) belong to the process, as they should in a server; here every test
+/// server shares one process, so another test class's write to a cached table, at any moment,
+/// empties this class's entries, and a test asserting "still answered from memory" (or counting
+/// hits) fails for a reason that is not its own. It did once in CI (session 14), as more classes
+/// came to write in parallel.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class StatusCacheCollection
+{
+    public const string Name = "status cache, alone";
+}
+
 public abstract class StatusCacheTests(ImidCareApp app)
 {
     protected StatusCache Cache => app.Services.GetRequiredService<StatusCache>();
@@ -281,8 +295,10 @@ public abstract class StatusCacheTests(ImidCareApp app)
         : new SqliteConnection(storage.ConnectionString);
 }
 
+[Collection(StatusCacheCollection.Name)]
 public sealed class SqliteStatusCacheTests(SqliteApp app) : StatusCacheTests(app), IClassFixture<SqliteApp>;
 
+[Collection(StatusCacheCollection.Name)]
 public sealed class PostgresStatusCacheTests(PostgresApp app) : StatusCacheTests(app), IClassFixture<PostgresApp>
 {
     /// <summary>
@@ -332,6 +348,7 @@ public sealed class ThreeEntryStatusCacheApp() : ImidCareApp(StorageProvider.Sql
 }
 
 /// <summary>The cache's bound on memory makes room for a new number by dropping one entry, not all.</summary>
+[Collection(StatusCacheCollection.Name)]
 public sealed class StatusCacheBoundTests(ThreeEntryStatusCacheApp app) : IClassFixture<ThreeEntryStatusCacheApp>
 {
     private StatusCache Cache => app.Services.GetRequiredService<StatusCache>();
@@ -483,6 +500,7 @@ public sealed class DataGenerationTests
 }
 
 /// <summary>Which writes through EF count as writes to what the status cache keeps.</summary>
+[Collection(StatusCacheCollection.Name)]
 public sealed partial class CachedTablesTests(SqliteApp app) : IClassFixture<SqliteApp>
 {
     /// <summary>
@@ -637,6 +655,7 @@ public sealed class CachedFactsVersionTests
 /// savepoint, a write to another table, an ANALYZE); and the write gate records its own values.
 /// Other tests write to the same database meanwhile, so a "did not move" gets a few attempts.
 /// </summary>
+[Collection(StatusCacheCollection.Name)]
 public sealed class PostgresCachedFactsVersionTests(PostgresApp app) : IClassFixture<PostgresApp>
 {
     private async Task<NpgsqlConnection> OpenAsync()
