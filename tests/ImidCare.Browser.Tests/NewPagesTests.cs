@@ -270,6 +270,22 @@ public sealed class NewPagesTests(WebApp app)
         (await page.Locator("#enrollment-status").InnerTextAsync()).ShouldBe("Enrolled");
     }
 
+    [Fact]
+    public async Task Patient_IsToldTheirEnrollmentIsPaused_AndWhatToDo()
+    {
+        var (id, _) = await EnrolAndAuthorizeAsync("Told Web", new { username = "told.web", password = "demo-told-2026" });
+        var page = await app.LoginAsync("told.web", "demo-told-2026");
+        await page.GotoAsync("/me");
+        (await page.Locator("#enrollment-notice").CountAsync()).ShouldBe(0);
+
+        using var park = await BearerAsync("dr.park", "demo-park-2026");
+        (await park.PostAsJsonAsync($"/api/v1/patients/{id}/enrollment/deactivate", new { reason = "Paused while in hospital." })).IsSuccessStatusCode.ShouldBeTrue();
+        await page.GotoAsync("/me");
+        var notice = await page.Locator("#enrollment-notice").InnerTextAsync();
+        notice.ShouldContain("Your REMS enrollment is paused");
+        notice.ShouldContain("Please call your prescriber.");
+    }
+
     private HttpClient Api(string header, string value)
     {
         var c = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
@@ -287,7 +303,7 @@ public sealed class NewPagesTests(WebApp app)
     }
 
     /// <summary>A new adult male thalidomide patient of Dr. Park's with a first authorization (through the API).</summary>
-    private async Task<(string Patient, string Number)> EnrolAndAuthorizeAsync(string name)
+    private async Task<(string Patient, string Number)> EnrolAndAuthorizeAsync(string name, object? patientLogin = null)
     {
         using var park = await BearerAsync("dr.park", "demo-park-2026");
         var p = await park.PostAsJsonAsync("/api/v1/patients", new
@@ -295,6 +311,7 @@ public sealed class NewPagesTests(WebApp app)
             name, dateOfBirth = "1960-02-02", sex = "male", program = "THAL", prescriberId = "prs_demo_park",
             reproductive = new { mensesInLast24Months = false, naturalMenopauseAtLeast24Months = false, hysterectomy = false, bilateralOophorectomy = false },
             menstrualPattern = "none", agreement = new { signedBy = name, signerRole = "patient", textVersion = "THAL-PPAF-2021-08", accepted = true },
+            patientLogin,
         });
         var enrolled = await p.Content.ReadFromJsonAsync<JsonElement>();
         p.IsSuccessStatusCode.ShouldBeTrue(enrolled.ToString());
