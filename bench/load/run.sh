@@ -94,7 +94,7 @@ head -n "$warm_n" "$AUTHS" > "$dir/warm.txt"
 # Only numbers the write warm-up then writes to: their cached status goes stale with those writes
 # (the cache is kept per patient), so the first read pass below finds nothing cached.
 AUTHS="$dir/warm.txt" wrk -t2 -c8 -d10s -s bench/load/status.lua "http://127.0.0.1:$port" >/dev/null
-AUTHS="$dir/warm.txt" wrk -t$THREADS -c$CONN -d$WARM -s bench/load/dispense.lua "http://127.0.0.1:$port" | grep "dispenses" | sed 's/^/   write warm-up: /'
+AUTHS="$dir/warm.txt" wrk -t$THREADS -c$CONN -d$WARM -s bench/load/dispense.lua "http://127.0.0.1:$port" | grep -E "dispenses|lower bound" | sed 's/^ */   write warm-up: /'
 echo "== no-op: GET /api/v1/ping"
 measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/noop.lua "http://127.0.0.1:$port"
 echo "== read path: GET /api/v1/authorizations/{number} (pharmacy key), each number's first lookup since the writes above (status cache before: $(writes | sed 's/.*"statusCache"://; s/}}$/}/'))"
