@@ -11,11 +11,6 @@ using Shouldly;
 namespace ImidCare.Server.Tests;
 
 /// <summary>
-/// The pharmacy status check answers from memory only while nothing was written since its facts
-/// were read: a write through this server is seen by the very next call, and a write by another
-/// process or node (here: a plain connection, outside the server) within the watcher's interval.
-/// </summary>
-/// <summary>
 /// The status cache's tests run alone, after the rest of the suite. The counts that make an entry
 /// stale (DataGeneration) belong to the process, as they should in a server; here every test
 /// server shares one process, so another test class's write to a cached table, at any moment,
@@ -29,6 +24,11 @@ public sealed class StatusCacheCollection
     public const string Name = "status cache, alone";
 }
 
+/// <summary>
+/// The pharmacy status check answers from memory only while nothing was written since its facts
+/// were read: a write through this server is seen by the very next call, and a write by another
+/// process or node (here: a plain connection, outside the server) within the watcher's interval.
+/// </summary>
 public abstract class StatusCacheTests(ImidCareApp app)
 {
     protected StatusCache Cache => app.Services.GetRequiredService<StatusCache>();

@@ -34,26 +34,30 @@ public static class EnrollmentStatusEndpoints
     private static async Task<IResult> Change(HttpContext http, string id, string action, StatusChangeRequest req, WriteGate gate)
     {
         var caller = http.Caller();
-        if (!caller.IsPrescriberSide && caller.Role != Roles.Admin)
+        if (Check(caller, req.Reason) is { } refused)
         {
-            return Problems.Forbidden("Only the patient's prescriber (or their office) or a program administrator changes an enrollment's status.").ToResult();
+            return refused.ToResult();
         }
 
-        if (string.IsNullOrWhiteSpace(req.Reason))
-        {
-            return Problems.Validation("reason", "A reason is required.").ToResult();
-        }
-
-        if (req.Reason.Length > 1000)
-        {
-            return Problems.Validation("reason", "A reason is at most 1,000 characters.").ToResult();
-        }
-
-        return await Writes.RunAsync(http, gate, req, (db, audit, now) => ChangeAsync(caller, id, action, req.Reason.Trim(), db, audit, now, http.RequestAborted));
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => ChangeAsync(caller, id, action, req.Reason, db, audit, now, http.RequestAborted));
     }
+
+    /// <summary>Who may change an enrollment's status and what the request must carry: the API asks before the write gate, the core again inside it (the office page calls the core).</summary>
+    private static Reply? Check(Caller caller, string? reason) =>
+        !caller.IsPrescriberSide && caller.Role != Roles.Admin
+            ? Problems.Forbidden("Only the patient's prescriber (or their office) or a program administrator changes an enrollment's status.")
+        : string.IsNullOrWhiteSpace(reason) ? Problems.Validation("reason", "A reason is required.")
+        : reason.Length > 1000 ? Problems.Validation("reason", "A reason is at most 1,000 characters.")
+        : null;
 
     internal static async Task<Reply> ChangeAsync(Caller caller, string id, string action, string reason, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
     {
+        if (Check(caller, reason) is { } refused)
+        {
+            return refused;
+        }
+
+        reason = reason.Trim();
         var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id, ct);
         if (patient is null)
         {

@@ -137,7 +137,7 @@ public sealed class PatientModel : WebPage
         }
 
         var me = Me;
-        var reason = Enrollment.Reason.Trim();
+        var reason = Enrollment.Reason;
         var reply = await WriteAsync((db, audit, now) => EnrollmentStatusEndpoints.ChangeAsync(me, id, move, reason, db, audit, now, Ct));
         if (Accept(reply, new Dictionary<string, string> { ["reason"] = "Enrollment.Reason" }))
         {
