@@ -40,6 +40,9 @@ public abstract class EnrollmentStatusTests(ImidCareApp app)
 
         var status = await park.GetJsonAsync($"/api/v1/patients/{id}");
         status.Str("enrollmentStatus").ShouldBe("Inactive");
+
+        // Paused, not ended: the record stays in use for FHIR clients.
+        (await park.GetJsonAsync($"/4_0_0/Patient/{id.Replace('_', '-')}")).Body.GetProperty("active").GetBoolean().ShouldBeTrue();
         var change = status.Body.GetProperty("statusHistory").EnumerateArray().ShouldHaveSingleItem();
         change.GetProperty("from").GetString().ShouldBe("Enrolled");
         change.GetProperty("to").GetString().ShouldBe("Inactive");
@@ -69,7 +72,12 @@ public abstract class EnrollmentStatusTests(ImidCareApp app)
         using var admin = await app.AdminAsync();
         var id = await Scenario.EnrollAsync(park, Scenario.Enrollment("Ended Patient", sex: "male", menses: false));
 
+        var fhir = $"/4_0_0/Patient/{id.Replace('_', '-')}";
+        (await park.GetJsonAsync(fhir)).Body.GetProperty("active").GetBoolean().ShouldBeTrue();
         (await park.PostAsync($"/api/v1/patients/{id}/enrollment/disenroll", new { reason = "Treatment completed." })).Code.ShouldBe(200);
+
+        // FHIR's flag for a record no longer in use by any program, which clients filter patient lists by.
+        (await park.GetJsonAsync(fhir)).Body.GetProperty("active").GetBoolean().ShouldBeFalse();
         var again = await park.PostAsync($"/api/v1/patients/{id}/enrollment/disenroll", new { reason = "Twice." });
         again.Code.ShouldBe(409, again.ToString());
         var byPrescriber = await park.PostAsync($"/api/v1/patients/{id}/enrollment/reactivate", new { reason = "Restarting." });
@@ -80,6 +88,7 @@ public abstract class EnrollmentStatusTests(ImidCareApp app)
         var history = (await park.GetJsonAsync($"/api/v1/patients/{id}")).Body.GetProperty("statusHistory").EnumerateArray()
             .Select(c => $"{c.GetProperty("from").GetString()}>{c.GetProperty("to").GetString()}").ToList();
         history.ShouldBe(["Enrolled>Disenrolled", "Disenrolled>Enrolled"]);
+        (await park.GetJsonAsync(fhir)).Body.GetProperty("active").GetBoolean().ShouldBeTrue();
     }
 
     [Fact]

@@ -12,15 +12,24 @@ public static class FhirResources
 {
     public static FhirReference PatientRef(string ourId, string? display = null) => new($"Patient/{FhirFormat.Id(ourId)}", display);
 
-    public static Patient Patient(Db.Patient p, IEnumerable<Enrollment> enrollments) => new()
+    /// <summary>
+    /// <c>active</c> is false once every enrollment the patient had is disenrolled: the record is
+    /// then kept but no longer in use by any program, which is what FHIR's flag tells a client that
+    /// filters patient lists. A deactivated (paused) enrollment is still in use and may come back.
+    /// </summary>
+    public static Patient Patient(Db.Patient p, IEnumerable<Enrollment> enrollments)
     {
-        Id = FhirFormat.Id(p.Id),
-        Identifier = [new Identifier(Systems.RemsPatientId, p.Id), .. enrollments.Select(e => new Identifier(Systems.RemsCaseNumber, e.Id))],
-        Active = true,
-        Name = [Name(p.Name)],
-        Gender = p.Sex.ToLowerInvariant() switch { "female" => "female", "male" => "male", _ => "unknown" },
-        BirthDate = FhirFormat.Date(p.DateOfBirth),
-    };
+        var list = enrollments as IReadOnlyCollection<Enrollment> ?? [.. enrollments];
+        return new()
+        {
+            Id = FhirFormat.Id(p.Id),
+            Identifier = [new Identifier(Systems.RemsPatientId, p.Id), .. list.Select(e => new Identifier(Systems.RemsCaseNumber, e.Id))],
+            Active = list.Count == 0 || list.Any(e => e.Status != nameof(Rules.Rems.EnrollmentStatus.Disenrolled)),
+            Name = [Name(p.Name)],
+            Gender = p.Sex.ToLowerInvariant() switch { "female" => "female", "male" => "male", _ => "unknown" },
+            BirthDate = FhirFormat.Date(p.DateOfBirth),
+        };
+    }
 
     public static HumanName Name(string text)
     {
