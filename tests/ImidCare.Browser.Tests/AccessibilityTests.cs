@@ -19,6 +19,7 @@ public sealed class AccessibilityTests(WebApp app)
         { "admin", "demo-admin-2026", "/admin/audit" },
         { "admin", "demo-admin-2026", "/admin/holds" },
         { "admin", "demo-admin-2026", "/admin/certifications" },
+        { "admin", "demo-admin-2026", "/admin/enrollments" },
         { "john", "demo-john-2026", "/me" },
         { "john", "demo-john-2026", "/inbox" },
         { "carla", "demo-carla-2026", "/inbox" },

@@ -271,6 +271,45 @@ public sealed class NewPagesTests(WebApp app)
     }
 
     [Fact]
+    public async Task Admin_ReactivatesADisenrolledPatient_SafetyStaffOnlySeeTheList()
+    {
+        var (id, _) = await EnrolAndAuthorizeAsync("Ended Web");
+        using (var park = await BearerAsync("dr.park", "demo-park-2026"))
+        {
+            (await park.PostAsJsonAsync($"/api/v1/patients/{id}/enrollment/disenroll", new { reason = "Course completed." })).IsSuccessStatusCode.ShouldBeTrue();
+        }
+
+        var safety = await app.LoginAsync("safety", "demo-safety-2026");
+        await safety.GotoAsync("/admin/enrollments");
+        (await safety.Locator("tr", new() { HasText = "Ended Web" }).InnerTextAsync()).ShouldContain("Course completed.");
+        (await safety.GetByRole(AriaRole.Button, new() { Name = "Reactivate" }).CountAsync()).ShouldBe(0);
+        await safety.Context.CloseAsync();
+
+        var page = await app.LoginAsync("admin", "demo-admin-2026");
+        await page.GotoAsync("/admin/enrollments");
+        var row = page.Locator("tr", new() { HasText = "Ended Web" });
+        (await row.InnerTextAsync()).ShouldContain("Disenrolled");
+        (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
+
+        // No reason: refused next to the field, nothing changed.
+        await row.GetByRole(AriaRole.Button, new() { Name = "Reactivate" }).ClickAsync();
+        (await page.Locator("main").InnerTextAsync()).ShouldContain("A reason is required.");
+        (await page.Locator("tr", new() { HasText = "Ended Web" }).InnerTextAsync()).ShouldContain("Disenrolled");
+
+        row = page.Locator("tr", new() { HasText = "Ended Web" });
+        await row.GetByLabel("Reason (Ended Web)").FillAsync("Restarting after relapse.");
+        await WebApp.ScreenshotAsync(page, "admin-enrollments");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Reactivate" }).ClickAsync();
+        (await page.Locator("#done").InnerTextAsync()).ShouldContain("now enrolled");
+        (await page.Locator("tr", new() { HasText = "Ended Web" }).CountAsync()).ShouldBe(0);
+
+        // The API's core: audited with the reason.
+        await page.GotoAsync("/admin/audit?Action=patient.enrollment.reactivate");
+        (await page.Locator("tbody").InnerTextAsync()).ShouldContain(id);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Patient_IsToldTheirEnrollmentIsPaused_AndWhatToDo()
     {
         var (id, _) = await EnrolAndAuthorizeAsync("Told Web", new { username = "told.web", password = "demo-told-2026" });
