@@ -288,6 +288,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp app) : IClassFixture<Sqli
         ["/admin/Cases"] = Staff,
         ["/admin/Certifications"] = Staff,
         ["/admin/Holds"] = Staff,
+        ["/admin/Enrollments"] = Staff,
         ["/me"] = PatientAndGrantedCaregiver,
         ["/me/Index"] = PatientAndGrantedCaregiver,
         ["/me/Calendar"] = PatientAndGrantedCaregiver,
