@@ -53,6 +53,11 @@ internal static class StorageProbe
                 Console.WriteLine($"batch {batch,3}: {commits / s,10:N0} commits/s  {rows / s,10:N0} rows/s");
             }
 
+            if (c is Microsoft.Data.Sqlite.SqliteConnection)
+            {
+                Console.WriteLine($"SQLite threading mode: {SqliteProcess.ThreadingMode}");
+            }
+
             await Exec(c, null, "DROP TABLE storage_probe", ct);
             return 0;
         });
