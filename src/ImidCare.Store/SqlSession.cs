@@ -106,6 +106,12 @@ public sealed class SqlSession : IAsyncDisposable
         PrefixSent = true;
     }
 
+    /// <summary>
+    /// Whether a statement costs a round trip to a server (PostgreSQL), so that rows are better sent
+    /// many to a statement; SQLite runs in the process, where one prepared statement run per row is cheaper.
+    /// </summary>
+    internal bool HasRoundTrips => connection is NpgsqlConnection;
+
     /// <summary>Whether the statements of the last <see cref="SendWithNextAsync"/> have reached the server.</summary>
     public bool PrefixSent { get; private set; }
 
