@@ -15,6 +15,31 @@ local body = '{"ndc":"59572-0410-28","quantity":28,"daysSupply":28,"checklist":{
   '"medicationGuideGiven":true,"sideEffectsDiscussed":true,"noSharingDiscussed":true,"noBloodDonationDiscussed":true,' ..
   '"doNotBreakChewOpenDiscussed":true,"doseInstructionsGiven":true,"contraceptionDiscussed":true,"guardianPresentForChild":false}}'
 
+-- RATE (dispenses/s, all threads together; unset = as fast as the connections go): each thread sends
+-- its requests on a fixed schedule, two per dispense, request k at k / (its share of 2 x RATE) seconds
+-- after its first, with a connection waiting (wrk's delay()) when it is early and sending at once when
+-- the schedule is behind. Latency is still measured from the send, not from the scheduled time
+-- (wrk, not wrk2): a stall that holds back sends is under-counted, which docs/benchmarks.md says.
+local rate = tonumber(os.getenv("RATE") or "0")
+if rate > 0 then
+  local ffi = require("ffi")
+  ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } imid_timespec; int clock_gettime(int, imid_timespec *); ]]
+  local ts = ffi.new("imid_timespec")
+  local function now_ms()
+    ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+  end
+  local interval = 1000 / (2 * rate / tonumber(os.getenv("THREADS") or "2"))
+  local first, slot
+  function delay()
+    local t = now_ms()
+    if first == nil then first, slot = t, 0 end
+    slot = slot + 1
+    local due = first + slot * interval
+    return due > t and (due - t) or 0
+  end
+end
+
 function init(args)
   numbers, pending, nexti = {}, {}, 1
   confirmed, dispensed, refused, other = 0, 0, 0, 0
