@@ -78,7 +78,62 @@ public abstract class SqlSessionTests(ImidCareApp app)
     }
 }
 
-public sealed class SqliteSqlSessionTests(SqliteApp app) : SqlSessionTests(app), IClassFixture<SqliteApp>;
+public sealed class SqliteSqlSessionTests(SqliteApp app) : SqlSessionTests(app), IClassFixture<SqliteApp>
+{
+    /// <summary>
+    /// SQLite runs without its per-connection mutex (SqliteProcess): sound only while no connection
+    /// is used by two threads at once. Readers on pooled sessions, on many threads, beside the
+    /// writer committing: every read succeeds and sees the writer's rows only grow.
+    /// </summary>
+    [Fact]
+    public async Task MultiThreadMode_PooledReadersBesideTheWriter_SeeOnlyCommittedGrowth()
+    {
+        SqliteProcess.ThreadingMode.ShouldBe("multi-thread");
+        var gate = app.Services.GetRequiredService<WriteGate>();
+        var pool = app.Services.GetRequiredService<SqlSessionPool>();
+        var tag = Guid.NewGuid().ToString("N");
+        var writing = true;
+
+        var writer = Task.Run(async () =>
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                await gate.RunAsync((db, audit, now) =>
+                {
+                    audit.Append(new Actor("test", "test"), "test.multi-thread", $"test/{tag}/{i}", "{}");
+                    return Task.FromResult(i);
+                });
+            }
+
+            Volatile.Write(ref writing, false);
+        });
+        var readers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            long last = 0, reads = 0;
+            while (Volatile.Read(ref writing) || reads < 50)
+            {
+                var session = await pool.RentAsync(CancellationToken.None);
+                var count = Convert.ToInt64(await session.Command($"SELECT count(*) FROM audit WHERE \"Subject\" LIKE 'test/{tag}/%'").ExecuteScalarAsync());
+                await pool.ReturnAsync(session);
+                count.ShouldBeGreaterThanOrEqualTo(last);
+                last = count;
+                reads++;
+            }
+
+            return last;
+        })).ToList();
+
+        await writer;
+        foreach (var seen in await Task.WhenAll(readers))
+        {
+            seen.ShouldBeLessThanOrEqualTo(300);
+        }
+
+        await using var check = await app.DbAsync();
+        (await check.Audit.CountAsync(r => r.Action == "test.multi-thread" && r.Subject.StartsWith($"test/{tag}/"))).ShouldBe(300);
+        (await AuditChain.VerifyAsync(check)).Intact.ShouldBeTrue();
+    }
+}
 
 public sealed class PostgresSqlSessionTests(PostgresApp app) : SqlSessionTests(app), IClassFixture<PostgresApp>
 {
