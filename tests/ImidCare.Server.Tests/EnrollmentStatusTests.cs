@@ -92,6 +92,49 @@ public abstract class EnrollmentStatusTests(ImidCareApp app)
     }
 
     [Fact]
+    public async Task ThePatientAndTheirCaregiver_AreTold_AndTheOffice_WhenTheProgramMadeTheChange()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        using var admin = await app.AdminAsync();
+        var username = "told" + Guid.NewGuid().ToString("N")[..8];
+        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment("Told Patient", sex: "male", menses: false, login: new { username, password = "demo-told-2026" }));
+        using var patient = await app.LoginAsync(username, "demo-told-2026");
+        var grant = await patient.PostAsync($"/api/v1/patients/{id}/caregivers", new { username = "casey" });
+        grant.Code.ShouldBe(201, grant.ToString());
+        using var casey = await app.LoginAsync("casey", "demo-casey-2026");
+
+        (await park.PostAsync($"/api/v1/patients/{id}/enrollment/deactivate", new { reason = "Non-compliance: missed two surveys." })).Code.ShouldBe(200);
+
+        foreach (var who in new[] { patient, casey })
+        {
+            var told = Told(await who.GetJsonAsync("/api/v1/me/reminders"), id).ShouldHaveSingleItem();
+            told.GetProperty("title").GetString().ShouldBe("Your REMS enrollment is paused");
+            told.GetProperty("detail").GetString()!.ShouldContain("No pharmacy can fill");
+            told.GetProperty("rule").GetProperty("code").GetString().ShouldBe(Deactivation.PatientCode);
+
+            // The reason may be the program's non-compliance note: the patient's page leaves it out, so does this.
+            told.ToString().ShouldNotContain("Non-compliance");
+        }
+
+        // The office made this change itself: nothing to tell it.
+        Told(await park.GetJsonAsync("/api/v1/me/reminders"), id).ShouldBeEmpty();
+
+        (await admin.PostAsync($"/api/v1/patients/{id}/enrollment/disenroll", new { reason = "Program decision." })).Code.ShouldBe(200);
+        Told(await park.GetJsonAsync("/api/v1/me/reminders"), id).ShouldHaveSingleItem().GetProperty("title").GetString()!.ShouldContain("disenrolled by the program");
+        Told(await patient.GetJsonAsync("/api/v1/me/reminders"), id).Select(t => t.GetProperty("title").GetString())
+            .ShouldBe(["Your REMS enrollment has ended", "Your REMS enrollment is paused"], ignoreOrder: true);
+
+        await using var db = await app.DbAsync();
+        var record = await db.Audit.AsNoTracking().Where(a => a.Subject == $"patient/{id}" && a.Action == "patient.enrollment.deactivate").SingleAsync();
+        record.DataJson.ShouldContain("\"told\"");
+    }
+
+    private static List<System.Text.Json.JsonElement> Told(ApiResult inbox, string patientId) =>
+        [.. inbox.Body.GetProperty("reminders").EnumerateArray()
+            .Where(r => r.GetProperty("kind").GetString() == "enrollment-changed" && r.GetProperty("patientId").GetString() == patientId)];
+
+    [Fact]
     public async Task OnlyThePatientsPrescriberSide_OrTheProgram_ChangesTheStatus_WithAReason()
     {
         app.Clock.Now = ImidCareApp.Start;

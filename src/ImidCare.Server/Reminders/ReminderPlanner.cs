@@ -28,6 +28,7 @@ public static class ReminderKinds
     public const string DoseToday = "dose-today";
     public const string DoseMissed = "dose-missed";
     public const string LabDue = "lab-due";
+    public const string EnrollmentChanged = "enrollment-changed";
 }
 
 /// <summary>
@@ -290,7 +291,7 @@ public static class ReminderPlanner
         }
     }
 
-    private static ReminderRecord Make(string user, string? patientId, string subject, string kind, LocalDate due, string title, string detail, Reason reason, string link, Instant now) => new()
+    internal static ReminderRecord Make(string user, string? patientId, string subject, string kind, LocalDate due, string title, string detail, Reason reason, string link, Instant now) => new()
     {
         Id = Id(user, kind, subject, due),
         UserId = user,

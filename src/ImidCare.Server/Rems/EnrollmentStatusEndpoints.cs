@@ -1,3 +1,4 @@
+using ImidCare.Rules;
 using ImidCare.Rules.Rems;
 using ImidCare.Server.Infrastructure;
 using ImidCare.Server.Security;
@@ -95,9 +96,49 @@ public static class EnrollmentStatusEndpoints
         };
         enrollment.Status = change.ToStatus;
         db.EnrollmentStatusChanges.Add(change);
+        var told = await TellAsync(db, patient, enrollment.ProgramId, change, caller.Role == Roles.Admin, now, ct);
         audit.Append(caller.AsActor(patient.PrescriberId), $"patient.enrollment.{action}", $"patient/{id}",
-            AuditData.Of(new { program = enrollment.ProgramId, from = change.FromStatus, to = change.ToStatus, reason, authorizationsRevoked = authorizations, confirmationsRevoked = confirmations }));
+            AuditData.Of(new { program = enrollment.ProgramId, from = change.FromStatus, to = change.ToStatus, reason, authorizationsRevoked = authorizations, confirmationsRevoked = confirmations, told }));
         return Reply.Ok(new EnrollmentStatusReply(id, enrollment.ProgramId, change.ToStatus, authorizations, confirmations, ToDto(change)));
+    }
+
+    private static readonly RuleSource EnrolledToFill = RuleSource.Verified("REMS: the patient is enrolled with a signed Patient-Physician Agreement (facts §2.3)", "S");
+
+    /// <summary>
+    /// An inbox message (and, for those who asked for email, an email at the reminder job's next run)
+    /// to the patient and their caregivers, and to the prescriber's office when the program made the
+    /// change: a patient whose enrollment stops learns it before standing at a pharmacy counter. The
+    /// reason is not in it (it may be a program's non-compliance note), as on the patient's page.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>> TellAsync(ImidCareDb db, Patient patient, string programId, EnrollmentStatusChange change, bool byProgram, Instant now, CancellationToken ct)
+    {
+        var program = Rules.Programs.ProgramCatalog.Find(programId);
+        var day = now.InZone(program?.Zone ?? DateTimeZone.Utc).Date;
+        var name = program?.Name ?? programId;
+        var (title, detail, code) = change.ToStatus switch
+        {
+            nameof(EnrollmentStatus.Enrolled) => ("Your REMS enrollment is active again",
+                $"Your enrollment in the {name} is active again. Your prescriber needs to issue a new authorization before a pharmacy can fill.", "REMS.PATIENT_REACTIVATED"),
+            nameof(EnrollmentStatus.Inactive) => ("Your REMS enrollment is paused",
+                $"Your enrollment in the {name} is paused. No pharmacy can fill a prescription for you until it is active again, and any authorization you had is no longer valid. Please call your prescriber.", Deactivation.PatientCode),
+            _ => ("Your REMS enrollment has ended",
+                $"Your enrollment in the {name} has ended. No pharmacy can fill a prescription for you, and any authorization you had is no longer valid. Please call your prescriber.", Deactivation.PatientCode),
+        };
+        var reason = new Reason(code, $"The patient's enrollment is {change.ToStatus.ToLowerInvariant()}; a pharmacy fills only for an enrolled patient.", EnrolledToFill);
+
+        var patientSide = await db.Users.AsNoTracking().Where(u => u.PatientId == patient.Id).Select(u => u.Id)
+            .Concat(db.CaregiverGrants.AsNoTracking().Where(g => g.PatientId == patient.Id && g.RevokedAt == null).Select(g => g.CaregiverUserId))
+            .ToListAsync(ct);
+        var office = byProgram
+            ? await db.Users.AsNoTracking().Where(u => u.PrescriberId == patient.PrescriberId && u.Role == Roles.Prescriber).Select(u => u.Id).ToListAsync(ct)
+            : [];
+
+        var messages = patientSide.Distinct().Select(u => Reminders.ReminderPlanner.Make(u, patient.Id, change.Id, Reminders.ReminderKinds.EnrollmentChanged, day, title, detail, reason, "/me", now))
+            .Concat(office.Select(u => Reminders.ReminderPlanner.Make(u, patient.Id, change.Id, Reminders.ReminderKinds.EnrollmentChanged, day,
+                $"{patient.Name}: enrollment {change.ToStatus.ToLowerInvariant()} by the program", $"The program moved {patient.Name}'s enrollment from {change.FromStatus.ToLowerInvariant()} to {change.ToStatus.ToLowerInvariant()}.", reason, $"/office/patient/{patient.Id}", now)))
+            .ToList();
+        db.Reminders.AddRange(messages);
+        return [.. messages.Select(m => m.UserId)];
     }
 
     internal static EnrollmentStatusChangeDto ToDto(EnrollmentStatusChange c) => new(c.FromStatus, c.ToStatus, c.Reason, c.By, c.At);
