@@ -71,7 +71,8 @@ public sealed class EnrollmentsModel : WebPage
         // One row per patient, its newest change: a patient moved several times has several changes.
         var rows = latest.GroupBy(x => x.e.Id).Select(g => g.First())
             .Select(x => new Row(x.e.PatientId, x.Name, x.e.ProgramId, x.e.Status, x.c.Reason, x.c.At, Moves(x.e.Status))).ToList();
-        More = rows.Count > Shown;
+        // The newest changes were read, not every one: a list cut there says so even when its patients number fewer.
+        More = rows.Count > Shown || latest.Count == Shown * 4;
         Rows = [.. rows.Take(Shown)];
     }
 
