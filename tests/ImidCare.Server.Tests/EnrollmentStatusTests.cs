@@ -121,7 +121,7 @@ public abstract class EnrollmentStatusTests(ImidCareApp app)
         Told(await park.GetJsonAsync("/api/v1/me/reminders"), id).ShouldBeEmpty();
 
         (await admin.PostAsync($"/api/v1/patients/{id}/enrollment/disenroll", new { reason = "Program decision." })).Code.ShouldBe(200);
-        Told(await park.GetJsonAsync("/api/v1/me/reminders"), id).ShouldHaveSingleItem().GetProperty("title").GetString()!.ShouldContain("disenrolled by the program");
+        Told(await park.GetJsonAsync("/api/v1/me/reminders"), id).ShouldHaveSingleItem().GetProperty("title").GetString()!.ShouldBe("Told Patient's enrollment ended by the program");
         Told(await patient.GetJsonAsync("/api/v1/me/reminders"), id).Select(t => t.GetProperty("title").GetString())
             .ShouldBe(["Your REMS enrollment has ended", "Your REMS enrollment is paused"], ignoreOrder: true);
 

@@ -135,11 +135,18 @@ public static class EnrollmentStatusEndpoints
 
         var messages = patientSide.Distinct().Select(u => Reminders.ReminderPlanner.Make(u, patient.Id, change.Id, Reminders.ReminderKinds.EnrollmentChanged, day, title, detail, reason, "/me", now))
             .Concat(office.Select(u => Reminders.ReminderPlanner.Make(u, patient.Id, change.Id, Reminders.ReminderKinds.EnrollmentChanged, day,
-                $"{patient.Name}: enrollment {change.ToStatus.ToLowerInvariant()} by the program", $"The program moved {patient.Name}'s enrollment from {change.FromStatus.ToLowerInvariant()} to {change.ToStatus.ToLowerInvariant()}.", reason, $"/office/patient/{patient.Id}", now)))
+                $"{patient.Name}'s enrollment {Moved(change.ToStatus)} by the program", $"The program moved {patient.Name}'s enrollment from {change.FromStatus.ToLowerInvariant()} to {change.ToStatus.ToLowerInvariant()}.", reason, $"/office/patient/{patient.Id}", now)))
             .ToList();
         db.Reminders.AddRange(messages);
         return [.. messages.Select(m => m.UserId)];
     }
+
+    private static string Moved(string to) => to switch
+    {
+        nameof(EnrollmentStatus.Enrolled) => "reactivated",
+        nameof(EnrollmentStatus.Inactive) => "paused",
+        _ => "ended",
+    };
 
     internal static EnrollmentStatusChangeDto ToDto(EnrollmentStatusChange c) => new(c.FromStatus, c.ToStatus, c.Reason, c.By, c.At);
 
