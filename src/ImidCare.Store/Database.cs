@@ -90,34 +90,20 @@ public sealed record StorageOptions(StorageProvider Provider, string ConnectionS
 /// </summary>
 public static class SqliteProcess
 {
-    private static readonly Lock Gate = new();
-
     /// <summary>The threading mode SQLite runs in in this process ("multi-thread", or "serialized" when a connection opened first).</summary>
-    public static string ThreadingMode { get; private set; } = "serialized";
+    public static string ThreadingMode { get; } = Apply();
 
-    public static void Configure()
+    /// <summary>Makes the settings, once per process (the type's initializer), if they are not made yet.</summary>
+    public static void Configure() => _ = ThreadingMode;
+
+    private static string Apply()
     {
-        lock (Gate)
-        {
-            if (configured)
-            {
-                return;
-            }
-
-            configured = true;
-
-            // Microsoft.Data.Sqlite's static constructor loads the native library (SQLitePCLRaw's bundle); it opens nothing.
-            System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(SqliteConnection).TypeHandle);
-            if (SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MULTITHREAD) == SQLitePCL.raw.SQLITE_OK)
-            {
-                ThreadingMode = "multi-thread";
-            }
-
-            SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MEMSTATUS, 0);
-        }
+        // Microsoft.Data.Sqlite's static constructor loads the native library (SQLitePCLRaw's bundle); it opens nothing.
+        System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(SqliteConnection).TypeHandle);
+        var mode = SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MULTITHREAD) == SQLitePCL.raw.SQLITE_OK ? "multi-thread" : "serialized";
+        SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MEMSTATUS, 0);
+        return mode;
     }
-
-    private static bool configured;
 }
 
 /// <summary>

@@ -49,7 +49,8 @@ public static class AuthorizationRules
 {
     private static readonly RuleSource Certified = RuleSource.Verified("REMS: only certified prescribers may prescribe (facts §2.1)", "S");
 
-    private static readonly RuleSource Enrolled = RuleSource.Verified("REMS: the patient is enrolled with a signed Patient-Physician Agreement (facts §2.3)", "S");
+    /// <summary>The rule every authorization and every fill rests on; also cited when a patient is told their enrollment changed.</summary>
+    public static readonly RuleSource Enrolled = RuleSource.Verified("REMS: the patient is enrolled with a signed Patient-Physician Agreement (facts §2.3)", "S");
 
     private static readonly RuleSource Counseling = RuleSource.Verified("REMS prescriber agreement: contraception and emergency-contraception counseling with each new prescription (facts §2.1)", "S");
 

@@ -102,8 +102,6 @@ public static class EnrollmentStatusEndpoints
         return Reply.Ok(new EnrollmentStatusReply(id, enrollment.ProgramId, change.ToStatus, authorizations, confirmations, ToDto(change)));
     }
 
-    private static readonly RuleSource EnrolledToFill = RuleSource.Verified("REMS: the patient is enrolled with a signed Patient-Physician Agreement (facts §2.3)", "S");
-
     /// <summary>
     /// An inbox message (and, for those who asked for email, an email at the reminder job's next run)
     /// to the patient and their caregivers, and to the prescriber's office when the program made the
@@ -124,7 +122,7 @@ public static class EnrollmentStatusEndpoints
             _ => ("Your REMS enrollment has ended",
                 $"Your enrollment in the {name} has ended. No pharmacy can fill a prescription for you, and any authorization you had is no longer valid. Please call your prescriber.", Deactivation.PatientCode),
         };
-        var reason = new Reason(code, $"The patient's enrollment is {change.ToStatus.ToLowerInvariant()}; a pharmacy fills only for an enrolled patient.", EnrolledToFill);
+        var reason = new Reason(code, $"The patient's enrollment is {change.ToStatus.ToLowerInvariant()}; a pharmacy fills only for an enrolled patient.", AuthorizationRules.Enrolled);
 
         var patientSide = await db.Users.AsNoTracking().Where(u => u.PatientId == patient.Id).Select(u => u.Id)
             .Concat(db.CaregiverGrants.AsNoTracking().Where(g => g.PatientId == patient.Id && g.RevokedAt == null).Select(g => g.CaregiverUserId))
