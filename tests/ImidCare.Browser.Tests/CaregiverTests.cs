@@ -39,7 +39,7 @@ public sealed class CaregiverTests(WebApp app)
 
         // Granted: the caregiver's start page is Maria's.
         (await carer.GotoAsync("/me"))!.Status.ShouldBe(200);
-        await Assertions.Expect(carer.GetByRole(AriaRole.Heading, new() { Name = "Hello, Maria" })).ToBeVisibleAsync();
+        await Assertions.Expect(carer.GetByRole(AriaRole.Heading, new() { Name = "Maria's day" })).ToBeVisibleAsync();
         (await carer.GotoAsync("/me/caregivers"))!.Status.ShouldBe(403); // only the patient manages access
 
         await maria.GetByRole(AriaRole.Button, new() { Name = "Revoke access for Tess Temp" }).ClickAsync();
@@ -51,10 +51,29 @@ public sealed class CaregiverTests(WebApp app)
     }
 
     [Fact]
+    public async Task GrantedCaregiver_IsToldAboutThePatient_NotAddressedAsThePatient()
+    {
+        var carla = await app.LoginAsync("carla", "demo-carla-2026");
+        (await carla.GotoAsync("/me"))!.Status.ShouldBe(200);
+        await Assertions.Expect(carla.GetByRole(AriaRole.Heading, new() { Name = "John's day", Level = 1 })).ToBeVisibleAsync();
+        (await carla.Locator("#caregiver-note").InnerTextAsync()).ShouldContain("John Carter's companion as their caregiver");
+        (await carla.Locator("#rx-h").InnerTextAsync()).ShouldBe("John's prescription");
+        var main = await carla.Locator("main").InnerTextAsync();
+        main.ShouldNotContain("Hello");
+        main.ShouldNotContain("Your prescription");
+        main.ShouldContain("Add John's cycle calendar to my phone");
+        // The survey is John's own answer: Carla is told it is due, not linked to a form the program refuses her.
+        (await carla.Locator("a[href='/me/survey']").CountAsync()).ShouldBe(0);
+        (await WebApp.AxeViolationsAsync(carla)).ShouldBeEmpty();
+        await carla.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task GrantedCaregiver_SeesTheCharts_AsLabelledSvg()
     {
         var carla = await app.LoginAsync("carla", "demo-carla-2026");
         await carla.GotoAsync("/me/charts");
+        await Assertions.Expect(carla.GetByRole(AriaRole.Heading, new() { Name = "John's blood counts and M-protein" })).ToBeVisibleAsync();
         var anc = carla.GetByRole(AriaRole.Img, new() { Name = "Neutrophils (ANC)" });
         await Assertions.Expect(anc).ToBeVisibleAsync();
         (await carla.Locator("#anc-d").TextContentAsync())!.ShouldContain("latest");

@@ -323,6 +323,18 @@ public sealed class NewPagesTests(WebApp app)
         var notice = await page.Locator("#enrollment-notice").InnerTextAsync();
         notice.ShouldContain("Your REMS enrollment is paused");
         notice.ShouldContain("Please call your prescriber.");
+
+        // A caregiver reads the same notice about the patient, not as if it were theirs.
+        using var told = await BearerAsync("told.web", "demo-told-2026");
+        (await told.PostAsJsonAsync($"/api/v1/patients/{id}/caregivers", new { username = "carla" })).IsSuccessStatusCode.ShouldBeTrue();
+        var carla = await app.LoginAsync("carla", "demo-carla-2026");
+        await carla.GotoAsync($"/me?patient={id}");
+        notice = await carla.Locator("#enrollment-notice").InnerTextAsync();
+        notice.ShouldContain("Told's REMS enrollment is paused");
+        notice.ShouldContain("No pharmacy can fill a prescription for Told until it is active again");
+        notice.ShouldContain("Please call Told's prescriber.");
+        await carla.Context.CloseAsync();
+        await page.Context.CloseAsync();
     }
 
     private HttpClient Api(string header, string value)

@@ -58,7 +58,7 @@ public sealed class IndexModel : MePage
         var reply = await WriteAsync((db, audit, now) => TherapyEndpoints.RecordDoseAsync(me, id, req, db, audit, now, Ct));
         if (Accept(reply))
         {
-            Done = status == DiaryStatus.Taken ? "Recorded: today's dose is taken." : "Recorded in your diary.";
+            Done = status == DiaryStatus.Taken ? "Recorded: today's dose is taken." : $"Recorded in {Voice.WhoseLower} diary.";
             await LoadAsync();
         }
 

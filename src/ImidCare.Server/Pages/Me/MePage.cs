@@ -12,6 +12,9 @@ public abstract class MePage : WebPage
 {
     public Patient Patient { get; private set; } = null!;
 
+    /// <summary>How the page speaks: to the patient, or to a caregiver about the patient.</summary>
+    public Voice Voice { get; private set; } = null!;
+
     protected async Task<bool> LoadPatientAsync(string? requested)
     {
         await using var db = await DbAsync();
@@ -30,6 +33,7 @@ public abstract class MePage : WebPage
         }
 
         Patient = patient;
+        Voice = Voice.For(me, patient.Id, patient.Name);
         return true;
     }
 }

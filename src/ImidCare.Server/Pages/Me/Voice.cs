@@ -1,0 +1,28 @@
+using ImidCare.Server.Security;
+
+namespace ImidCare.Server.Pages.Me;
+
+/// <summary>
+/// Who the companion speaks to. The patient reads "your medicine"; a caregiver reads the same page
+/// about someone else ("John's medicine"), and is not offered what only the patient may do.
+/// </summary>
+public sealed record Voice(bool ToPatient, string FirstName)
+{
+    public static Voice For(Caller viewer, string patientId, string patientName) =>
+        new(viewer.PatientId == patientId, patientName.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [var first, ..] ? first : patientName);
+
+    /// <summary>"Your" or "John's", at the start of a sentence.</summary>
+    public string Whose => ToPatient ? "Your" : $"{FirstName}'s";
+
+    /// <summary>"your" or "John's", inside a sentence.</summary>
+    public string WhoseLower => ToPatient ? "your" : $"{FirstName}'s";
+
+    /// <summary>"You" or "John", as the subject at the start of a sentence.</summary>
+    public string Who => ToPatient ? "You" : FirstName;
+
+    /// <summary>"you" or "John", inside a sentence.</summary>
+    public string WhoLower => ToPatient ? "you" : FirstName;
+
+    /// <summary>"I" or "John", for a button the viewer presses about the patient's dose.</summary>
+    public string Taker => ToPatient ? "I" : FirstName;
+}
