@@ -300,7 +300,7 @@ public sealed class NewPagesTests(WebApp app)
         await row.GetByLabel("Reason (Ended Web)").FillAsync("Restarting after relapse.");
         await WebApp.ScreenshotAsync(page, "admin-enrollments");
         await row.GetByRole(AriaRole.Button, new() { Name = "Reactivate" }).ClickAsync();
-        (await page.Locator("#done").InnerTextAsync()).ShouldContain("now enrolled");
+        (await page.Locator("#done").InnerTextAsync()).ShouldBe($"The enrollment of Ended Web ({id}) is now enrolled.");
         (await page.Locator("tr", new() { HasText = "Ended Web" }).CountAsync()).ShouldBe(0);
 
         // The API's core: audited with the reason.

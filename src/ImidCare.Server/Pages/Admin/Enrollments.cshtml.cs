@@ -51,7 +51,9 @@ public sealed class EnrollmentsModel : WebPage
         if (Accept(reply, new Dictionary<string, string> { ["reason"] = $"Reason-{patientId}" }))
         {
             var r = (EnrollmentStatusReply)reply.Body!;
-            Done = $"The enrollment of {patientId} is now {r.Status.ToLowerInvariant()}.";
+            await using var db = await DbAsync();
+            var name = await db.Patients.AsNoTracking().Where(p => p.Id == patientId).Select(p => p.Name).SingleAsync(Ct);
+            Done = $"The enrollment of {name} ({patientId}) is now {r.Status.ToLowerInvariant()}.";
             Reason = null;
         }
 
