@@ -106,11 +106,13 @@ public abstract class EnrollmentStatusTests(ImidCareApp app)
 
         (await park.PostAsync($"/api/v1/patients/{id}/enrollment/deactivate", new { reason = "Non-compliance: missed two surveys." })).Code.ShouldBe(200);
 
-        foreach (var who in new[] { patient, casey })
+        // Each in their own voice: the patient's own enrollment, and the caregiver's about the patient.
+        foreach (var (who, title, detail) in new[] { (patient, "Your REMS enrollment is paused", "No pharmacy can fill a prescription for you"), (casey, "Told's REMS enrollment is paused", "No pharmacy can fill a prescription for Told") })
         {
             var told = Told(await who.GetJsonAsync("/api/v1/me/reminders"), id).ShouldHaveSingleItem();
-            told.GetProperty("title").GetString().ShouldBe("Your REMS enrollment is paused");
-            told.GetProperty("detail").GetString()!.ShouldContain("No pharmacy can fill");
+            told.GetProperty("title").GetString().ShouldBe(title);
+            told.GetProperty("detail").GetString()!.ShouldContain(detail);
+            told.GetProperty("link").GetString().ShouldBe($"/me?patient={id}");
             told.GetProperty("rule").GetProperty("code").GetString().ShouldBe(Deactivation.PatientCode);
 
             // The reason may be the program's non-compliance note: the patient's page leaves it out, so does this.

@@ -7,6 +7,7 @@ using ImidCare.Rules.Rems;
 using ImidCare.Rules.Therapy;
 using ImidCare.Server.Rems;
 using ImidCare.Server.Therapy;
+using ImidCare.Server.Web;
 using ImidCare.Store;
 using ImidCare.Store.Entities;
 using Microsoft.EntityFrameworkCore;
@@ -99,7 +100,8 @@ public static class ReminderPlanner
                     continue;
                 }
 
-                var side = patientUsers[p.Patient.Id].Concat(caregivers[p.Patient.Id]).Distinct().ToList();
+                var side = patientUsers[p.Patient.Id].Select(u => new Reader(u, Voice.Of(true, p.Patient.Name)))
+                    .Concat(caregivers[p.Patient.Id].Select(u => new Reader(u, Voice.Of(false, p.Patient.Name)))).DistinctBy(r => r.UserId).ToList();
                 var office = prescriberUsers[p.Patient.PrescriberId].ToList();
                 await ForPatientAsync(db, p.Patient, program, authorizations[p.Patient.Id], planned.Contains(p.Patient.Id), side, office, now, list, ct);
             }
@@ -117,11 +119,14 @@ public static class ReminderPlanner
         return list;
     }
 
+    /// <summary>Someone on the patient's side: the patient, or a caregiver told about the patient.</summary>
+    private sealed record Reader(string UserId, Voice Voice);
+
     private sealed record ExpiringAuthorization(string PatientId, string Number, Instant ExpiresAt, LocalDate ValidThrough);
 
     private static async Task ForPatientAsync(
         ImidCareDb db, Patient patient, ProgramRules program, IEnumerable<ExpiringAuthorization> auths, bool hasPlan,
-        List<string> side, List<string> office, Instant now, List<ReminderRecord> list, CancellationToken ct)
+        List<Reader> side, List<string> office, Instant now, List<ReminderRecord> list, CancellationToken ct)
     {
         var patientId = patient.Id;
         var f = await PatientFacts.LoadAsync(db, patient, program, now, ct);
@@ -142,6 +147,16 @@ public static class ReminderPlanner
             }
         }
 
+        // The patient's side: each reads it in their own voice; a caregiver may get its own link.
+        void Tell(string link, string kind, string subject, LocalDate due, Func<Voice, (string Title, string Detail)> words, Reason reason, string? caregiverLink = null)
+        {
+            foreach (var (user, voice) in side)
+            {
+                var (title, detail) = words(voice);
+                list.Add(Make(user, patientId, subject, kind, due, title, detail, reason, voice.ToPatient ? link : caregiverLink ?? link, now));
+            }
+        }
+
         // Pregnancy tests: announced two days ahead, and again once late.
         if (f.Category.CanGetPregnant()
             && PregnancyTestRules.NextDue(f.Tests, program, f.Enrollment.TherapyStart, Enum.Parse<MenstrualPattern>(f.Patient.MenstrualPattern), now) is { } next)
@@ -152,7 +167,9 @@ public static class ReminderPlanner
             if (next.Overdue || today >= next.DueOn.PlusDays(-DaysAhead))
             {
                 var reason = new Reason(code, $"A pregnancy test every {next.IntervalDays} days at this stage of treatment.", next.Source);
-                Add(side, meLink, kind, patientId, next.DueOn, $"Pregnancy test {words}", "Book it with your prescriber's office; your prescription needs it.", reason);
+                Tell(meLink, kind, patientId, next.DueOn, v => v.ToPatient
+                    ? ($"Pregnancy test {words}", "Book it with your prescriber's office; your prescription needs it.")
+                    : ($"{v.FirstName}'s pregnancy test {words}", $"{v.FirstName} books it with the prescriber's office; {v.FirstName}'s prescription needs it."), reason);
                 Add(office, officeLink, kind, patientId, next.DueOn, $"{name}: pregnancy test {words}", "Record the result on the patient's page.", reason);
             }
         }
@@ -168,7 +185,8 @@ public static class ReminderPlanner
             {
                 var reason = new Reason("REMS.FIRST_PRESCRIPTION_WINDOW", $"The negative test of {Fmt.Date(dayOne)} supports an authorization through {Fmt.Date(lastDay)}.", program.AuthorizationFromLastTest.Source);
                 Add(office, officeLink, ReminderKinds.FirstPrescriptionWindow, patientId, lastDay, $"{name}: authorize the first prescription by {Fmt.Date(lastDay)}", "The pre-start tests are on file; after that day a new test is needed.", reason);
-                Add(side, meLink, ReminderKinds.FirstPrescriptionWindow, patientId, lastDay, $"Your first prescription can be written through {Fmt.Date(lastDay)}", "Your tests are done. After that day a new pregnancy test is needed.", reason);
+                Tell(meLink, ReminderKinds.FirstPrescriptionWindow, patientId, lastDay,
+                    v => ($"{v.Whose} first prescription can be written through {Fmt.Date(lastDay)}", $"{v.Whose} tests are done. After that day a new pregnancy test is needed."), reason);
             }
         }
 
@@ -179,7 +197,10 @@ public static class ReminderPlanner
             if (today >= due.PlusDays(-DaysAhead))
             {
                 var reason = new Reason("REMS.SURVEY_DUE", "The patient survey is needed before each prescription.", cadence.Source);
-                Add(side, "/me/survey", ReminderKinds.SurveyDue, patientId, due, $"Survey due {Fmt.Date(due)}", "Take the survey before your next prescription.", reason);
+                // The survey is the patient's own answer: a caregiver is told, and linked to the patient's page, not the form.
+                Tell("/me/survey", ReminderKinds.SurveyDue, patientId, due, v => v.ToPatient
+                    ? ($"Survey due {Fmt.Date(due)}", "Take the survey before your next prescription.")
+                    : ($"{v.FirstName}'s survey due {Fmt.Date(due)}", $"{v.FirstName} takes the survey, signed in, before the next prescription."), reason, caregiverLink: meLink);
             }
         }
 
@@ -191,7 +212,8 @@ public static class ReminderPlanner
             {
                 var reason = new Reason("REMS.AUTHORIZATION_EXPIRING", $"Authorization {a.Number} is valid through {Fmt.Date(a.ValidThrough)}.", window);
                 Add(office, officeLink, ReminderKinds.AuthorizationExpiring, a.Number, a.ValidThrough, $"{name}: authorization {a.Number} expires after {Fmt.Date(a.ValidThrough)}", "It has not been filled yet.", reason);
-                Add(side, meLink, ReminderKinds.AuthorizationExpiring, a.Number, a.ValidThrough, $"Your prescription must be filled by {Fmt.Date(a.ValidThrough)}", "Ask your pharmacy to fill it before then.", reason);
+                Tell(meLink, ReminderKinds.AuthorizationExpiring, a.Number, a.ValidThrough,
+                    v => ($"{v.Whose} prescription must be filled by {Fmt.Date(a.ValidThrough)}", v.ToPatient ? "Ask your pharmacy to fill it before then." : "Ask the pharmacy to fill it before then."), reason);
             }
             else
             {
@@ -208,7 +230,8 @@ public static class ReminderPlanner
             {
                 var reason = new Reason("REMS.REFILL_WINDOW", $"The next fill can be confirmed when at most {program.NextFillWhenDaysRemainAtMost.Value} days remain.", program.NextFillWhenDaysRemainAtMost.Source);
                 Add(office, officeLink, ReminderKinds.RefillWindow, patientId, opens, $"{name}: the refill window is open", "A new authorization is needed for the next fill.", reason);
-                Add(side, meLink, ReminderKinds.RefillWindow, patientId, opens, "Time to plan your next fill", "Your prescriber needs to authorize the next prescription.", reason);
+                Tell(meLink, ReminderKinds.RefillWindow, patientId, opens,
+                    v => ($"Time to plan {v.WhoseLower} next fill", $"{v.Whose} prescriber needs to authorize the next prescription."), reason);
             }
         }
 
@@ -218,7 +241,7 @@ public static class ReminderPlanner
         }
     }
 
-    private static async Task TherapyAsync(ImidCareDb db, Patient patient, List<string> side, List<string> office, Instant now, List<ReminderRecord> list, CancellationToken ct)
+    private static async Task TherapyAsync(ImidCareDb db, Patient patient, List<Reader> side, List<string> office, Instant now, List<ReminderRecord> list, CancellationToken ct)
     {
         if (await TherapyService.PlanAsync(db, patient.Id, ct) is not { } plan)
         {
@@ -231,9 +254,10 @@ public static class ReminderPlanner
         if (view.Day?.Kind == DayKind.Dose && !view.TakenToday)
         {
             var reason = new Reason("THERAPY.DOSE_DAY", $"Cycle {view.Day.Cycle}, day {view.Day.CycleDay} of {regimen.Name}.", regimen.Source);
-            foreach (var user in side)
+            foreach (var (user, v) in side)
             {
-                list.Add(Make(user, patient.Id, patient.Id, ReminderKinds.DoseToday, view.Date, $"Dose today: {view.Day.DoseMg} mg", view.Summary, reason, meLink, now));
+                var title = v.ToPatient ? $"Dose today: {view.Day.DoseMg} mg" : $"{v.FirstName}'s dose today: {view.Day.DoseMg} mg";
+                list.Add(Make(user, patient.Id, patient.Id, ReminderKinds.DoseToday, view.Date, title, view.Summary, reason, meLink, now));
             }
 
             if (view.MissedDose is { } missed && missed.Action is MissedDoseAction.TakeNow or MissedDoseAction.SkipAndTakeNextAtUsualTime && missed.Late >= MissedAfter)
@@ -242,10 +266,12 @@ public static class ReminderPlanner
 
                 // Stored text outlives the moment: say until when a catch-up is allowed, not "take it now".
                 var until = missed.LatestCatchUp.InZone(TherapyService.Zone(plan)).TimeOfDay;
-                var detail = $"If you missed it, take it until {until:HH:mm}; after that skip it and take the next one at your usual time. Never take two doses at once.";
-                foreach (var user in side)
+                foreach (var (user, v) in side)
                 {
-                    list.Add(Make(user, patient.Id, patient.Id, ReminderKinds.DoseMissed, view.Date, "Today's dose is not recorded", detail, rule, meLink, now));
+                    var (title, detail) = v.ToPatient
+                        ? ("Today's dose is not recorded", $"If you missed it, take it until {until:HH:mm}; after that skip it and take the next one at your usual time. Never take two doses at once.")
+                        : ($"{v.FirstName}'s dose today is not recorded", $"If {v.FirstName} missed it, {v.FirstName} takes it until {until:HH:mm}; after that skip it and take the next one at the usual time. Never two doses at once.");
+                    list.Add(Make(user, patient.Id, patient.Id, ReminderKinds.DoseMissed, view.Date, title, detail, rule, meLink, now));
                 }
             }
         }
@@ -256,9 +282,12 @@ public static class ReminderPlanner
         {
             var reason = item.Basis.Reasons[0];
             var subject = $"{patient.Id}/{item.Kind}";
-            foreach (var user in side)
+            foreach (var (user, v) in side)
             {
-                list.Add(Make(user, patient.Id, subject, ReminderKinds.LabDue, item.Date, $"{item.Description} due {Fmt.Date(item.Date)}", "Your care team will tell you where to have it done.", reason, meLink, now));
+                var (title, detail) = v.ToPatient
+                    ? ($"{item.Description} due {Fmt.Date(item.Date)}", "Your care team will tell you where to have it done.")
+                    : ($"{v.FirstName}: {item.Description} due {Fmt.Date(item.Date)}", $"{v.FirstName}'s care team will say where to have it done.");
+                list.Add(Make(user, patient.Id, subject, ReminderKinds.LabDue, item.Date, title, detail, reason, meLink, now));
             }
 
             foreach (var user in office)

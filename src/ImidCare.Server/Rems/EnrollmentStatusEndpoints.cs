@@ -2,6 +2,7 @@ using ImidCare.Rules;
 using ImidCare.Rules.Rems;
 using ImidCare.Server.Infrastructure;
 using ImidCare.Server.Security;
+using ImidCare.Server.Web;
 using ImidCare.Store;
 using ImidCare.Store.Audit;
 using ImidCare.Store.Entities;
@@ -113,25 +114,29 @@ public static class EnrollmentStatusEndpoints
         var program = Rules.Programs.ProgramCatalog.Find(programId);
         var day = now.InZone(program?.Zone ?? DateTimeZone.Utc).Date;
         var name = program?.Name ?? programId;
-        var (title, detail, code) = change.ToStatus switch
+        // Each on the patient's side reads it in their own voice: the patient "your", a caregiver "John's".
+        (string Title, string Detail) Words(Voice v) => change.ToStatus switch
         {
-            nameof(EnrollmentStatus.Enrolled) => ("Your REMS enrollment is active again",
-                $"Your enrollment in the {name} is active again. Your prescriber needs to issue a new authorization before a pharmacy can fill.", "REMS.PATIENT_REACTIVATED"),
-            nameof(EnrollmentStatus.Inactive) => ("Your REMS enrollment is paused",
-                $"Your enrollment in the {name} is paused. No pharmacy can fill a prescription for you until it is active again, and any authorization you had is no longer valid. Please call your prescriber.", Deactivation.PatientCode),
-            _ => ("Your REMS enrollment has ended",
-                $"Your enrollment in the {name} has ended. No pharmacy can fill a prescription for you, and any authorization you had is no longer valid. Please call your prescriber.", Deactivation.PatientCode),
+            nameof(EnrollmentStatus.Enrolled) => ($"{v.Whose} REMS enrollment is active again",
+                $"{v.Whose} enrollment in the {name} is active again. {v.Whose} prescriber needs to issue a new authorization before a pharmacy can fill."),
+            nameof(EnrollmentStatus.Inactive) => ($"{v.Whose} REMS enrollment is paused",
+                $"{v.Whose} enrollment in the {name} is paused. No pharmacy can fill a prescription for {v.WhoLower} until it is active again, and any authorization {v.WhoLower} had is no longer valid. Please call {v.WhoseLower} prescriber."),
+            _ => ($"{v.Whose} REMS enrollment has ended",
+                $"{v.Whose} enrollment in the {name} has ended. No pharmacy can fill a prescription for {v.WhoLower}, and any authorization {v.WhoLower} had is no longer valid. Please call {v.WhoseLower} prescriber."),
         };
+        var code = change.ToStatus == nameof(EnrollmentStatus.Enrolled) ? "REMS.PATIENT_REACTIVATED" : Deactivation.PatientCode;
         var reason = new Reason(code, $"The patient's enrollment is {change.ToStatus.ToLowerInvariant()}; a pharmacy fills only for an enrolled patient.", AuthorizationRules.Enrolled);
 
-        var patientSide = await db.Users.AsNoTracking().Where(u => u.PatientId == patient.Id).Select(u => u.Id)
-            .Concat(db.CaregiverGrants.AsNoTracking().Where(g => g.PatientId == patient.Id && g.RevokedAt == null).Select(g => g.CaregiverUserId))
-            .ToListAsync(ct);
+        var patientSide = (await db.Users.AsNoTracking().Where(u => u.PatientId == patient.Id).Select(u => u.Id).ToListAsync(ct)).Select(u => (User: u, Voice: Voice.Of(true, patient.Name)))
+            .Concat((await db.CaregiverGrants.AsNoTracking().Where(g => g.PatientId == patient.Id && g.RevokedAt == null).Select(g => g.CaregiverUserId).ToListAsync(ct))
+                .Select(u => (User: u, Voice: Voice.Of(false, patient.Name))))
+            .DistinctBy(r => r.User).ToList();
         var office = byProgram
             ? await db.Users.AsNoTracking().Where(u => u.PrescriberId == patient.PrescriberId && u.Role == Roles.Prescriber).Select(u => u.Id).ToListAsync(ct)
             : [];
 
-        var messages = patientSide.Distinct().Select(u => Reminders.ReminderPlanner.Make(u, patient.Id, change.Id, Reminders.ReminderKinds.EnrollmentChanged, day, title, detail, reason, "/me", now))
+        var messages = patientSide.Select(r => (r.User, Words: Words(r.Voice)))
+            .Select(r => Reminders.ReminderPlanner.Make(r.User, patient.Id, change.Id, Reminders.ReminderKinds.EnrollmentChanged, day, r.Words.Title, r.Words.Detail, reason, $"/me?patient={patient.Id}", now))
             .Concat(office.Select(u => Reminders.ReminderPlanner.Make(u, patient.Id, change.Id, Reminders.ReminderKinds.EnrollmentChanged, day,
                 $"{patient.Name}'s enrollment {Moved(change.ToStatus)} by the program", $"The program moved {patient.Name}'s enrollment from {change.FromStatus.ToLowerInvariant()} to {change.ToStatus.ToLowerInvariant()}.", reason, $"/office/patient/{patient.Id}", now)))
             .ToList();

@@ -39,6 +39,14 @@ public abstract class ReminderTests(ImidCareApp app)
         var c = await carla.GetJsonAsync("/api/v1/me/reminders");
         Kinds(c).ShouldContain(ReminderKinds.DoseToday);
         c.Body.GetProperty("reminders").EnumerateArray().ShouldAllBe(r => r.GetProperty("patientId").GetString() == "pat_demo_john");
+
+        // Carla reads about John, never as if she were John; John reads it as his own.
+        var carlas = c.Body.GetProperty("reminders").EnumerateArray().ToList();
+        carlas.ShouldContain(r => r.GetProperty("title").GetString()!.StartsWith("John's dose today: "));
+        carlas.ShouldAllBe(r => !(r.GetProperty("title").GetString() + " " + r.GetProperty("detail").GetString()).Contains("your", StringComparison.OrdinalIgnoreCase));
+        carlas.ShouldAllBe(r => r.GetProperty("link").GetString() != "/me/survey");
+        (await john.GetJsonAsync("/api/v1/me/reminders")).Body.GetProperty("reminders").EnumerateArray()
+            .ShouldContain(r => r.GetProperty("title").GetString()!.StartsWith("Dose today: "));
         (await park.GetJsonAsync("/api/v1/me/reminders")).Body.GetProperty("reminders").EnumerateArray()
             .ShouldContain(r => r.GetProperty("kind").GetString() == ReminderKinds.FirstPrescriptionWindow && r.GetProperty("patientId").GetString() == "pat_demo_maria");
 

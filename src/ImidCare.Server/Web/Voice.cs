@@ -1,15 +1,17 @@
 using ImidCare.Server.Security;
 
-namespace ImidCare.Server.Pages.Me;
+namespace ImidCare.Server.Web;
 
 /// <summary>
-/// Who the companion speaks to. The patient reads "your medicine"; a caregiver reads the same page
-/// about someone else ("John's medicine"), and is not offered what only the patient may do.
+/// Who the companion speaks to. The patient reads "your medicine"; a caregiver reads the same page,
+/// or reminder, about someone else ("John's medicine"), and is not offered what only the patient may do.
 /// </summary>
 public sealed record Voice(bool ToPatient, string FirstName)
 {
-    public static Voice For(Caller viewer, string patientId, string patientName) =>
-        new(viewer.PatientId == patientId, patientName.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [var first, ..] ? first : patientName);
+    public static Voice For(Caller viewer, string patientId, string patientName) => Of(viewer.PatientId == patientId, patientName);
+
+    public static Voice Of(bool toPatient, string patientName) =>
+        new(toPatient, patientName.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [var first, ..] ? first : patientName);
 
     /// <summary>"Your" or "John's", at the start of a sentence.</summary>
     public string Whose => ToPatient ? "Your" : $"{FirstName}'s";
