@@ -44,7 +44,6 @@ public abstract class ReminderTests(ImidCareApp app)
         var carlas = c.Body.GetProperty("reminders").EnumerateArray().ToList();
         carlas.ShouldContain(r => r.GetProperty("title").GetString()!.StartsWith("John's dose today: "));
         carlas.ShouldAllBe(r => !(r.GetProperty("title").GetString() + " " + r.GetProperty("detail").GetString()).Contains("your", StringComparison.OrdinalIgnoreCase));
-        carlas.ShouldAllBe(r => r.GetProperty("link").GetString() != "/me/survey");
         (await john.GetJsonAsync("/api/v1/me/reminders")).Body.GetProperty("reminders").EnumerateArray()
             .ShouldContain(r => r.GetProperty("title").GetString()!.StartsWith("Dose today: "));
         (await park.GetJsonAsync("/api/v1/me/reminders")).Body.GetProperty("reminders").EnumerateArray()
@@ -52,6 +51,25 @@ public abstract class ReminderTests(ImidCareApp app)
 
         // An organisation key has no inbox.
         (await app.Pharmacy().GetJsonAsync("/api/v1/me/reminders")).Code.ShouldBe(403);
+    }
+
+    [Fact]
+    public async Task SurveyDue_SendsThePatientToTheForm_AndTellsTheCaregiver()
+    {
+        // John's monthly survey (last taken 15 Nov) is due within the notice window four weeks on.
+        var now = ImidCareApp.Start + Duration.FromDays(28);
+        await using var db = await app.DbAsync();
+        var due = (await ReminderPlanner.DueAsync(db, now, default)).Where(r => r.Kind == ReminderKinds.SurveyDue && r.PatientId == "pat_demo_john").ToList();
+
+        var john = due.Where(r => r.UserId == "usr_demo_john").ShouldHaveSingleItem();
+        john.Title.ShouldStartWith("Survey due ");
+        john.Link.ShouldBe("/me/survey");
+
+        // Only John may answer it: Carla is told about it and linked to John's page, not to a form that refuses her.
+        var carla = due.Where(r => r.UserId == "usr_demo_carla").ShouldHaveSingleItem();
+        carla.Title.ShouldBe(john.Title.Replace("Survey due", "John's survey due"));
+        carla.Detail.ShouldBe("John takes the survey, signed in, before the next prescription.");
+        carla.Link.ShouldBe("/me?patient=pat_demo_john");
     }
 
     [Fact]
