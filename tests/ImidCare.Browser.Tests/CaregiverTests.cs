@@ -62,10 +62,28 @@ public sealed class CaregiverTests(WebApp app)
         main.ShouldNotContain("Hello");
         main.ShouldNotContain("Your prescription");
         main.ShouldContain("Add John's cycle calendar to my phone");
-        // The survey is John's own answer: Carla is told it is due, not linked to a form the program refuses her.
-        (await carla.Locator("a[href='/me/survey']").CountAsync()).ShouldBe(0);
         (await WebApp.AxeViolationsAsync(carla)).ShouldBeEmpty();
         await carla.Context.CloseAsync();
+
+        // A month on, John's monthly survey is due. It is John's own answer: Carla is told, not linked
+        // to a form the program refuses her; John gets the link.
+        app.Clock.Now = WebApp.Start + NodaTime.Duration.FromDays(30);
+        try
+        {
+            carla = await app.LoginAsync("carla", "demo-carla-2026");
+            await carla.GotoAsync("/me");
+            (await carla.Locator("section[aria-labelledby=todo-h]").InnerTextAsync()).ShouldContain("Survey: due. John answers it when signed in, before the next prescription.");
+            (await carla.Locator("a[href='/me/survey']").CountAsync()).ShouldBe(0);
+            var john = await app.LoginAsync("john", "demo-john-2026");
+            await john.GotoAsync("/me");
+            (await john.Locator("section[aria-labelledby=todo-h] a[href='/me/survey']").InnerTextAsync()).ShouldBe("Take your survey");
+            await carla.Context.CloseAsync();
+            await john.Context.CloseAsync();
+        }
+        finally
+        {
+            app.Clock.Now = WebApp.Start;
+        }
     }
 
     [Fact]
