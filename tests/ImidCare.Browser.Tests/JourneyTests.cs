@@ -45,10 +45,15 @@ public sealed class JourneyTests(WebApp app)
         var refusal = await office.Locator(".decision.no").InnerTextAsync();
         refusal.ShouldContain("REMS.FIRST_PRESTART_TEST_MISSING");
         refusal.ShouldContain("REMS.SECOND_PRESTART_TEST_MISSING");
+        var nextTest = office.Locator("dt:text-is('Next pregnancy test') + dd");
+        (await nextTest.InnerTextAsync()).ShouldStartWith("pre-start tests: Missing: A negative test 10 to 14 days before the first prescription.");
+        (await office.Locator("dt:text-is('Patient survey') + dd").InnerTextAsync()).ShouldBe("not needed before the first prescription");
 
         // The two pre-start tests (11 days before, and this morning; the clock reads 10:00 in New York).
         await RecordTestAsync(office, "2026-11-06", "09:00");
         await RecordTestAsync(office, "2026-11-17", "08:00");
+        // The second test supports the first prescription for 24 hours, and the page says until when.
+        (await nextTest.InnerTextAsync()).ShouldBe("pre-start tests on file: authorize the first prescription by Wed 18 Nov 2026 08:00 (America/New_York)");
 
         await office.GetByLabel("I counseled the patient on the risks and the REMS requirements").CheckAsync();
         await office.GetByRole(AriaRole.Button, new() { Name = "Submit survey and get authorization number" }).ClickAsync();

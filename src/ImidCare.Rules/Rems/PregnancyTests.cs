@@ -50,6 +50,45 @@ public static class PregnancyTestRules
             : new Reason("REMS.TEST_QUALIFIES", "Negative test of sufficient sensitivity.", program.MinTestSensitivityMiuPerMl.Source));
     }
 
+    /// <summary>How far ahead <see cref="FirstPrescriptionUntil"/> looks: beyond every pre-start window.</summary>
+    public static readonly Duration FirstPrescriptionHorizon = Duration.FromDays(31);
+
+    /// <summary>
+    /// The last moment (exact, to the nanosecond) at which the tests on file support a first prescription, or
+    /// null when they do not support one now: the pre-start tests (the second within 24 hours, for
+    /// example) and the program's window from the last test, the two checks a first authorization
+    /// makes of the tests. Each requirement can only lapse as time passes (a test grows too old;
+    /// none becomes valid again once the first prescription may be written), so the moment is
+    /// found by halving the interval to the horizon.
+    /// </summary>
+    public static Instant? FirstPrescriptionUntil(IReadOnlyList<PregnancyTest> tests, ProgramRules program, Instant now)
+    {
+        bool Supported(Instant at) =>
+            PreStart(tests, program, at).IsAllowed
+            && LastQualifying(tests, program, at) is { } last
+            && ProgramTime.Today(at, program.Zone) <= program.AuthorizationFromLastTest.Value.LastDay(last.SpecimenAt.InZone(program.Zone).Date);
+
+        if (!Supported(now))
+        {
+            return null;
+        }
+
+        var (ok, lapsed) = (now, now + FirstPrescriptionHorizon);
+        if (Supported(lapsed))
+        {
+            return lapsed;
+        }
+
+        // About 52 halvings of a month in nanoseconds: a few dozen checks of a handful of tests.
+        while (lapsed - ok > Duration.Epsilon)
+        {
+            var mid = ok + ((lapsed - ok) / 2);
+            (ok, lapsed) = Supported(mid) ? (mid, lapsed) : (ok, mid);
+        }
+
+        return ok;
+    }
+
     /// <summary>
     /// Checks the pre-start tests for the first prescription written at <paramref name="prescribedAt"/>.
     /// Requirements are matched last to first, each to the latest qualifying test earlier than the

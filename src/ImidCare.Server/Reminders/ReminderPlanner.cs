@@ -174,20 +174,17 @@ public static class ReminderPlanner
             }
         }
 
-        // Before the first prescription, the last negative test opens a window of a few days for it.
-        if (f.FirstPrescription && f.Category.CanGetPregnant()
-            && f.Tests.Where(t => t.Result == TestResult.Negative && t.SpecimenAt <= now).Select(t => (Instant?)t.SpecimenAt).Max() is { } lastTest
+        // Before the first prescription, the pre-start tests on file support it for a while (the second
+        // test for 24 hours): both sides are told until when, in the program's zone.
+        if (f.FirstPrescriptionUntil(now) is { } until
             && !await db.Authorizations.AnyAsync(a => a.PatientId == patientId && a.State == nameof(AuthorizationState.Active), ct))
         {
-            var dayOne = lastTest.InZone(program.Zone).Date;
-            var lastDay = program.AuthorizationFromLastTest.Value.LastDay(dayOne);
-            if (today <= lastDay)
-            {
-                var reason = new Reason("REMS.FIRST_PRESCRIPTION_WINDOW", $"The negative test of {Fmt.Date(dayOne)} supports an authorization through {Fmt.Date(lastDay)}.", program.AuthorizationFromLastTest.Source);
-                Add(office, officeLink, ReminderKinds.FirstPrescriptionWindow, patientId, lastDay, $"{name}: authorize the first prescription by {Fmt.Date(lastDay)}", "The pre-start tests are on file; after that day a new test is needed.", reason);
-                Tell(meLink, ReminderKinds.FirstPrescriptionWindow, patientId, lastDay,
-                    v => ($"{v.Whose} first prescription can be written through {Fmt.Date(lastDay)}", $"{v.Whose} tests are done. After that day a new pregnancy test is needed."), reason);
-            }
+            var by = until.InZone(program.Zone);
+            var when = $"{Fmt.Date(by.Date)} {by.TimeOfDay:HH:mm} ({program.Zone.Id})";
+            var reason = new Reason("REMS.FIRST_PRESCRIPTION_WINDOW", $"The pre-start pregnancy tests on file support a first prescription until {when}.", program.PreStartTests.IsEmpty ? program.AuthorizationFromLastTest.Source : program.PreStartTests[^1].Source);
+            Add(office, officeLink, ReminderKinds.FirstPrescriptionWindow, patientId, by.Date, $"{name}: authorize the first prescription by {when}", "The pre-start tests are on file; after that a new test is needed.", reason);
+            Tell(meLink, ReminderKinds.FirstPrescriptionWindow, patientId, by.Date,
+                v => ($"{v.Whose} first prescription can be written until {when}", $"{v.Whose} tests are done. After that a new pregnancy test is needed."), reason);
         }
 
         // The patient survey, from the program's cadence (none before the first prescription).

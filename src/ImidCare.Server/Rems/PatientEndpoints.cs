@@ -58,7 +58,15 @@ public sealed record PatientStatusDto(
     SurveyStatusDto PatientSurvey,
     IReadOnlyList<AuthorizationSummary> Authorizations,
     IReadOnlyList<CategoryChangeDto> CategoryHistory,
-    IReadOnlyList<EnrollmentStatusChangeDto> StatusHistory);
+    IReadOnlyList<EnrollmentStatusChangeDto> StatusHistory,
+    FirstPrescriptionDto? FirstPrescription);
+
+/// <summary>
+/// Before the first prescription of a patient who can get pregnant: whether it is authorized yet,
+/// the pre-start tests as the authorization would judge them now, and, when they support it, the
+/// last moment they do (the second test counts for 24 hours).
+/// </summary>
+public sealed record FirstPrescriptionDto(bool Authorized, DecisionDto PreStartTests, Instant? AuthorizeBy);
 
 public sealed record EnrollmentReply(PatientStatusDto Patient, DecisionDto Decision);
 
@@ -256,7 +264,12 @@ public static class PatientEndpoints
             new SurveyStatusDto(!survey.IsAllowed, DecisionDto.From(survey), f.LastPatientSurvey),
             [.. auths.Select(a => new AuthorizationSummary(a.Number, AuthorizationEndpoints.EffectiveState(a, now), a.ValidThrough, a.ExpiresAt, a.DaysSupply))],
             [.. history.Select(c => new CategoryChangeDto(c.FromCategory, c.ToCategory, c.Reason, c.By, c.At))],
-            [.. statusHistory.Select(EnrollmentStatusEndpoints.ToDto)]);
+            [.. statusHistory.Select(EnrollmentStatusEndpoints.ToDto)],
+            f.FirstPrescription && f.Category.CanGetPregnant()
+                ? new FirstPrescriptionDto(
+                    auths.Any(a => AuthorizationEndpoints.EffectiveState(a, now) is nameof(AuthorizationState.Active) or nameof(AuthorizationState.Confirmed)),
+                    DecisionDto.From(PregnancyTestRules.PreStart(f.Tests, p, now)), f.FirstPrescriptionUntil(now))
+                : null);
     }
 
     private static async Task<IResult> Review(HttpContext http, string id, CategoryReviewRequest req, WriteGate gate)

@@ -28,6 +28,14 @@ public sealed record PatientFacts(
 {
     public IReadOnlyList<OpenHold> Holds => [.. OpenHoldRecords.Select(ToRule)];
 
+    /// <summary>
+    /// Before the first prescription of a patient who can get pregnant: the last moment the tests on
+    /// file support it (<see cref="PregnancyTestRules.FirstPrescriptionUntil"/>); null for anyone else,
+    /// or when the tests do not support one now.
+    /// </summary>
+    public Instant? FirstPrescriptionUntil(Instant now) =>
+        FirstPrescription && Category.CanGetPregnant() ? PregnancyTestRules.FirstPrescriptionUntil(Tests, Program, now) : null;
+
     public static OpenHold ToRule(HoldRecord h) => new(h.Code, h.Why, Clearances(h));
 
     public static IReadOnlyList<HoldClearance> Clearances(HoldRecord h) => Clearances(h.ClearedByList);

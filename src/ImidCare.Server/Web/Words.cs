@@ -29,6 +29,26 @@ public static class Words
 
     public static string When(Instant i, DateTimeZone zone) => $"{Day(i.InZone(zone).Date)} {i.InZone(zone).TimeOfDay:HH:mm}";
 
+    /// <summary>A patient survey that is not due, in words: when it was done, or why none is needed yet.</summary>
+    public static string SurveyNotDue(Rems.SurveyStatusDto s) =>
+        s.LastCompleted is { } d ? $"done {Day(d)}"
+        : s.Decision.Reasons.Any(r => r.Code == "REMS.SURVEY_NOT_NEEDED") ? "none in this category"
+        : s.Decision.Reasons.Any(r => r.Code == "REMS.SURVEY_NOT_NEEDED_FIRST_RX") ? "not needed before the first prescription"
+        : s.Decision.Reasons.Select(r => r.Message).FirstOrDefault() ?? "not due";
+
+    /// <summary>A moment with its zone named, for deadlines a reader may be in another zone for.</summary>
+    public static string WhenIn(Instant i, DateTimeZone zone) => $"{When(i, zone)} ({zone.Id})";
+
+    /// <summary>The pre-start tests the authorization would still ask for, in the rules' own words.</summary>
+    public static string Missing(Infrastructure.DecisionDto preStart) =>
+        string.Join(" ", preStart.Reasons.Where(r => !r.Code.EndsWith("_MET", StringComparison.Ordinal)).Select(r => r.Message));
+
+    /// <summary>Before a first prescription, for the office: authorized, the tests on file until when, or what is missing.</summary>
+    public static string FirstPrescription(Rems.FirstPrescriptionDto fp, DateTimeZone zone) =>
+        fp.Authorized ? "pre-start tests done; the first prescription is authorized"
+        : fp.AuthorizeBy is { } by ? $"pre-start tests on file: authorize the first prescription by {WhenIn(by, zone)}"
+        : $"pre-start tests: {Missing(fp.PreStartTests)}";
+
     public static string Clears(IEnumerable<string> clearances) =>
         SurveyRules.Describe(clearances.Select(c => Enum.Parse<HoldClearance>(c, true)));
 

@@ -224,4 +224,34 @@ public class PregnancyTestRulesTests
         PregnancyTestRules.NextDue(tests, Len, start, MenstrualPattern.Regular, Ny.At(start.PlusDays(8), 0))!.Overdue.ShouldBeTrue();
         PregnancyTestRules.NextDue(tests, Len, null, MenstrualPattern.Regular, Ny.At(start)).ShouldBeNull();
     }
+
+    [Fact]
+    public void FirstPrescriptionUntil_IsTheSecondTestPlus24Hours_Exactly()
+    {
+        // The first test 12 days before, the second at 09:00 on the 15th: the 24-hour test lapses first.
+        var second = Ny.At(2026, 6, 15, 9);
+        var tests = new[] { Ny.Negative(RxDate.PlusDays(-12)), Ny.Negative(second) };
+        var until = PregnancyTestRules.FirstPrescriptionUntil(tests, Len, RxAt)!.Value;
+        until.ShouldBe(second + Duration.FromHours(24));
+
+        // Its edges: supported at the moment it names, not a nanosecond after.
+        PregnancyTestRules.PreStart(tests, Len, until).IsAllowed.ShouldBeTrue();
+        PregnancyTestRules.PreStart(tests, Len, until + Duration.Epsilon).IsAllowed.ShouldBeFalse();
+    }
+
+    [Fact]
+    public void FirstPrescriptionUntil_TheFirstTestLapsesFirst_WhenItIsFourteenDaysOld()
+    {
+        // The first test 14 days before the 15th: the 10-to-14-day window closes at the end of that day in New York.
+        var tests = new[] { Ny.Negative(RxDate.PlusDays(-14)), Ny.Negative(RxAt - Duration.FromHours(1)) };
+        var until = PregnancyTestRules.FirstPrescriptionUntil(tests, Len, RxAt)!.Value;
+        until.ShouldBe(Ny.StartOf(RxDate.PlusDays(1)) - Duration.Epsilon);
+    }
+
+    [Fact]
+    public void FirstPrescriptionUntil_IsNull_WhenTheTestsDoNotSupportOneNow()
+    {
+        PregnancyTestRules.FirstPrescriptionUntil([Ny.Negative(RxDate.PlusDays(-12))], Len, RxAt).ShouldBeNull();
+        PregnancyTestRules.FirstPrescriptionUntil([], Len, RxAt).ShouldBeNull();
+    }
 }
