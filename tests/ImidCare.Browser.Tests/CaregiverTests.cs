@@ -87,6 +87,27 @@ public sealed class CaregiverTests(WebApp app)
     }
 
     [Fact]
+    public async Task CaregiverNobodyGranted_IsToldHowToGetAccess_NotRefusedEverywhere()
+    {
+        var casey = await app.LoginAsync("casey", "demo-casey-2026");
+        (await casey.GotoAsync("/me"))!.Status.ShouldBe(200);
+        await Assertions.Expect(casey.GetByRole(AriaRole.Heading, new() { Name = "Nobody has shared their companion with you yet" })).ToBeVisibleAsync();
+        (await casey.Locator("#not-shared").InnerTextAsync()).ShouldContain("(casey)");
+
+        // The menu's pages lead back to that explanation, not to a refusal.
+        foreach (var page in new[] { "/me/calendar", "/me/charts", "/me/visitsummary" })
+        {
+            (await casey.GotoAsync(page))!.Status.ShouldBe(200, page);
+            new Uri(casey.Url).AbsolutePath.ShouldBe("/me", page);
+        }
+
+        // Naming a patient who did not grant access is still refused.
+        (await casey.GotoAsync("/me?patient=pat_demo_john"))!.Status.ShouldBe(403);
+        (await WebApp.AxeViolationsAsync(casey)).ShouldBeEmpty();
+        await casey.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task GrantedCaregiver_SeesTheCharts_AsLabelledSvg()
     {
         var carla = await app.LoginAsync("carla", "demo-carla-2026");

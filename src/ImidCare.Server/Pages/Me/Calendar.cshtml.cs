@@ -40,7 +40,7 @@ public sealed class CalendarModel : MePage
     {
         if (!await LoadPatientAsync(patient))
         {
-            return Forbid();
+            return NoPatient();
         }
 
         await LoadAsync(month);
@@ -52,7 +52,7 @@ public sealed class CalendarModel : MePage
     {
         if (!await LoadPatientAsync(patient))
         {
-            return Forbid();
+            return NoPatient();
         }
 
         await LoadAsync(month);

@@ -12,7 +12,7 @@ public sealed class ChartsModel : MePage
     {
         if (!await LoadPatientAsync(patient))
         {
-            return Forbid();
+            return NoPatient();
         }
 
         await using var db = await DbAsync();

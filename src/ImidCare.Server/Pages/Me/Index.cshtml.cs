@@ -31,7 +31,16 @@ public sealed class IndexModel : MePage
     {
         if (!await LoadPatientAsync(patient))
         {
-            return Forbid();
+            // The start page itself tells a caregiver nobody has granted yet what to do, with the username to give.
+            if (!NobodySharedYet)
+            {
+                return Forbid();
+            }
+
+            await using var db = await DbAsync();
+            var me = Me.Id;
+            Username = await db.Users.AsNoTracking().Where(u => u.Id == me).Select(u => u.Username).SingleAsync(Ct);
+            return Page();
         }
 
         await LoadAsync();
@@ -87,6 +96,9 @@ public sealed class IndexModel : MePage
     }
 
     public string? FeedUrl { get; private set; }
+
+    /// <summary>The signed-in caregiver's username, for the patient to grant access to.</summary>
+    public string? Username { get; private set; }
 
     private async Task LoadAsync()
     {

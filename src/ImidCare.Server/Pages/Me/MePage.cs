@@ -1,5 +1,6 @@
 using ImidCare.Server.Web;
 using ImidCare.Store.Entities;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace ImidCare.Server.Pages.Me;
@@ -15,6 +16,16 @@ public abstract class MePage : WebPage
     /// <summary>How the page speaks: to the patient, or to a caregiver about the patient.</summary>
     public Voice Voice { get; private set; } = null!;
 
+    /// <summary>A caregiver whom no patient has granted access yet, who asked for no one in particular.</summary>
+    public bool NobodySharedYet { get; private set; }
+
+    /// <summary>
+    /// What a page answers when <see cref="LoadPatientAsync"/> found no patient: a caregiver nobody
+    /// has granted yet is sent to the start page, which says so, instead of a refusal with a menu of
+    /// refusals; anyone else asking for a patient they may not see is refused.
+    /// </summary>
+    protected IActionResult NoPatient() => NobodySharedYet ? Redirect("/me") : Forbid();
+
     protected async Task<bool> LoadPatientAsync(string? requested)
     {
         await using var db = await DbAsync();
@@ -25,6 +36,12 @@ public abstract class MePage : WebPage
             // A caregiver's start page is the (first) patient who granted them access.
             id = await db.CaregiverGrants.AsNoTracking().Where(g => g.CaregiverUserId == me.Id && g.RevokedAt == null)
                 .OrderBy(g => g.GrantedAt).Select(g => g.PatientId).FirstOrDefaultAsync(Ct);
+        }
+
+        if (id is null && requested is null && me.Role == Roles.Caregiver)
+        {
+            NobodySharedYet = true;
+            return false;
         }
 
         if (await VisiblePatientAsync(db, id) is not { } patient)

@@ -18,7 +18,7 @@ public sealed class VisitSummaryModel : MePage
     {
         if (!await LoadPatientAsync(patient))
         {
-            return Forbid();
+            return NoPatient();
         }
 
         await BuildAsync();
@@ -29,7 +29,7 @@ public sealed class VisitSummaryModel : MePage
     {
         if (!await LoadPatientAsync(patient))
         {
-            return Forbid();
+            return NoPatient();
         }
 
         await BuildAsync();
