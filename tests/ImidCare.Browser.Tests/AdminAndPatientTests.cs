@@ -79,6 +79,26 @@ public sealed class AdminAndPatientTests(WebApp app)
     }
 
     [Fact]
+    public async Task Survey_AsksEachPatientOnlyWhatCanApplyToThem()
+    {
+        var maria = await app.LoginAsync("maria", "demo-maria-2026");
+        await maria.GotoAsync("/me/survey");
+        var asked = await maria.Locator("legend").AllInnerTextsAsync();
+        asked.ShouldContain("Could you be pregnant?");
+        asked.ShouldContain("Have you missed any birth control, or used it wrongly?");
+        asked.ShouldNotContain(q => q.Contains("sperm", StringComparison.Ordinal));
+
+        var john = await app.LoginAsync("john", "demo-john-2026");
+        await john.GotoAsync("/me/survey");
+        asked = await john.Locator("legend").AllInnerTextsAsync();
+        asked.ShouldContain("Have you donated sperm?");
+        asked.ShouldContain("Could your partner be pregnant?");
+        asked.ShouldContain("Have you had sex without a condom?");
+        await maria.Context.CloseAsync();
+        await john.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task LearnPages_DrugPageAndWalletCard()
     {
         var context = await app.Browser.NewContextAsync(new() { BaseURL = app.BaseUrl, ViewportSize = new() { Width = 390, Height = 844 } });

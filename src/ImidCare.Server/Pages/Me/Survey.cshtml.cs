@@ -2,6 +2,7 @@ using ImidCare.Store.Entities;
 using ImidCare.Rules.Rems;
 using ImidCare.Server.Rems;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 
 namespace ImidCare.Server.Pages.Me;
 
@@ -17,7 +18,45 @@ public sealed class SurveyModel : MePage
     // is refused here rather than shown a form whose answer the API would refuse.
     public async Task<IActionResult> OnGetAsync()
     {
-        return Me.Role == Roles.Patient && await LoadPatientAsync(null) ? Page() : Forbid();
+        if (Me.Role != Roles.Patient || !await LoadPatientAsync(null))
+        {
+            return Forbid();
+        }
+
+        await AskAsync();
+        return Page();
+    }
+
+    /// <summary>The questions this patient is asked, each with its wording for them.</summary>
+    public IReadOnlyList<(string Name, string Text)> Questions { get; private set; } = [];
+
+    /// <summary>
+    /// Only what can apply to the patient: no sperm donation for a woman, no contraception for a woman
+    /// who cannot get pregnant (the programs ask it of women who can, and of men, who use condoms),
+    /// and the pregnancy question about herself or about a man's partner. What is not asked is
+    /// answered "no" to the API, which is the only answer it could have.
+    /// </summary>
+    private async Task AskAsync()
+    {
+        await using var db = await DbAsync();
+        var id = Patient.Id;
+        var category = Enum.Parse<RiskCategory>(await db.Enrollments.AsNoTracking().Where(e => e.PatientId == id).OrderBy(e => e.ProgramId).Select(e => e.Category).FirstAsync(Ct));
+        var female = Enum.Parse<Sex>(Patient.Sex, ignoreCase: true) == Sex.Female;
+        var contraception = !female || category.CanGetPregnant();
+        Questions =
+        [
+            (nameof(SurveyInput.SharedCapsules), "Since your last survey, have you shared your capsules with anyone?"),
+            (nameof(SurveyInput.DonatedBlood), "Have you donated blood?"),
+            .. female ? [] : new[] { (nameof(SurveyInput.DonatedSperm), "Have you donated sperm?") },
+            .. contraception
+                ? new[]
+                {
+                    (nameof(SurveyInput.MissedContraception), female ? "Have you missed any birth control, or used it wrongly?" : "Has a condom broken or slipped, or have you used one wrongly?"),
+                    (nameof(SurveyInput.UnprotectedContact), female ? "Have you had sex without the birth control your program asks for?" : "Have you had sex without a condom?"),
+                }
+                : [],
+            (nameof(SurveyInput.PossiblePregnancy), female ? "Could you be pregnant?" : "Could your partner be pregnant?"),
+        ];
     }
 
     public async Task<IActionResult> OnPostAsync()
@@ -27,9 +66,11 @@ public sealed class SurveyModel : MePage
             return Forbid();
         }
 
+        await AskAsync();
+        var asked = Questions.Select(q => q.Name).ToHashSet();
         foreach (var (name, value) in Input.Answers())
         {
-            if (value is null)
+            if (value is null && asked.Contains(name))
             {
                 ModelState.AddModelError($"Input.{name}", "Please answer yes or no.");
             }
@@ -40,8 +81,8 @@ public sealed class SurveyModel : MePage
             return Page();
         }
 
-        var answers = new PatientSurveyAnswers(Input.SharedCapsules!.Value, Input.DonatedBlood!.Value, Input.DonatedSperm!.Value,
-            Input.MissedContraception!.Value, Input.UnprotectedContact!.Value, Input.PossiblePregnancy!.Value);
+        var answers = new PatientSurveyAnswers(Input.SharedCapsules ?? false, Input.DonatedBlood ?? false, Input.DonatedSperm ?? false,
+            Input.MissedContraception ?? false, Input.UnprotectedContact ?? false, Input.PossiblePregnancy ?? false);
         var me = Me;
         var id = Patient.Id;
         var reply = await WriteAsync((db, audit, now) => MonitoringEndpoints.TakeSurveyAsync(me, id, new SurveyRequest(answers), db, audit, now, Ct));
