@@ -108,6 +108,26 @@ public sealed class CaregiverTests(WebApp app)
     }
 
     [Fact]
+    public async Task Calendar_OnAPhone_IsAListOfDays_EachNamingItsWeekday()
+    {
+        var carla = await app.LoginAsync("carla", "demo-carla-2026", width: 375);
+        await carla.GotoAsync("/me/calendar");
+        var day = carla.Locator("#month td[data-date='2026-11-07']");
+        (await day.InnerTextAsync()).ShouldStartWith("Sat 7");
+        (await day.BoundingBoxAsync())!.Width.ShouldBeGreaterThan(300); // the whole width, not a seventh of it
+        await Assertions.Expect(carla.Locator("#month thead")).ToBeHiddenAsync();
+        (await WebApp.AxeViolationsAsync(carla)).ShouldBeEmpty();
+
+        // A wide screen keeps the grid, with the weekday in its header only.
+        var wide = await app.LoginAsync("carla", "demo-carla-2026");
+        await wide.GotoAsync("/me/calendar");
+        (await wide.Locator("#month td[data-date='2026-11-07']").InnerTextAsync()).ShouldStartWith("7");
+        await Assertions.Expect(wide.Locator("#month thead")).ToBeVisibleAsync();
+        await carla.Context.CloseAsync();
+        await wide.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task GrantedCaregiver_SeesTheCharts_AsLabelledSvg()
     {
         var carla = await app.LoginAsync("carla", "demo-carla-2026");
