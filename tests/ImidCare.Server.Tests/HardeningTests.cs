@@ -61,3 +61,28 @@ public sealed class HardeningTests(TightLimitsApp app) : IClassFixture<TightLimi
         r.Headers.CacheControl!.NoStore.ShouldBeTrue();
     }
 }
+
+/// <summary>The web login's limit, on a server of its own: the API login test above spends the same address's attempts.</summary>
+public sealed class LoginPageLimitTests(TightLimitsApp app) : IClassFixture<TightLimitsApp>
+{
+    [Fact]
+    public async Task LoginPage_OpeningItIsNotAnAttempt_AndABrowserOverTheLimitGetsAPage()
+    {
+        using var browser = app.Client();
+        browser.DefaultRequestHeaders.Accept.ParseAdd("text/html");
+        HttpResponseMessage? limited = null;
+        for (var i = 0; i < 8 && limited is null; i++)
+        {
+            // However many attempts were made, the page itself still opens.
+            (await browser.GetAsync("/login", TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+            var attempt = await browser.PostAsync("/login", new FormUrlEncodedContent([new("Username", "nobody"), new("Password", "guess")]), TestContext.Current.CancellationToken);
+            limited = attempt.StatusCode == HttpStatusCode.TooManyRequests ? attempt : null;
+        }
+
+        // Three attempts a minute here: the fourth is refused.
+        limited.ShouldNotBeNull();
+        limited.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
+        (await limited.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldContain("Too many sign-in attempts");
+        limited.Headers.RetryAfter.ShouldNotBeNull();
+    }
+}

@@ -14,6 +14,9 @@ public static class Hardening
 {
     public const string LoginPolicy = "login";
 
+    private static bool WantsPage(HttpRequest request) =>
+        !request.Path.StartsWithSegments("/api") && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
+
     public static void AddImidCareHardening(this IServiceCollection services, IConfiguration config)
     {
         var perSecond = config.GetValue("ImidCare:RateLimit:PerCallerPerSecond", 300);
@@ -28,6 +31,20 @@ public static class Hardening
                     ctx.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 }
 
+                // A person at the login page reads a page, not a problem document meant for programs.
+                if (WantsPage(ctx.HttpContext.Request))
+                {
+                    var wait = retry == default ? "a minute" : $"{(int)Math.Ceiling(retry.TotalSeconds)} seconds";
+                    ctx.HttpContext.Response.ContentType = "text/html; charset=utf-8";
+                    await ctx.HttpContext.Response.WriteAsync(
+                        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                        + "<title>Too many sign-in attempts - ImidCare</title><link rel=\"stylesheet\" href=\"/site.css\"></head><body><main id=\"main\">"
+                        + "<h1>Too many sign-in attempts</h1>"
+                        + $"<p>Too many sign-ins were tried from this network in the last minute. Please wait {wait} and <a href=\"/login\">try again</a>.</p>"
+                        + "</main></body></html>", ct);
+                    return;
+                }
+
                 await Results.Problem(title: "Too many requests.", detail: "Slow down and retry after the time in Retry-After.", statusCode: 429,
                     type: "https://imidcare.example/problems/rate-limited").ExecuteAsync(ctx.HttpContext);
             };
@@ -39,12 +56,15 @@ public static class Hardening
                 QueueLimit = 0,
                 AutoReplenishment = true,
             }));
-            o.AddPolicy(LoginPolicy, http => RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = loginPerMinute,
-                Window = TimeSpan.FromMinutes(1),
-                QueueLimit = 0,
-            }));
+            // Only attempts count: opening the login page is not one, or each sign-in would use two.
+            o.AddPolicy(LoginPolicy, http => HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)
+                ? RateLimitPartition.GetNoLimiter("page")
+                : RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = loginPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                }));
         });
     }
 
