@@ -50,6 +50,15 @@ public sealed class NewPagesTests(WebApp app)
         await page.GotoAsync("/admin/cases");
         var card = page.Locator("section.card", new() { HasText = "case_demo_john_rash" });
         (await card.InnerTextAsync()).ShouldContain("open");
+        // People and times in words: who reported it by name and role, when in a named zone, the form's fields by their labels.
+        var text = await card.InnerTextAsync();
+        text.ShouldContain("reported by Carla Carter (caregiver)");
+        text.ShouldContain("(America/New_York)");
+        text.ShouldNotContain("usr_demo_carla");
+        await card.Locator("summary").ClickAsync();
+        var fields = await card.Locator("dt").AllInnerTextsAsync();
+        fields.ShouldNotContain(f => f.Contains('.', StringComparison.Ordinal));
+        (await card.Locator("dd").AllInnerTextsAsync()).ShouldNotContain(v => v == "False" || v == "True" || v == "[]");
         (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
         await card.GetByLabel("Reason for the status change").FillAsync("Dermatology photos requested.");
         await card.GetByRole(AriaRole.Button, new() { Name = "Start review" }).ClickAsync();

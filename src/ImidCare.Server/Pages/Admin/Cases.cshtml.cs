@@ -15,6 +15,12 @@ public sealed class CasesModel : WebPage
 {
     public IReadOnlyList<(SafetyCase Case, string Patient, IReadOnlyList<(string Field, string Value)> Fields)> Cases { get; private set; } = [];
 
+    /// <summary>Who reported each case, by name and role rather than by account id.</summary>
+    public IReadOnlyDictionary<string, string> Reporters { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>The programs' zone (all are US programs in one zone), named on the page beside each time.</summary>
+    public static NodaTime.DateTimeZone Zone => ImidCare.Rules.Programs.ProgramCatalog.Pomalidomide.Zone;
+
     [BindProperty]
     public string? Reason { get; set; }
 
@@ -51,7 +57,26 @@ public sealed class CasesModel : WebPage
             .GroupJoin(db.Patients, c => c.PatientId, p => p.Id, (c, ps) => new { c, ps })
             .SelectMany(x => x.ps.DefaultIfEmpty(), (x, p) => new { x.c, Name = p == null ? x.c.PatientId : p.Name }).ToListAsync(Ct);
         Cases = [.. cases.Select(x => (x.c, x.Name, Flatten(x.c.FieldsJson)))];
+        var reporters = cases.Select(x => x.c.ReportedBy).Distinct().ToList();
+        Reporters = await db.Users.AsNoTracking().Where(u => reporters.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => $"{u.DisplayName} ({u.Role})", Ct);
     }
+
+    /// <summary>"medWatch.eventDescription" → "Event description": the form's words, not the stored path.</summary>
+    internal static string Label(string path)
+    {
+        var name = path[(path.LastIndexOf('.') + 1)..];
+        var words = System.Text.RegularExpressions.Regex.Replace(name, "(?<=[a-z0-9])(?=[A-Z])", " ").ToLowerInvariant();
+        return words.Length == 0 ? path : char.ToUpperInvariant(words[0]) + words[1..];
+    }
+
+    private static string Value(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.True => "yes",
+        JsonValueKind.False => "no",
+        JsonValueKind.Null => "—",
+        JsonValueKind.Array => e.GetArrayLength() == 0 ? "none" : string.Join(", ", e.EnumerateArray().Select(Value)),
+        _ => e.ToString(),
+    };
 
     private static IReadOnlyList<(string, string)> Flatten(string json)
     {
@@ -67,7 +92,7 @@ public sealed class CasesModel : WebPage
             }
             else
             {
-                list.Add((prefix, e.ToString()));
+                list.Add((Label(prefix), Value(e)));
             }
         }
 
