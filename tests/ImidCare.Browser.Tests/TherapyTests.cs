@@ -33,4 +33,30 @@ public sealed class TherapyTests(WebApp app)
         (await ode.GotoAsync("/office/therapy/pat_demo_john"))!.Status.ShouldBe(403);
         await ode.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task Prescriber_IsOfferedOnlyRegimensOfThePatientsMedicine_AndAnotherIsRefusedNextToTheField()
+    {
+        var page = await app.LoginAsync("dr.park", "demo-park-2026");
+        await page.GotoAsync("/office/therapy/pat_demo_john");
+        var regimen = page.GetByLabel("Regimen", new() { Exact = true });
+        var offered = await regimen.Locator("option").AllInnerTextsAsync();
+        offered.Count.ShouldBe(5, string.Join("; ", offered));
+        offered.ShouldAllBe(o => o.StartsWith("Lenalidomide", StringComparison.Ordinal));
+        (await regimen.InputValueAsync()).ShouldBe("len-mm-rd");
+
+        // A form sent with another medicine's regimen all the same (an old tab, a crafted post) is refused by the plan handler, next to the field.
+        await regimen.EvaluateAsync("s => { s.add(new Option('Pomalidomide + dexamethasone (Pd)', 'pom-mm-pd')); s.value = 'pom-mm-pd'; }");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save plan" }).ClickAsync();
+        (await page.Locator("[data-valmsg-for='Plan.RegimenId']").InnerTextAsync()).ShouldContain("REMS program is for lenalidomide");
+        (await page.Locator("main").InnerTextAsync()).ShouldNotContain("The plan is saved");
+        await page.GotoAsync("/office/therapy/pat_demo_john");
+        (await page.GetByLabel("Regimen", new() { Exact = true }).InputValueAsync()).ShouldBe("len-mm-rd");
+
+        await page.GotoAsync("/office/therapy/pat_demo_maria");
+        var pom = await page.GetByLabel("Regimen", new() { Exact = true }).Locator("option").AllInnerTextsAsync();
+        pom.ShouldContain("Pomalidomide + dexamethasone (Pd)");
+        pom.ShouldNotContain(o => o.StartsWith("Lenalidomide", StringComparison.Ordinal));
+        await page.Context.CloseAsync();
+    }
 }

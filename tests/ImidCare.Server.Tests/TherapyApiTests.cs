@@ -188,6 +188,45 @@ public abstract class TherapyApiTests(ImidCareApp app)
         (await Put(new { regimenId = "pom-mm-pd", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "Nowhere/City" })).ErrorFields.ShouldBe(["timeZone"]);
     }
 
+    [Fact]
+    public async Task Plan_ForAMedicineOfNoneOfThePatientsPrograms_IsRefusedOnRegimenId()
+    {
+        using var park = await app.ParkAsync();
+
+        // John is in the Lenalidomide REMS: a pomalidomide plan would have his Today page say "take 4 mg" of a capsule he does not have.
+        var refused = await park.PutJsonAsync("/api/v1/patients/pat_demo_john/plan", PomPlan);
+        refused.Code.ShouldBe(400, refused.ToString());
+        refused.ErrorFields.ShouldBe(["regimenId"]);
+        var reason = refused.Body.GetProperty("errors").GetProperty("regimenId")[0].GetString()!;
+        reason.ShouldContain("pomalidomide regimen");
+        reason.ShouldContain("REMS program is for lenalidomide");
+        reason.ShouldContain("len-mm-rd");
+        reason.ShouldNotContain("pom-mm-pd");
+        (await park.GetJsonAsync("/api/v1/patients/pat_demo_john/plan")).Str("regimenId").ShouldBe("len-mm-rd");
+
+        // The other way round: a pomalidomide patient gets no lenalidomide regimen.
+        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment("Wanda Twoprograms"));
+        var lenPlan = new { regimenId = "len-mm-rd", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "America/New_York" };
+        (await park.PutJsonAsync($"/api/v1/patients/{id}/plan", lenPlan)).ErrorFields.ShouldBe(["regimenId"]);
+
+        // Enrolled in a second program as well (a paused one: the medicine is still hers), its regimens are accepted too.
+        await using (var db = await app.DbAsync())
+        {
+            db.Enrollments.Add(new ImidCare.Store.Entities.Enrollment
+            {
+                Id = $"enr_len_{id}", PatientId = id, ProgramId = "LEN", Category = "AdultFemaleCanGetPregnant", Status = "Inactive", EnrolledAt = app.Clock.Now, FactsJson = "{}",
+            });
+            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        }
+
+        var accepted = await park.PutJsonAsync($"/api/v1/patients/{id}/plan", lenPlan);
+        accepted.Code.ShouldBe(200, accepted.ToString());
+        accepted.Str("regimenId").ShouldBe("len-mm-rd");
+        (await park.PutJsonAsync($"/api/v1/patients/{id}/plan", PomPlan)).Code.ShouldBe(200);
+        (await park.PutJsonAsync($"/api/v1/patients/{id}/plan", new { regimenId = "thal-mm-td", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "America/New_York" }))
+            .ErrorFields.ShouldBe(["regimenId"]);
+    }
+
     /// <summary>Counts VEVENTs with Debian's python3-icalendar, an iCalendar parser we did not write.</summary>
     private static int ParseWithPythonIcalendar(string ics)
     {

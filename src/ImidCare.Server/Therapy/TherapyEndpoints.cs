@@ -219,9 +219,20 @@ public static class TherapyEndpoints
             return Problems.Forbidden("The plan is set by the patient's prescriber.");
         }
 
+        // A regimen of another medicine would have the patient's Today page say "take 4 mg" of a
+        // capsule they do not have: the plan must be for the medicine of one of the patient's REMS programs.
+        var drugs = await TherapyService.EnrolledDrugsAsync(db, id, ct);
+        if (!drugs.Contains(regimen!.Drug))
+        {
+            return Problems.Validation("regimenId", drugs.Count == 0
+                ? $"{regimen.Name} is a {Name(regimen.Drug)} regimen, and the patient is enrolled in no REMS program for it; a plan is set for an enrolled patient's medicine."
+                : $"{regimen.Name} is a {Name(regimen.Drug)} regimen, but the patient's REMS program is for {string.Join(" or ", drugs.Select(Name))}; "
+                    + $"use one of {string.Join(", ", TherapyService.RegimensFor(drugs).Select(r => r.Id))}.");
+        }
+
         var plan = new TreatmentPlanRecord
         {
-            Id = Ids.New("plan"), PatientId = id, RegimenId = regimen!.Id, Start = req.Start, DoseMg = req.DoseMg, UsualDoseTime = req.UsualDoseTime,
+            Id = Ids.New("plan"), PatientId = id, RegimenId = regimen.Id, Start = req.Start, DoseMg = req.DoseMg, UsualDoseTime = req.UsualDoseTime,
             TimeZoneId = req.TimeZone, HoldsJson = JsonSerializer.Serialize(req.Holds ?? [], Json.Options),
             DialysisDaysJson = JsonSerializer.Serialize(req.DialysisDays ?? [], Json.Options), HivPositive = req.HivPositive, SetBy = caller.Id, SetAt = now,
         };
@@ -239,6 +250,8 @@ public static class TherapyEndpoints
         audit.Append(caller.AsActor(patient.PrescriberId), "plan.set", $"patient/{id}", AuditData.Of(new { plan.Id, plan.RegimenId, plan.Start, plan.DoseMg, req.Holds, req.DialysisDays }));
         return Reply.Ok(ToDto(plan));
     }
+
+    private static string Name(Drug drug) => drug.ToString().ToLowerInvariant();
 
     private static async Task<IResult> GetPlan(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs)
     {

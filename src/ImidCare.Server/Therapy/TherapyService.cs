@@ -31,6 +31,23 @@ public static class TherapyService
     /// </summary>
     public const int DiaryBackdateDays = 7;
 
+    /// <summary>
+    /// The medicines of every REMS program the patient is enrolled in, whatever the enrollment's
+    /// status: a paused enrollment stops dispensing (the REMS gate), not the plan, which the
+    /// prescriber may still need to change (a hold while paused); it still names the medicine the
+    /// patient has at home. A plan for any other medicine would tell the patient to take a dose of
+    /// a capsule they do not have.
+    /// </summary>
+    public static async Task<IReadOnlyList<Drug>> EnrolledDrugsAsync(ImidCareDb db, string patientId, CancellationToken ct)
+    {
+        var programs = (await db.Enrollments.AsNoTracking().Where(e => e.PatientId == patientId).Select(e => e.ProgramId).ToListAsync(ct))
+            .Select(ProgramCatalog.Find).OfType<ProgramRules>().ToList();
+        return [.. Enum.GetValues<Drug>().Where(d => programs.Any(p => p.Covers(d.ToString())))];
+    }
+
+    /// <summary>The regimens of those medicines, in the catalog's order.</summary>
+    public static IReadOnlyList<Regimen> RegimensFor(IReadOnlyCollection<Drug> drugs) => [.. Regimens.All.Where(r => drugs.Contains(r.Drug))];
+
     public static async Task<TreatmentPlanRecord?> PlanAsync(ImidCareDb db, string patientId, CancellationToken ct) =>
         await db.TreatmentPlans.AsNoTracking().Where(p => p.PatientId == patientId).OrderByDescending(p => p.SetAt).FirstOrDefaultAsync(ct);
 

@@ -35,6 +35,9 @@ public sealed class TherapyModel : WebPage
 
     public TreatmentCalendar? Calendar { get; private set; }
 
+    /// <summary>The regimens of the medicines of the patient's REMS programs: the only ones the plan handler accepts.</summary>
+    public IReadOnlyList<Regimen> RegimenChoices { get; private set; } = [];
+
     public PatientSeries Series { get; private set; } = null!;
 
     public ResponseEvaluation? Imwg { get; private set; }
@@ -111,6 +114,7 @@ public sealed class TherapyModel : WebPage
 
         Patient = patient;
         Current = await TherapyService.PlanAsync(db, id, Ct);
+        RegimenChoices = TherapyService.RegimensFor(await TherapyService.EnrolledDrugsAsync(db, id, Ct));
         if (Current is not null)
         {
             var today = TherapyService.Today(Current, Now);
