@@ -1,5 +1,9 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using ImidCare.Browser.Tests.Support;
 using Microsoft.Playwright;
+using NodaTime;
 using Shouldly;
 
 namespace ImidCare.Browser.Tests;
@@ -58,5 +62,54 @@ public sealed class TherapyTests(WebApp app)
         pom.ShouldContain("Pomalidomide + dexamethasone (Pd)");
         pom.ShouldNotContain(o => o.StartsWith("Lenalidomide", StringComparison.Ordinal));
         await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Prescriber_ChangesTheDoseTimeOnThePage_AndTheHoldsSetThroughTheApiStay()
+    {
+        // A patient of this test's own (an adult male thalidomide patient), with a hold, dialysis days and the HIV flag set through the API.
+        using var api = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        var session = await api.PostAsJsonAsync("/api/v1/session", new { username = "dr.park", password = "demo-park-2026" });
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await session.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString());
+        var enrolled = await api.PostAsJsonAsync("/api/v1/patients", new
+        {
+            name = "Hal Holden", dateOfBirth = "1960-02-02", sex = "male", program = "THAL", prescriberId = "prs_demo_park",
+            reproductive = new { mensesInLast24Months = false, naturalMenopauseAtLeast24Months = false, hysterectomy = false, bilateralOophorectomy = false },
+            menstrualPattern = "none", agreement = new { signedBy = "Hal Holden", signerRole = "patient", textVersion = "THAL-PPAF-2021-08", accepted = true },
+        });
+        var id = (await enrolled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("patient").GetProperty("id").GetString()!;
+        var set = await api.PutAsJsonAsync($"/api/v1/patients/{id}/plan", new
+        {
+            regimenId = "thal-mm-td", start = "2026-11-02", usualDoseTime = "21:00", timeZone = "America/New_York",
+            holds = new[] { new { from = "2026-11-16", resumeOn = "2026-11-23", reason = "neuropathy grade 3" } }, dialysisDays = new[] { "2026-11-04" }, hivPositive = true,
+        });
+        ((int)set.StatusCode).ShouldBe(200, await set.Content.ReadAsStringAsync());
+
+        app.Clock.Now = WebApp.Start + Duration.FromMinutes(1); // the page's plan is the later one
+        try
+        {
+            var page = await app.LoginAsync("dr.park", "demo-park-2026");
+            await page.GotoAsync($"/office/therapy/{id}");
+            var kept = await page.Locator("#plan-kept").InnerTextAsync();
+            kept.ShouldContain("neuropathy grade 3");
+            kept.ShouldContain("HIV-positive");
+            await page.GetByLabel("Usual dose time").FillAsync("22:00");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Save plan" }).ClickAsync();
+            (await page.Locator("[role=status]").First.InnerTextAsync()).ShouldContain("The plan is saved");
+            (await page.GetByLabel("Usual dose time").InputValueAsync()).ShouldStartWith("22:00");
+            (await page.Locator("#plan-kept").InnerTextAsync()).ShouldContain("neuropathy grade 3");
+            (await page.Locator("table.calendar td.day-held").CountAsync()).ShouldBeGreaterThan(0);
+            await page.Context.CloseAsync();
+
+            var plan = await api.GetFromJsonAsync<JsonElement>($"/api/v1/patients/{id}/plan");
+            plan.GetProperty("usualDoseTime").GetString()!.ShouldStartWith("22:00");
+            plan.GetProperty("holds").GetArrayLength().ShouldBe(1, plan.ToString());
+            plan.GetProperty("dialysisDays").GetArrayLength().ShouldBe(1);
+            plan.GetProperty("hivPositive").GetBoolean().ShouldBeTrue();
+        }
+        finally
+        {
+            app.Clock.Now = WebApp.Start;
+        }
     }
 }

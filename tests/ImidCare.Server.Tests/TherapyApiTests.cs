@@ -227,6 +227,54 @@ public abstract class TherapyApiTests(ImidCareApp app)
             .ErrorFields.ShouldBe(["regimenId"]);
     }
 
+    [Fact]
+    public async Task Plan_SavedFromTheOfficePage_KeepsHoldsDialysisAndHiv_WhileAnApiPutReplacesTheWholePlan()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment("Hilda Holds"));
+        var hold = new { from = "2026-11-20", resumeOn = "2026-11-27", reason = "ANC 450", resumeDoseMg = 3 };
+        var set = await park.PutJsonAsync($"/api/v1/patients/{id}/plan", new
+        {
+            regimenId = "pom-mm-pd", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "America/New_York",
+            holds = new[] { hold }, dialysisDays = new[] { "2026-11-03", "2026-11-05" }, hivPositive = true,
+        });
+        set.Code.ShouldBe(200, set.ToString());
+
+        // The prescriber changes only the usual dose time on the office page, a minute later (the latest plan is the one set last).
+        app.Clock.Now += Duration.FromMinutes(1);
+        using var web = await app.WebLoginAsync("dr.park", "demo-park-2026");
+        var form = await web.GetStringAsync($"/office/therapy/{id}", TestContext.Current.CancellationToken);
+        form.ShouldContain("dose holds from");
+        var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        using var saved = await web.PostAsync($"/office/therapy/{id}?handler=Plan", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Plan.RegimenId"] = "pom-mm-pd", ["Plan.Start"] = "2026-11-02", ["Plan.UsualDoseTime"] = "20:00", ["Plan.TimeZone"] = "America/New_York", ["Plan.DoseMg"] = string.Empty,
+            ["__RequestVerificationToken"] = token,
+        }), TestContext.Current.CancellationToken);
+        (await saved.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldContain("The plan is saved.");
+
+        var plan = await park.GetJsonAsync($"/api/v1/patients/{id}/plan");
+        plan.Str("usualDoseTime").ShouldStartWith("20:00");
+        var holds = plan.Body.GetProperty("holds").EnumerateArray().ToList();
+        holds.Count.ShouldBe(1, plan.ToString());
+        holds[0].GetProperty("from").GetString().ShouldBe("2026-11-20");
+        holds[0].GetProperty("resumeOn").GetString().ShouldBe("2026-11-27");
+        holds[0].GetProperty("resumeDoseMg").GetDecimal().ShouldBe(3m);
+        plan.Body.GetProperty("dialysisDays").EnumerateArray().Select(d => d.GetString()).ShouldBe(["2026-11-03", "2026-11-05"]);
+        plan.Body.GetProperty("hivPositive").GetBoolean().ShouldBeTrue();
+        (await park.GetJsonAsync($"/api/v1/patients/{id}/calendar?through=2026-11-22")).Body.GetProperty("days").EnumerateArray()
+            .Single(d => d.GetProperty("date").GetString() == "2026-11-21").GetProperty("kind").GetString().ShouldBe("held");
+
+        // The API's PUT is a whole plan: left out, they are none (documented on PlanRequest and in the README).
+        app.Clock.Now += Duration.FromMinutes(1);
+        (await park.PutJsonAsync($"/api/v1/patients/{id}/plan", PomPlan)).Code.ShouldBe(200);
+        var replaced = await park.GetJsonAsync($"/api/v1/patients/{id}/plan");
+        replaced.Body.GetProperty("holds").GetArrayLength().ShouldBe(0);
+        replaced.Body.GetProperty("dialysisDays").GetArrayLength().ShouldBe(0);
+        replaced.Body.GetProperty("hivPositive").GetBoolean().ShouldBeFalse();
+    }
+
     /// <summary>Counts VEVENTs with Debian's python3-icalendar, an iCalendar parser we did not write.</summary>
     private static int ParseWithPythonIcalendar(string ics)
     {

@@ -14,6 +14,12 @@ using NodaTime;
 
 namespace ImidCare.Server.Therapy;
 
+/// <summary>
+/// A whole treatment plan. PUT replaces the patient's plan with this one: holds, dialysis days and
+/// the HIV flag left out mean none (no hold, no dialysis, not HIV-positive), so a caller that
+/// changes one field sends the others as GET returned them. The office page, which edits none of
+/// those three, carries them over from the plan it replaces.
+/// </summary>
 public sealed record PlanRequest(
     string RegimenId,
     LocalDate Start,
@@ -169,8 +175,7 @@ public static class TherapyEndpoints
     {
         var regimen = Regimens.Get(r.RegimenId);
         return new PlanDto(r.Id, r.PatientId, r.RegimenId, regimen.Name, r.Start, r.DoseMg, r.UsualDoseTime, r.TimeZoneId,
-            JsonSerializer.Deserialize<List<Hold>>(r.HoldsJson, Json.Options) ?? [], JsonSerializer.Deserialize<List<LocalDate>>(r.DialysisDaysJson, Json.Options) ?? [],
-            r.HivPositive, regimen.InUsLabel, r.SetBy, r.SetAt);
+            TherapyService.Holds(r), TherapyService.DialysisDays(r), r.HivPositive, regimen.InUsLabel, r.SetBy, r.SetAt);
     }
 
     /// <summary>The field checks of a plan, shared by the API and the web form.</summary>
@@ -247,7 +252,7 @@ public static class TherapyEndpoints
         }
 
         db.TreatmentPlans.Add(plan);
-        audit.Append(caller.AsActor(patient.PrescriberId), "plan.set", $"patient/{id}", AuditData.Of(new { plan.Id, plan.RegimenId, plan.Start, plan.DoseMg, req.Holds, req.DialysisDays }));
+        audit.Append(caller.AsActor(patient.PrescriberId), "plan.set", $"patient/{id}", AuditData.Of(new { plan.Id, plan.RegimenId, plan.Start, plan.DoseMg, req.Holds, req.DialysisDays, plan.HivPositive }));
         return Reply.Ok(ToDto(plan));
     }
 

@@ -51,13 +51,17 @@ public static class TherapyService
     public static async Task<TreatmentPlanRecord?> PlanAsync(ImidCareDb db, string patientId, CancellationToken ct) =>
         await db.TreatmentPlans.AsNoTracking().Where(p => p.PatientId == patientId).OrderByDescending(p => p.SetAt).FirstOrDefaultAsync(ct);
 
+    public static IReadOnlyList<Hold> Holds(TreatmentPlanRecord r) => JsonSerializer.Deserialize<List<Hold>>(r.HoldsJson, Json.Options) ?? [];
+
+    public static IReadOnlyList<LocalDate> DialysisDays(TreatmentPlanRecord r) => JsonSerializer.Deserialize<List<LocalDate>>(r.DialysisDaysJson, Json.Options) ?? [];
+
     public static TreatmentPlan ToRule(TreatmentPlanRecord r, LocalDate dateOfBirth) => new(
         r.RegimenId,
         r.Start,
         Period.Between(dateOfBirth, r.Start, PeriodUnits.Years).Years,
         r.DoseMg,
-        [.. JsonSerializer.Deserialize<List<Hold>>(r.HoldsJson, Json.Options) ?? []],
-        [.. JsonSerializer.Deserialize<List<LocalDate>>(r.DialysisDaysJson, Json.Options) ?? []]);
+        [.. Holds(r)],
+        [.. DialysisDays(r)]);
 
     public static DateTimeZone Zone(TreatmentPlanRecord r) => DateTimeZoneProviders.Tzdb.GetZoneOrNull(r.TimeZoneId) ?? DateTimeZone.Utc;
 
