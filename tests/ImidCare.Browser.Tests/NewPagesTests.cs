@@ -196,13 +196,15 @@ public sealed class NewPagesTests(WebApp app)
         (await page.Locator(".field-validation-error").InnerTextAsync()).ShouldContain("7 days back");
         (await page.GetByLabel("Day", new() { Exact = true }).InputValueAsync()).ShouldBe("2026-11-01");
 
-        // The missed day of the seed (day 7) recorded after all as taken, two capsules: counted, and the grid shows it.
+        // The missed day of the seed (day 7) recorded after all as taken, two capsules: the entry is corrected, counted once, and the grid shows it.
         await page.GetByLabel("Day", new() { Exact = true }).FillAsync("2026-11-13");
         await page.GetByLabel("What happened").SelectOptionAsync("Taken");
         await page.GetByLabel("Capsules taken").FillAsync("2");
         await page.GetByRole(AriaRole.Button, new() { Name = "Record", Exact = true }).ClickAsync();
+        (await page.Locator("#recorded").InnerTextAsync()).ShouldContain("Corrected");
         (await page.Locator("#recorded").InnerTextAsync()).ShouldContain("2 capsules");
         (await grid.Locator("td[data-date='2026-11-13']").InnerTextAsync()).ShouldContain("Diary: taken, 2 capsules");
+        (await grid.Locator("td[data-date='2026-11-13']").InnerTextAsync()).ShouldNotContain("Diary: missed"); // corrected, not a second entry
 
         // A day already taken, recorded as taken again: the never-two-doses rule speaks.
         await page.GetByLabel("Day", new() { Exact = true }).FillAsync("2026-11-12");

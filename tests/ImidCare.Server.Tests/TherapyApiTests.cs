@@ -119,7 +119,8 @@ public abstract class TherapyApiTests(ImidCareApp app)
         using var carla = await app.LoginAsync("carla", "demo-carla-2026");
         var before = await carla.GetJsonAsync("/api/v1/patients/pat_demo_john/doses");
         var taken = before.Body.GetProperty("summary").GetProperty("capsulesTaken").GetInt32();
-        (await carla.PostAsync("/api/v1/patients/pat_demo_john/doses", new { date = "2026-11-17", status = "taken", capsules = 1 })).Code.ShouldBe(201);
+        // Today's first entry (201), or a correction of the "missed" another test of this class may have recorded today (200).
+        (await carla.PostAsync("/api/v1/patients/pat_demo_john/doses", new { date = "2026-11-17", status = "taken", capsules = 1 })).Code.ShouldBeOneOf(200, 201);
         var after = await carla.GetJsonAsync("/api/v1/patients/pat_demo_john/doses");
         after.Body.GetProperty("summary").GetProperty("capsulesTaken").GetInt32().ShouldBe(taken + 1);
         after.Body.GetProperty("summary").GetProperty("capsulesDispensed").GetInt32().ShouldBe(21);
@@ -131,15 +132,16 @@ public abstract class TherapyApiTests(ImidCareApp app)
     {
         app.Clock.Now = ImidCareApp.Start; // 2026-11-17 10:00 in New York; John's plan started 2026-11-07, usual time 08:00
         using var john = await app.LoginAsync("john", "demo-john-2026");
+        // The seed has 2026-11-10 as taken, one capsule: the back-dated entry corrects it (one entry per day).
         var backdated = await john.PostAsync("/api/v1/patients/pat_demo_john/doses", new { date = "2026-11-10", status = "taken", capsules = 2 });
-        backdated.Code.ShouldBe(201, backdated.ToString());
+        backdated.Code.ShouldBe(200, backdated.ToString());
         backdated.Body.GetProperty("capsules").GetInt32().ShouldBe(2);
         (await john.PostAsync("/api/v1/patients/pat_demo_john/doses", new { date = "2026-11-09", status = "taken" })).ErrorFields.ShouldBe(["date"]);
         (await john.PostAsync("/api/v1/patients/pat_demo_john/doses", new { date = "2026-11-16", status = "taken", capsules = 0 })).ErrorFields.ShouldBe(["capsules"]);
 
         // Today's dose, two hours late, recorded as missed: within 12 hours, so take it now (if not already taken today).
         var missed = await john.PostAsync("/api/v1/patients/pat_demo_john/doses", new { date = "2026-11-17", status = "missed" });
-        missed.Code.ShouldBe(201, missed.ToString());
+        missed.Code.ShouldBeOneOf([200, 201], missed.ToString()); // 200 when another test of this class recorded today first
         missed.Body.GetProperty("missedDose").GetProperty("action").GetString().ShouldBeOneOf("TakeNow", "AlreadyTaken");
 
         // Yesterday's, a day late: skip it, never two at once.
@@ -186,6 +188,137 @@ public abstract class TherapyApiTests(ImidCareApp app)
         (await Put(new { regimenId = "nope", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "America/New_York" })).ErrorFields.ShouldBe(["regimenId"]);
         (await Put(new { regimenId = "pom-mm-pd", start = "2026-11-02", usualDoseTime = "25:00", timeZone = "America/New_York" })).ErrorFields.ShouldBe(["usualDoseTime"]);
         (await Put(new { regimenId = "pom-mm-pd", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "Nowhere/City" })).ErrorFields.ShouldBe(["timeZone"]);
+    }
+
+    [Fact]
+    public async Task Plan_ForAMedicineOfNoneOfThePatientsPrograms_IsRefusedOnRegimenId()
+    {
+        using var park = await app.ParkAsync();
+
+        // John is in the Lenalidomide REMS: a pomalidomide plan would have his Today page say "take 4 mg" of a capsule he does not have.
+        var refused = await park.PutJsonAsync("/api/v1/patients/pat_demo_john/plan", PomPlan);
+        refused.Code.ShouldBe(400, refused.ToString());
+        refused.ErrorFields.ShouldBe(["regimenId"]);
+        var reason = refused.Body.GetProperty("errors").GetProperty("regimenId")[0].GetString()!;
+        reason.ShouldContain("pomalidomide regimen");
+        reason.ShouldContain("REMS program is for lenalidomide");
+        reason.ShouldContain("len-mm-rd");
+        reason.ShouldNotContain("pom-mm-pd");
+        (await park.GetJsonAsync("/api/v1/patients/pat_demo_john/plan")).Str("regimenId").ShouldBe("len-mm-rd");
+
+        // The other way round: a pomalidomide patient gets no lenalidomide regimen.
+        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment("Wanda Twoprograms"));
+        var lenPlan = new { regimenId = "len-mm-rd", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "America/New_York" };
+        (await park.PutJsonAsync($"/api/v1/patients/{id}/plan", lenPlan)).ErrorFields.ShouldBe(["regimenId"]);
+
+        // Enrolled in a second program as well (a paused one: the medicine is still hers), its regimens are accepted too.
+        await using (var db = await app.DbAsync())
+        {
+            db.Enrollments.Add(new ImidCare.Store.Entities.Enrollment
+            {
+                Id = $"enr_len_{id}", PatientId = id, ProgramId = "LEN", Category = "AdultFemaleCanGetPregnant", Status = "Inactive", EnrolledAt = app.Clock.Now, FactsJson = "{}",
+            });
+            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        }
+
+        var accepted = await park.PutJsonAsync($"/api/v1/patients/{id}/plan", lenPlan);
+        accepted.Code.ShouldBe(200, accepted.ToString());
+        accepted.Str("regimenId").ShouldBe("len-mm-rd");
+        (await park.PutJsonAsync($"/api/v1/patients/{id}/plan", PomPlan)).Code.ShouldBe(200);
+        (await park.PutJsonAsync($"/api/v1/patients/{id}/plan", new { regimenId = "thal-mm-td", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "America/New_York" }))
+            .ErrorFields.ShouldBe(["regimenId"]);
+    }
+
+    [Fact]
+    public async Task Plan_SavedFromTheOfficePage_KeepsHoldsDialysisAndHiv_WhileAnApiPutReplacesTheWholePlan()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment("Hilda Holds"));
+        var hold = new { from = "2026-11-20", resumeOn = "2026-11-27", reason = "ANC 450", resumeDoseMg = 3 };
+        var set = await park.PutJsonAsync($"/api/v1/patients/{id}/plan", new
+        {
+            regimenId = "pom-mm-pd", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "America/New_York",
+            holds = new[] { hold }, dialysisDays = new[] { "2026-11-03", "2026-11-05" }, hivPositive = true,
+        });
+        set.Code.ShouldBe(200, set.ToString());
+
+        // The prescriber changes only the usual dose time on the office page, a minute later (the latest plan is the one set last).
+        app.Clock.Now += Duration.FromMinutes(1);
+        using var web = await app.WebLoginAsync("dr.park", "demo-park-2026");
+        var form = await web.GetStringAsync($"/office/therapy/{id}", TestContext.Current.CancellationToken);
+        form.ShouldContain("dose holds from");
+        var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        using var saved = await web.PostAsync($"/office/therapy/{id}?handler=Plan", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Plan.RegimenId"] = "pom-mm-pd", ["Plan.Start"] = "2026-11-02", ["Plan.UsualDoseTime"] = "20:00", ["Plan.TimeZone"] = "America/New_York", ["Plan.DoseMg"] = string.Empty,
+            ["__RequestVerificationToken"] = token,
+        }), TestContext.Current.CancellationToken);
+        (await saved.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldContain("The plan is saved.");
+
+        var plan = await park.GetJsonAsync($"/api/v1/patients/{id}/plan");
+        plan.Str("usualDoseTime").ShouldStartWith("20:00");
+        var holds = plan.Body.GetProperty("holds").EnumerateArray().ToList();
+        holds.Count.ShouldBe(1, plan.ToString());
+        holds[0].GetProperty("from").GetString().ShouldBe("2026-11-20");
+        holds[0].GetProperty("resumeOn").GetString().ShouldBe("2026-11-27");
+        holds[0].GetProperty("resumeDoseMg").GetDecimal().ShouldBe(3m);
+        plan.Body.GetProperty("dialysisDays").EnumerateArray().Select(d => d.GetString()).ShouldBe(["2026-11-03", "2026-11-05"]);
+        plan.Body.GetProperty("hivPositive").GetBoolean().ShouldBeTrue();
+        (await park.GetJsonAsync($"/api/v1/patients/{id}/calendar?through=2026-11-22")).Body.GetProperty("days").EnumerateArray()
+            .Single(d => d.GetProperty("date").GetString() == "2026-11-21").GetProperty("kind").GetString().ShouldBe("held");
+
+        // The API's PUT is a whole plan: left out, they are none (documented on PlanRequest and in the README).
+        app.Clock.Now += Duration.FromMinutes(1);
+        (await park.PutJsonAsync($"/api/v1/patients/{id}/plan", PomPlan)).Code.ShouldBe(200);
+        var replaced = await park.GetJsonAsync($"/api/v1/patients/{id}/plan");
+        replaced.Body.GetProperty("holds").GetArrayLength().ShouldBe(0);
+        replaced.Body.GetProperty("dialysisDays").GetArrayLength().ShouldBe(0);
+        replaced.Body.GetProperty("hivPositive").GetBoolean().ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task DoseDiary_ASecondEntryForADay_CorrectsTheFirst_CountsTheDayOnce_AndTheAuditKeepsTheOldValue()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var carla = await app.LoginAsync("carla", "demo-carla-2026");
+        const string Diary = "/api/v1/patients/pat_demo_john/doses";
+        var before = (await carla.GetJsonAsync(Diary)).Body.GetProperty("summary");
+
+        // The seed has 2026-11-13 as missed; John took it after all, and Carla records it as taken.
+        var taken = await carla.PostAsync(Diary, new { date = "2026-11-13", status = "taken", capsules = 1 });
+        taken.Code.ShouldBe(200, taken.ToString());
+        taken.Str("status").ShouldBe("taken");
+        taken.Body.GetProperty("corrected").GetProperty("status").GetString().ShouldBe("missed");
+        (!taken.Body.TryGetProperty("warning", out var warning) || warning.ValueKind == System.Text.Json.JsonValueKind.Null).ShouldBeTrue(taken.ToString());
+
+        var after = await carla.GetJsonAsync(Diary);
+        var day = after.Body.GetProperty("entries").EnumerateArray().Where(e => e.GetProperty("date").GetString() == "2026-11-13").ToList();
+        day.Count.ShouldBe(1, after.ToString());
+        day[0].GetProperty("status").GetString().ShouldBe("taken");
+        var summary = after.Body.GetProperty("summary");
+        summary.GetProperty("capsulesTaken").GetInt32().ShouldBe(before.GetProperty("capsulesTaken").GetInt32() + 1);
+        summary.GetProperty("dosesTaken").GetInt32().ShouldBe(before.GetProperty("dosesTaken").GetInt32() + 1);
+        summary.GetProperty("dosesMissed").GetInt32().ShouldBe(before.GetProperty("dosesMissed").GetInt32() - 1);
+        summary.GetProperty("expectedRemaining").GetInt32().ShouldBe(before.GetProperty("expectedRemaining").GetInt32() - 1);
+
+        // A mis-tap on the count, corrected again: the never-two-doses warning, and still one dose that day.
+        var again = await carla.PostAsync(Diary, new { date = "2026-11-13", status = "taken", capsules = 2 });
+        again.Code.ShouldBe(200, again.ToString());
+        again.Str("warning").ShouldContain("never take two doses in one day", Case.Insensitive);
+        var twice = (await carla.GetJsonAsync(Diary)).Body.GetProperty("summary");
+        twice.GetProperty("capsulesTaken").GetInt32().ShouldBe(before.GetProperty("capsulesTaken").GetInt32() + 2);
+        twice.GetProperty("dosesTaken").GetInt32().ShouldBe(before.GetProperty("dosesTaken").GetInt32() + 1);
+        twice.GetProperty("daysWithMoreThanOneDose").GetArrayLength().ShouldBe(0);
+
+        // The trail is append-only: the entry's earlier values stay in it.
+        using var admin = await app.AdminAsync();
+        var trail = (await admin.GetJsonAsync("/api/v1/audit?subject=patient/pat_demo_john&action=dose.corrected")).Body.EnumerateArray()
+            .Where(a => a.GetProperty("data").GetProperty("date").GetString() == "2026-11-13").ToList();
+        trail.Count.ShouldBe(2);
+        trail.Select(a => a.GetProperty("data").GetProperty("was").GetProperty("status").GetString()).ShouldBe(["missed", "taken"]);
+        trail[1].GetProperty("data").GetProperty("was").GetProperty("capsules").GetInt32().ShouldBe(1);
+        trail.ShouldAllBe(a => a.GetProperty("actor").GetString() == "usr_demo_carla");
     }
 
     /// <summary>Counts VEVENTs with Debian's python3-icalendar, an iCalendar parser we did not write.</summary>

@@ -14,6 +14,12 @@ using NodaTime;
 
 namespace ImidCare.Server.Therapy;
 
+/// <summary>
+/// A whole treatment plan. PUT replaces the patient's plan with this one: holds, dialysis days and
+/// the HIV flag left out mean none (no hold, no dialysis, not HIV-positive), so a caller that
+/// changes one field sends the others as GET returned them. The office page, which edits none of
+/// those three, carries them over from the plan it replaces.
+/// </summary>
 public sealed record PlanRequest(
     string RegimenId,
     LocalDate Start,
@@ -31,7 +37,11 @@ public sealed record DoseEntryRequest(LocalDate Date, DiaryStatus Status, int Ca
 
 public sealed record MissedDoseAnswer(string Action, string Message, Instant LatestCatchUp, DecisionDto Decision);
 
-public sealed record DoseEntryReply(string Id, LocalDate Date, string Status, int Capsules, string? Warning, MissedDoseAnswer? MissedDose);
+/// <summary>What a day's diary entry said before a correction replaced it.</summary>
+public sealed record DoseEntryBefore(string Status, int Capsules, string RecordedBy, Instant RecordedAt);
+
+/// <summary>A diary entry as stored; <see cref="Corrected"/> is the entry it replaced, when the day had one (the reply is then 200, not 201).</summary>
+public sealed record DoseEntryReply(string Id, LocalDate Date, string Status, int Capsules, string? Warning, MissedDoseAnswer? MissedDose, DoseEntryBefore? Corrected = null);
 
 /// <summary>
 /// Blood counts as the lab reports them. The lower limits of normal default to common adult
@@ -169,8 +179,7 @@ public static class TherapyEndpoints
     {
         var regimen = Regimens.Get(r.RegimenId);
         return new PlanDto(r.Id, r.PatientId, r.RegimenId, regimen.Name, r.Start, r.DoseMg, r.UsualDoseTime, r.TimeZoneId,
-            JsonSerializer.Deserialize<List<Hold>>(r.HoldsJson, Json.Options) ?? [], JsonSerializer.Deserialize<List<LocalDate>>(r.DialysisDaysJson, Json.Options) ?? [],
-            r.HivPositive, regimen.InUsLabel, r.SetBy, r.SetAt);
+            TherapyService.Holds(r), TherapyService.DialysisDays(r), r.HivPositive, regimen.InUsLabel, r.SetBy, r.SetAt);
     }
 
     /// <summary>The field checks of a plan, shared by the API and the web form.</summary>
@@ -219,9 +228,20 @@ public static class TherapyEndpoints
             return Problems.Forbidden("The plan is set by the patient's prescriber.");
         }
 
+        // A regimen of another medicine would have the patient's Today page say "take 4 mg" of a
+        // capsule they do not have: the plan must be for the medicine of one of the patient's REMS programs.
+        var drugs = await TherapyService.EnrolledDrugsAsync(db, id, ct);
+        if (!drugs.Contains(regimen!.Drug))
+        {
+            return Problems.Validation("regimenId", drugs.Count == 0
+                ? $"{regimen.Name} is a {Name(regimen.Drug)} regimen, and the patient is enrolled in no REMS program for it; a plan is set for an enrolled patient's medicine."
+                : $"{regimen.Name} is a {Name(regimen.Drug)} regimen, but the patient's REMS program is for {string.Join(" or ", drugs.Select(Name))}; "
+                    + $"use one of {string.Join(", ", TherapyService.RegimensFor(drugs).Select(r => r.Id))}.");
+        }
+
         var plan = new TreatmentPlanRecord
         {
-            Id = Ids.New("plan"), PatientId = id, RegimenId = regimen!.Id, Start = req.Start, DoseMg = req.DoseMg, UsualDoseTime = req.UsualDoseTime,
+            Id = Ids.New("plan"), PatientId = id, RegimenId = regimen.Id, Start = req.Start, DoseMg = req.DoseMg, UsualDoseTime = req.UsualDoseTime,
             TimeZoneId = req.TimeZone, HoldsJson = JsonSerializer.Serialize(req.Holds ?? [], Json.Options),
             DialysisDaysJson = JsonSerializer.Serialize(req.DialysisDays ?? [], Json.Options), HivPositive = req.HivPositive, SetBy = caller.Id, SetAt = now,
         };
@@ -236,9 +256,11 @@ public static class TherapyEndpoints
         }
 
         db.TreatmentPlans.Add(plan);
-        audit.Append(caller.AsActor(patient.PrescriberId), "plan.set", $"patient/{id}", AuditData.Of(new { plan.Id, plan.RegimenId, plan.Start, plan.DoseMg, req.Holds, req.DialysisDays }));
+        audit.Append(caller.AsActor(patient.PrescriberId), "plan.set", $"patient/{id}", AuditData.Of(new { plan.Id, plan.RegimenId, plan.Start, plan.DoseMg, req.Holds, req.DialysisDays, plan.HivPositive }));
         return Reply.Ok(ToDto(plan));
     }
+
+    private static string Name(Drug drug) => drug.ToString().ToLowerInvariant();
 
     private static async Task<IResult> GetPlan(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs)
     {
@@ -406,28 +428,63 @@ public static class TherapyEndpoints
             return Problems.Validation("date", "That day is before the treatment started.");
         }
 
-        var entry = new DoseEntryRecord
+        // One entry per day: a second one for a day corrects the first (a mis-tap, a missed dose
+        // taken after all), so the day is counted once. The entry is changed in place and the audit
+        // trail, which is append-only, keeps what it said before. Rows of a day from before this
+        // rule (several per day) are folded into the latest.
+        var earlier = await db.DoseEntries.Where(d => d.PatientId == id && d.Date == req.Date).ToListAsync(ct);
+        var previous = TherapyService.OnePerDay(earlier).SingleOrDefault();
+        var status = req.Status.ToString().ToLowerInvariant();
+        var capsules = req.Status == DiaryStatus.Taken ? req.Capsules : 0;
+        DoseEntryRecord entry;
+        DoseEntryBefore? before = null;
+        if (previous is null)
         {
-            Id = Ids.New("dose"), PatientId = id, Date = req.Date, Status = req.Status.ToString().ToLowerInvariant(),
-            Capsules = req.Status == DiaryStatus.Taken ? req.Capsules : 0, RecordedBy = caller.Id, RecordedAt = now,
-        };
-        db.DoseEntries.Add(entry);
-        audit.Append(caller.AsActor(id), "dose.recorded", $"patient/{id}", AuditData.Of(new { entry.Id, entry.Date, entry.Status, entry.Capsules }));
-        var already = await db.DoseEntries.AnyAsync(d => d.PatientId == id && d.Date == req.Date && d.Status == "taken");
+            entry = new DoseEntryRecord { Id = Ids.New("dose"), PatientId = id, Date = req.Date, Status = status, Capsules = capsules, RecordedBy = caller.Id, RecordedAt = now };
+            db.DoseEntries.Add(entry);
+            audit.Append(caller.AsActor(id), "dose.recorded", $"patient/{id}", AuditData.Of(new { entry.Id, entry.Date, entry.Status, entry.Capsules }));
+        }
+        else
+        {
+            before = new DoseEntryBefore(previous.Status, previous.Capsules, previous.RecordedBy, previous.RecordedAt);
+            var folded = earlier.Where(e => e != previous).Select(e => new { e.Id, e.Status, e.Capsules, e.RecordedBy, e.RecordedAt }).ToList();
+            db.DoseEntries.RemoveRange(earlier.Where(e => e != previous));
+            entry = previous;
+            entry.Status = status;
+            entry.Capsules = capsules;
+            entry.RecordedBy = caller.Id;
+            entry.RecordedAt = now;
+            audit.Append(caller.AsActor(id), "dose.corrected", $"patient/{id}", AuditData.Of(new
+            {
+                entry.Id, entry.Date, entry.Status, entry.Capsules, was = before, folded = folded.Count == 0 ? null : folded,
+            }));
+        }
 
-        // A day recorded as missed gets the missed-dose rule for that day: within 12 h take it now, later skip it.
+        var takenBefore = before?.Status == "taken";
+
+        // A day recorded as missed gets the missed-dose rule for that day: within 12 h take it now,
+        // later skip it. The day's entry is now this one, so a "taken" it replaced no longer counts as taken.
         MissedDoseAdvice? advice = null;
         if (plan is not null && req.Status != DiaryStatus.Taken)
         {
             var day = TherapyService.Calendar(plan, patient, req.Date).Days.FirstOrDefault(d => d.Date == req.Date);
-            advice = day?.Kind == DayKind.Dose ? MissedDose.Evaluate(Regimens.Get(plan.RegimenId).Drug, req.Date, plan.UsualDoseTime, TherapyService.Zone(plan), now, already) : null;
+            advice = day?.Kind == DayKind.Dose ? MissedDose.Evaluate(Regimens.Get(plan.RegimenId).Drug, req.Date, plan.UsualDoseTime, TherapyService.Zone(plan), now, false) : null;
         }
 
-        return Reply.Created(new DoseEntryReply(
-            entry.Id, entry.Date, entry.Status, entry.Capsules,
-            already && req.Status == DiaryStatus.Taken ? "A dose was already recorded as taken on this day: never take two doses in one day." : null,
-            advice is null ? null : new MissedDoseAnswer(advice.Action.ToString(), advice.PatientMessage, advice.LatestCatchUp, DecisionDto.From(advice.Decision))));
+        // Whoever corrects a "taken" (the patient, or a caregiver who did not see the dose) is
+        // reminded that a dose is never doubled: the advice follows the new entry, not a second dose.
+        var warning = !takenBefore ? null
+            : req.Status == DiaryStatus.Taken
+                ? $"This day was already recorded as taken ({Capsules(before!.Capsules)}); the entry now says {Capsules(capsules)}. Never take two doses in one day: if a second dose was taken, call the care team."
+                : $"This day was recorded as taken before; it now says {status}. If the dose was taken after all, do not take another one: never take two doses in one day.";
+        var reply = new DoseEntryReply(
+            entry.Id, entry.Date, entry.Status, entry.Capsules, warning,
+            advice is null ? null : new MissedDoseAnswer(advice.Action.ToString(), advice.PatientMessage, advice.LatestCatchUp, DecisionDto.From(advice.Decision)),
+            before);
+        return before is null ? Reply.Created(reply) : Reply.Ok(reply);
     }
+
+    private static string Capsules(int n) => n == 1 ? "1 capsule" : $"{n} capsules";
 
     private static async Task<IResult> GetDiary(HttpContext http, string id, int? countedRemaining, IDbContextFactory<ImidCareDb> dbs)
     {
@@ -449,7 +506,7 @@ public static class TherapyEndpoints
             return Problems.FromArgument(e).ToResult();
         }
 
-        var entries = await db.DoseEntries.AsNoTracking().Where(d => d.PatientId == id).OrderBy(d => d.Date).ToListAsync(http.RequestAborted);
+        var entries = TherapyService.OnePerDay(await db.DoseEntries.AsNoTracking().Where(d => d.PatientId == id).ToListAsync(http.RequestAborted));
         return Results.Json(new { entries = entries.Select(e => new { e.Id, e.Date, e.Status, e.Capsules, e.RecordedBy }), summary }, Json.Options);
     }
 

@@ -31,16 +31,45 @@ public static class TherapyService
     /// </summary>
     public const int DiaryBackdateDays = 7;
 
+    /// <summary>
+    /// The medicines of every REMS program the patient is enrolled in, whatever the enrollment's
+    /// status: a paused enrollment stops dispensing (the REMS gate), not the plan, which the
+    /// prescriber may still need to change (a hold while paused); it still names the medicine the
+    /// patient has at home. A plan for any other medicine would tell the patient to take a dose of
+    /// a capsule they do not have.
+    /// </summary>
+    public static async Task<IReadOnlyList<Drug>> EnrolledDrugsAsync(ImidCareDb db, string patientId, CancellationToken ct)
+    {
+        var programs = (await db.Enrollments.AsNoTracking().Where(e => e.PatientId == patientId).Select(e => e.ProgramId).ToListAsync(ct))
+            .Select(ProgramCatalog.Find).OfType<ProgramRules>().ToList();
+        return [.. Enum.GetValues<Drug>().Where(d => programs.Any(p => p.Covers(d.ToString())))];
+    }
+
+    /// <summary>The regimens of those medicines, in the catalog's order.</summary>
+    public static IReadOnlyList<Regimen> RegimensFor(IReadOnlyCollection<Drug> drugs) => [.. Regimens.All.Where(r => drugs.Contains(r.Drug))];
+
+    /// <summary>
+    /// A diary keeps one entry per day: a later entry for a day corrects the earlier one
+    /// (RecordDoseAsync). Diaries written before that rule may still hold several rows for a day;
+    /// the latest one recorded is the day's entry, so nothing counts a day twice.
+    /// </summary>
+    public static IEnumerable<DoseEntryRecord> OnePerDay(IEnumerable<DoseEntryRecord> entries) =>
+        entries.GroupBy(e => e.Date).Select(g => g.OrderBy(e => e.RecordedAt).ThenBy(e => e.Id, StringComparer.Ordinal).Last()).OrderBy(e => e.Date);
+
     public static async Task<TreatmentPlanRecord?> PlanAsync(ImidCareDb db, string patientId, CancellationToken ct) =>
         await db.TreatmentPlans.AsNoTracking().Where(p => p.PatientId == patientId).OrderByDescending(p => p.SetAt).FirstOrDefaultAsync(ct);
+
+    public static IReadOnlyList<Hold> Holds(TreatmentPlanRecord r) => JsonSerializer.Deserialize<List<Hold>>(r.HoldsJson, Json.Options) ?? [];
+
+    public static IReadOnlyList<LocalDate> DialysisDays(TreatmentPlanRecord r) => JsonSerializer.Deserialize<List<LocalDate>>(r.DialysisDaysJson, Json.Options) ?? [];
 
     public static TreatmentPlan ToRule(TreatmentPlanRecord r, LocalDate dateOfBirth) => new(
         r.RegimenId,
         r.Start,
         Period.Between(dateOfBirth, r.Start, PeriodUnits.Years).Years,
         r.DoseMg,
-        [.. JsonSerializer.Deserialize<List<Hold>>(r.HoldsJson, Json.Options) ?? []],
-        [.. JsonSerializer.Deserialize<List<LocalDate>>(r.DialysisDaysJson, Json.Options) ?? []]);
+        [.. Holds(r)],
+        [.. DialysisDays(r)]);
 
     public static DateTimeZone Zone(TreatmentPlanRecord r) => DateTimeZoneProviders.Tzdb.GetZoneOrNull(r.TimeZoneId) ?? DateTimeZone.Utc;
 
@@ -53,7 +82,7 @@ public static class TherapyService
     {
         var today = Today(plan, now);
         var day = today < plan.Start ? null : Calendar(plan, patient, today).Days.FirstOrDefault(d => d.Date == today);
-        var taken = await db.DoseEntries.AnyAsync(d => d.PatientId == patient.Id && d.Date == today && d.Status == "taken", ct);
+        var taken = OnePerDay(await db.DoseEntries.AsNoTracking().Where(d => d.PatientId == patient.Id && d.Date == today).ToListAsync(ct)).Any(d => d.Status == "taken");
         var regimen = Regimens.Get(plan.RegimenId);
         MissedDoseAdvice? missed = day?.Kind == DayKind.Dose
             ? MissedDose.Evaluate(regimen.Drug, today, plan.UsualDoseTime, Zone(plan), now, taken)
@@ -72,7 +101,7 @@ public static class TherapyService
     /// <summary>The diary against what was dispensed to the patient.</summary>
     public static async Task<DiarySummary> DiaryAsync(ImidCareDb db, string patientId, int? countedRemaining, CancellationToken ct)
     {
-        var entries = await db.DoseEntries.AsNoTracking().Where(d => d.PatientId == patientId).ToListAsync(ct);
+        var entries = OnePerDay(await db.DoseEntries.AsNoTracking().Where(d => d.PatientId == patientId).ToListAsync(ct));
         var dispensed = await db.Dispenses.AsNoTracking().Where(d => d.PatientId == patientId).Select(d => new { d.DispensedOn, d.Quantity }).ToListAsync(ct);
         return DoseDiary.Summarize(
             entries.Select(e => new DiaryEntry(e.Date, Enum.Parse<DiaryStatus>(e.Status, ignoreCase: true), e.Capsules)),

@@ -117,8 +117,8 @@ public sealed class CalendarModel : MePage
             RegimenName = Regimens.Get(Plan.RegimenId).Name;
         }
 
-        var diary = (await db.DoseEntries.AsNoTracking().Where(d => d.PatientId == Patient.Id && d.Date >= gridStart && d.Date <= gridEnd).ToListAsync(Ct))
-            .OrderBy(d => d.RecordedAt).ToLookup(d => d.Date);
+        var diary = TherapyService.OnePerDay(await db.DoseEntries.AsNoTracking().Where(d => d.PatientId == Patient.Id && d.Date >= gridStart && d.Date <= gridEnd).ToListAsync(Ct))
+            .ToLookup(d => d.Date);
         var weeks = new List<IReadOnlyList<Cell>>();
         for (var w = gridStart; w <= gridEnd; w = w.PlusDays(7))
         {

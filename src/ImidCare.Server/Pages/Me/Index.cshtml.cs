@@ -109,7 +109,8 @@ public sealed class IndexModel : MePage
         {
             Today = await TherapyService.TodayAsync(db, plan, Patient, now, Ct);
             Diary = await TherapyService.DiaryAsync(db, Patient.Id, null, Ct);
-            RecentDoses = await db.DoseEntries.AsNoTracking().Where(d => d.PatientId == Patient.Id).OrderByDescending(d => d.Date).ThenByDescending(d => d.RecordedAt).Take(10).ToListAsync(Ct);
+            var recent = await db.DoseEntries.AsNoTracking().Where(d => d.PatientId == Patient.Id).OrderByDescending(d => d.Date).ThenByDescending(d => d.RecordedAt).Take(20).ToListAsync(Ct);
+            RecentDoses = [.. TherapyService.OnePerDay(recent).Reverse().Take(10)];
             Upcoming = [.. (await TherapyService.MonitoringAsync(db, plan, Patient, Today.Date.PlusDays(35), now, Ct)).Where(d => d.Date >= Today.Date).Take(6)];
         }
     }

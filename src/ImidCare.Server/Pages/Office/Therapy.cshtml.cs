@@ -35,6 +35,9 @@ public sealed class TherapyModel : WebPage
 
     public TreatmentCalendar? Calendar { get; private set; }
 
+    /// <summary>The regimens of the medicines of the patient's REMS programs: the only ones the plan handler accepts.</summary>
+    public IReadOnlyList<Regimen> RegimenChoices { get; private set; } = [];
+
     public PatientSeries Series { get; private set; } = null!;
 
     public ResponseEvaluation? Imwg { get; private set; }
@@ -66,7 +69,18 @@ public sealed class TherapyModel : WebPage
 
         var req = new PlanRequest(Plan.RegimenId, LocalDate.FromDateOnly(Plan.Start.Value), LocalTime.FromTimeOnly(Plan.UsualDoseTime.Value), Plan.TimeZone, Plan.DoseMg);
         var me = Me;
-        var reply = TherapyEndpoints.ValidatePlan(req) ?? await WriteAsync((db, audit, now) => TherapyEndpoints.SetPlanAsync(me, id, req, db, audit, now, Ct));
+        var reply = TherapyEndpoints.ValidatePlan(req) ?? await WriteAsync(async (db, audit, now) =>
+        {
+            // A plan is stored whole, and this form does not edit holds, dialysis days or the HIV
+            // flag (the API sets them): they are carried over from the plan being replaced, read
+            // inside the write so one set through the API a moment ago is not lost either.
+            var kept = await TherapyService.PlanAsync(db, id, Ct);
+            var whole = kept is null ? req : req with
+            {
+                Holds = TherapyService.Holds(kept), DialysisDays = TherapyService.DialysisDays(kept), HivPositive = kept.HivPositive,
+            };
+            return await TherapyEndpoints.SetPlanAsync(me, id, whole, db, audit, now, Ct);
+        });
         if (Accept(reply, PlanFields))
         {
             Done = "The plan is saved.";
@@ -111,6 +125,7 @@ public sealed class TherapyModel : WebPage
 
         Patient = patient;
         Current = await TherapyService.PlanAsync(db, id, Ct);
+        RegimenChoices = TherapyService.RegimensFor(await TherapyService.EnrolledDrugsAsync(db, id, Ct));
         if (Current is not null)
         {
             var today = TherapyService.Today(Current, Now);
