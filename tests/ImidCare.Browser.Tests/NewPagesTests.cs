@@ -144,6 +144,53 @@ public sealed class NewPagesTests(WebApp app)
     }
 
     [Fact]
+    public async Task Reports_RefuseAnUnreadableWeightAndADateAfterToday_NextToTheField_AndStoreNothing()
+    {
+        var (patient, number) = await EnrolAndAuthorizeAsync("Fay Future");
+        var tomorrow = app.Clock.Now.InZone(DateTimeZoneProviders.Tzdb["America/New_York"]).Date.PlusDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var page = await app.LoginAsync("dr.park", "demo-park-2026");
+        await page.GotoAsync($"/report/adverse-event?patient={patient}");
+        await page.GetByLabel("Describe the event").FillAsync("Headache for two days.");
+        await page.GetByLabel("Weight (kg)").FillAsync("abc");
+        await page.GetByLabel("Date of the event").FillAsync(tomorrow);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the report" }).ClickAsync();
+
+        // The weight the form could not read is said next to it, with what was typed.
+        (await page.Locator("#reported").CountAsync()).ShouldBe(0);
+        (await page.Locator("[data-valmsg-for='MedWatch.WeightKg']").InnerTextAsync()).ShouldContain("is not valid for Weight (kg)");
+        (await page.GetByLabel("Weight (kg)").InputValueAsync()).ShouldBe("abc");
+        (await page.GetByLabel("Describe the event").InputValueAsync()).ShouldBe("Headache for two days.");
+        (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
+
+        // A readable weight: the date after today is the API's refusal, next to the date.
+        await page.GetByLabel("Weight (kg)").FillAsync("72.5");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the report" }).ClickAsync();
+        (await page.Locator("#reported").CountAsync()).ShouldBe(0);
+        (await page.Locator("[data-valmsg-for='MedWatch.EventDate']").InnerTextAsync()).ShouldStartWith("The date cannot be after today");
+        (await page.GetByLabel("Date of the event").InputValueAsync()).ShouldBe(tomorrow);
+
+        // The pregnancy report: the same rule for the last menstrual period, and nothing is stopped.
+        await page.GotoAsync($"/report/pregnancy?patient={patient}");
+        await page.GetByLabel("The pregnancy is a partner's (of a male patient)").CheckAsync();
+        await page.GetByLabel("First day of the last menstrual period, if known").FillAsync(tomorrow);
+        await page.GetByLabel("Describe the event").FillAsync("Partner's home test is positive.");
+        await page.GetByLabel("Weight (kg)").FillAsync("80 kg");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the pregnancy report" }).ClickAsync();
+        (await page.Locator("#stopped").CountAsync()).ShouldBe(0);
+        (await page.Locator("[data-valmsg-for='MedWatch.WeightKg']").InnerTextAsync()).ShouldContain("is not valid");
+        await page.GetByLabel("Weight (kg)").FillAsync("80");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the pregnancy report" }).ClickAsync();
+        (await page.Locator("#stopped").CountAsync()).ShouldBe(0);
+        (await page.Locator("[data-valmsg-for='LastMenstrualPeriod']").InnerTextAsync()).ShouldStartWith("The date cannot be after today");
+        (await page.GetByLabel("The pregnancy is a partner's (of a male patient)").IsCheckedAsync()).ShouldBeTrue();
+        await page.Context.CloseAsync();
+
+        await using var db = await app.DbAsync();
+        db.Cases.Count(c => c.PatientId == patient).ShouldBe(0);
+        db.Authorizations.Single(a => a.Number == number).State.ShouldBe("Active");
+    }
+
+    [Fact]
     public async Task Caregiver_ReportsASideEffect_AndAPharmacistCannot()
     {
         var page = await app.LoginAsync("carla", "demo-carla-2026");
