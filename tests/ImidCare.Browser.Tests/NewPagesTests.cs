@@ -191,6 +191,43 @@ public sealed class NewPagesTests(WebApp app)
     }
 
     [Fact]
+    public async Task Enroll_ATakenUsername_IsShownOnStepOne_NextToTheUsername_WithTheAnswersKept()
+    {
+        var page = await app.LoginAsync("dr.park", "demo-park-2026");
+        await page.GotoAsync("/office/enroll");
+        await page.GetByLabel("Full name").FillAsync("Uma Username");
+        await page.GetByLabel("Date of birth").FillAsync("1970-05-06");
+        await page.GetByLabel("Male", new() { Exact = true }).CheckAsync();
+        await page.GetByLabel("Username", new() { Exact = true }).FillAsync("maria");
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("uma-password-1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Next: category and agreement" }).ClickAsync();
+        await page.GetByLabel("The signer has read and accepts the agreement").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign and enroll" }).ClickAsync();
+
+        // Only the database knows the username is taken: the message stands next to the field that fixes it.
+        (await page.Locator("main").InnerTextAsync()).ShouldContain("Step 1 of 2");
+        (await page.Locator("[data-valmsg-for='Input.Username']").InnerTextAsync()).ShouldBe("This username is taken.");
+        (await page.GetByLabel("Username", new() { Exact = true }).InputValueAsync()).ShouldBe("maria");
+        (await page.GetByLabel("Full name").InputValueAsync()).ShouldBe("Uma Username");
+        (await page.GetByLabel("Date of birth").InputValueAsync()).ShouldBe("1970-05-06");
+        (await page.GetByLabel("Male", new() { Exact = true }).IsCheckedAsync()).ShouldBeTrue();
+        (await page.GetByLabel("Password", new() { Exact = true }).InputValueAsync()).ShouldBe("uma-password-1");
+        (await page.Locator("[role=alert]").InnerTextAsync()).ShouldContain("Nothing was enrolled");
+        (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
+
+        await page.GetByLabel("Username", new() { Exact = true }).FillAsync("uma.username");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Next: category and agreement" }).ClickAsync();
+        await page.GetByLabel("The signer has read and accepts the agreement").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign and enroll" }).ClickAsync();
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/office/patient/pat_"));
+        await page.Context.CloseAsync();
+
+        await using var db = await app.DbAsync();
+        db.Patients.Count(p => p.Name == "Uma Username").ShouldBe(1);
+        db.Users.Count(u => u.Username == "uma.username").ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Caregiver_ReportsASideEffect_AndAPharmacistCannot()
     {
         var page = await app.LoginAsync("carla", "demo-carla-2026");
