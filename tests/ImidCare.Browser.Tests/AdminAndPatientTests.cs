@@ -121,4 +121,49 @@ public sealed class AdminAndPatientTests(WebApp app)
         cspErrors.ShouldBeEmpty(); // the pages' own script runs under the server's content security policy
         await context.CloseAsync();
     }
+
+    [Fact]
+    public async Task SymptomChecker_StartsWithThePatientsMedicine_RefreshesItsListWithoutScript_AndAsksAgainForAnotherMedicinesSign()
+    {
+        // John takes lenalidomide: the Today page's link starts there.
+        var john = await app.LoginAsync("john", "demo-john-2026");
+        await john.GotoAsync("/me");
+        await john.GetByRole(AriaRole.Link, new() { Name = "Not feeling well? Check a symptom" }).ClickAsync();
+        (await john.GetByLabel("My medicine").Locator("option:checked").InnerTextAsync()).ShouldBe("Lenalidomide");
+        (await john.Locator("input[name=Symptom]").EvaluateAllAsync<string[]>("els => els.map(e => e.value)")).ShouldAllBe(id => id.StartsWith("len-"));
+
+        // A sign from another medicine's list (an old link) is not "no match": the list comes again, with why.
+        await john.GotoAsync("/learn/symptoms?Drug=1&Symptom=pom-fever");
+        (await john.Locator(".decision").CountAsync()).ShouldBe(0);
+        (await john.Locator("[data-valmsg-for='Symptom']").InnerTextAsync()).ShouldContain("list for Pomalidomide");
+        await john.GetByLabel("Fever, chills or other signs of infection; unusual bleeding or bruising").CheckAsync();
+        await john.GetByRole(AriaRole.Button, new() { Name = "Check" }).ClickAsync();
+        (await john.Locator("#level-h").InnerTextAsync()).ShouldBe("Call your prescriber or care team today.");
+
+        // Another medicine: "Show symptoms" brings its list (a plain GET form; no script needed).
+        await john.GetByLabel("My medicine").SelectOptionAsync(new SelectOptionValue { Label = "Thalidomide" });
+        await john.GetByRole(AriaRole.Button, new() { Name = "Show symptoms" }).ClickAsync();
+        (await john.Locator("input[name=Symptom]").EvaluateAllAsync<string[]>("els => els.map(e => e.value)")).ShouldAllBe(id => id.StartsWith("thal-"));
+        (await WebApp.AxeViolationsAsync(john)).ShouldBeEmpty();
+        await john.Context.CloseAsync();
+
+        // His caregiver starts with his medicine too.
+        var carla = await app.LoginAsync("carla", "demo-carla-2026");
+        await carla.GotoAsync("/learn/symptoms");
+        (await carla.GetByLabel("My medicine").Locator("option:checked").InnerTextAsync()).ShouldBe("Lenalidomide");
+        await carla.Context.CloseAsync();
+
+        // Anyone else is asked to choose, and gets the list of the medicine chosen.
+        var context = await app.Browser.NewContextAsync(new() { BaseURL = app.BaseUrl, JavaScriptEnabled = false });
+        var anyone = await context.NewPageAsync();
+        await anyone.GotoAsync("/learn/symptoms");
+        (await anyone.Locator("#choose-medicine").InnerTextAsync()).ShouldContain("Choose your medicine");
+        (await anyone.Locator("input[name=Symptom]").CountAsync()).ShouldBe(0);
+        await anyone.GetByLabel("My medicine").SelectOptionAsync(new SelectOptionValue { Label = "Pomalidomide" });
+        await anyone.GetByRole(AriaRole.Button, new() { Name = "Show symptoms" }).ClickAsync();
+        await anyone.GetByLabel("Fever", new() { Exact = true }).CheckAsync();
+        await anyone.GetByRole(AriaRole.Button, new() { Name = "Check" }).ClickAsync();
+        (await anyone.Locator("#level-h").InnerTextAsync()).ShouldBe("Call your prescriber or care team today.");
+        await context.CloseAsync();
+    }
 }

@@ -153,6 +153,90 @@ public sealed class NewPagesTests(WebApp app)
     }
 
     [Fact]
+    public async Task Reports_RefuseAnUnreadableWeightAndADateAfterToday_NextToTheField_AndStoreNothing()
+    {
+        var (patient, number) = await EnrolAndAuthorizeAsync("Fay Future");
+        var tomorrow = app.Clock.Now.InZone(DateTimeZoneProviders.Tzdb["America/New_York"]).Date.PlusDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var page = await app.LoginAsync("dr.park", "demo-park-2026");
+        await page.GotoAsync($"/report/adverse-event?patient={patient}");
+        await page.GetByLabel("Describe the event").FillAsync("Headache for two days.");
+        await page.GetByLabel("Weight (kg)").FillAsync("abc");
+        await page.GetByLabel("Date of the event").FillAsync(tomorrow);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the report" }).ClickAsync();
+
+        // The weight the form could not read is said next to it, with what was typed.
+        (await page.Locator("#reported").CountAsync()).ShouldBe(0);
+        (await page.Locator("[data-valmsg-for='MedWatch.WeightKg']").InnerTextAsync()).ShouldContain("is not valid for Weight (kg)");
+        (await page.GetByLabel("Weight (kg)").InputValueAsync()).ShouldBe("abc");
+        (await page.GetByLabel("Describe the event").InputValueAsync()).ShouldBe("Headache for two days.");
+        (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
+
+        // A readable weight: the date after today is the API's refusal, next to the date.
+        await page.GetByLabel("Weight (kg)").FillAsync("72.5");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the report" }).ClickAsync();
+        (await page.Locator("#reported").CountAsync()).ShouldBe(0);
+        (await page.Locator("[data-valmsg-for='MedWatch.EventDate']").InnerTextAsync()).ShouldStartWith("The date cannot be after today");
+        (await page.GetByLabel("Date of the event").InputValueAsync()).ShouldBe(tomorrow);
+
+        // The pregnancy report: the same rule for the last menstrual period, and nothing is stopped.
+        await page.GotoAsync($"/report/pregnancy?patient={patient}");
+        await page.GetByLabel("The pregnancy is a partner's (of a male patient)").CheckAsync();
+        await page.GetByLabel("First day of the last menstrual period, if known").FillAsync(tomorrow);
+        await page.GetByLabel("Describe the event").FillAsync("Partner's home test is positive.");
+        await page.GetByLabel("Weight (kg)").FillAsync("80 kg");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the pregnancy report" }).ClickAsync();
+        (await page.Locator("#stopped").CountAsync()).ShouldBe(0);
+        (await page.Locator("[data-valmsg-for='MedWatch.WeightKg']").InnerTextAsync()).ShouldContain("is not valid");
+        await page.GetByLabel("Weight (kg)").FillAsync("80");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the pregnancy report" }).ClickAsync();
+        (await page.Locator("#stopped").CountAsync()).ShouldBe(0);
+        (await page.Locator("[data-valmsg-for='LastMenstrualPeriod']").InnerTextAsync()).ShouldStartWith("The date cannot be after today");
+        (await page.GetByLabel("The pregnancy is a partner's (of a male patient)").IsCheckedAsync()).ShouldBeTrue();
+        await page.Context.CloseAsync();
+
+        await using var db = await app.DbAsync();
+        db.Cases.Count(c => c.PatientId == patient).ShouldBe(0);
+        db.Authorizations.Single(a => a.Number == number).State.ShouldBe("Active");
+    }
+
+    [Fact]
+    public async Task Enroll_ATakenUsername_IsShownOnStepOne_NextToTheUsername_WithTheAnswersKept()
+    {
+        var page = await app.LoginAsync("dr.park", "demo-park-2026");
+        await page.GotoAsync("/office/enroll");
+        await page.GetByLabel("Full name").FillAsync("Uma Username");
+        await page.GetByLabel("Date of birth").FillAsync("1970-05-06");
+        await page.GetByLabel("Male", new() { Exact = true }).CheckAsync();
+        await page.GetByLabel("Username", new() { Exact = true }).FillAsync("maria");
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("uma-password-1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Next: category and agreement" }).ClickAsync();
+        await page.GetByLabel("The signer has read and accepts the agreement").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign and enroll" }).ClickAsync();
+
+        // Only the database knows the username is taken: the message stands next to the field that fixes it.
+        (await page.Locator("main").InnerTextAsync()).ShouldContain("Step 1 of 2");
+        (await page.Locator("[data-valmsg-for='Input.Username']").InnerTextAsync()).ShouldBe("This username is taken.");
+        (await page.GetByLabel("Username", new() { Exact = true }).InputValueAsync()).ShouldBe("maria");
+        (await page.GetByLabel("Full name").InputValueAsync()).ShouldBe("Uma Username");
+        (await page.GetByLabel("Date of birth").InputValueAsync()).ShouldBe("1970-05-06");
+        (await page.GetByLabel("Male", new() { Exact = true }).IsCheckedAsync()).ShouldBeTrue();
+        (await page.GetByLabel("Password", new() { Exact = true }).InputValueAsync()).ShouldBe("uma-password-1");
+        (await page.Locator("[role=alert]").InnerTextAsync()).ShouldContain("Nothing was enrolled");
+        (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
+
+        await page.GetByLabel("Username", new() { Exact = true }).FillAsync("uma.username");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Next: category and agreement" }).ClickAsync();
+        await page.GetByLabel("The signer has read and accepts the agreement").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign and enroll" }).ClickAsync();
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/office/patient/pat_"));
+        await page.Context.CloseAsync();
+
+        await using var db = await app.DbAsync();
+        db.Patients.Count(p => p.Name == "Uma Username").ShouldBe(1);
+        db.Users.Count(u => u.Username == "uma.username").ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Caregiver_ReportsASideEffect_AndAPharmacistCannot()
     {
         var page = await app.LoginAsync("carla", "demo-carla-2026");

@@ -1,4 +1,5 @@
 using ImidCare.Server.Tests.Support;
+using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using Shouldly;
 
@@ -53,6 +54,20 @@ public abstract class RefusalTests(ImidCareApp app)
         var r = await park.PostRawAsync("/api/v1/patients", json);
         r.Code.ShouldBe(400, r.ToString());
         r.ErrorFields.ShouldContain("dateOfBirth");
+    }
+
+    [Theory]
+    [InlineData("pt", "long-enough-pass", "patientLogin.username")]
+    [InlineData("pt-short-pass", "", "patientLogin.password")]
+    [InlineData("pt-short-pass", "nine-char", "patientLogin.password")]
+    public async Task Enroll_PatientLoginBelowTheBar_Is400OnItsField_AndNoPatientIsMade(string username, string password, string field)
+    {
+        using var park = await app.ParkAsync();
+        var r = await park.PostAsync("/api/v1/patients", Scenario.Enrollment("Login Test", login: new { username, password }));
+        r.Code.ShouldBe(400, r.ToString());
+        r.ErrorFields.ShouldBe([field]);
+        await using var db = await app.DbAsync();
+        (await db.Users.AnyAsync(u => u.Username == username)).ShouldBeFalse();
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using ImidCare.Server.Tests.Support;
+using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using Shouldly;
 
@@ -95,6 +96,42 @@ public abstract class SafetyTests(ImidCareApp app)
         var cases = await safety.GetJsonAsync("/api/v1/cases");
         cases.Raw.ShouldContain(id);
         (await park.GetJsonAsync("/api/v1/cases")).Code.ShouldBe(403);
+    }
+
+    [Fact]
+    public async Task Reports_RefuseDatesAfterTodayInTheProgramsZone_AndStopNothing()
+    {
+        // 22:00 in New York on 17 November, already the 18th in UTC: "today" is the program's.
+        app.Clock.Now = Instant.FromUtc(2026, 11, 18, 3, 0);
+        using var park = await app.ParkAsync();
+        var id = await Scenario.ReadyFrpAsync(app, park, "Dated Dana");
+        await Scenario.AuthorizedAsync(park, id);
+        object MedWatch(string eventDate, string? start = null, string? stop = null) => new
+        {
+            eventDescription = "Rash on both arms", outcomes = new[] { "other" }, suspectProduct = "pomalidomide 4 mg", reporterName = "Dr. Ada Park",
+            reporterOccupation = "physician", eventDate, therapyStartDate = start, therapyStopDate = stop,
+        };
+
+        var pregnancy = await park.PostAsync($"/api/v1/patients/{id}/pregnancy-reports", new { partnerPregnancy = false, medWatch = MedWatch("2026-11-18"), lastMenstrualPeriod = "2026-11-18" });
+        pregnancy.Code.ShouldBe(400, pregnancy.ToString());
+        pregnancy.ErrorFields.ShouldBe(["medWatch.eventDate", "lastMenstrualPeriod"], ignoreOrder: true);
+        pregnancy.Raw.ShouldContain("The date cannot be after today (2026-11-17).");
+
+        var adverse = await park.PostAsync("/api/v1/adverse-events", new { patientId = id, serious = false, medWatch = MedWatch("2026-11-17", start: "2026-11-20", stop: "2026-11-10") });
+        adverse.Code.ShouldBe(400, adverse.ToString());
+        adverse.ErrorFields.ShouldBe(["medWatch.therapyStartDate", "medWatch.therapyStopDate"], ignoreOrder: true);
+        (await park.PostAsync("/api/v1/adverse-events", new { patientId = id, serious = false, medWatch = MedWatch("2026-11-17", start: "2026-11-12", stop: "2026-11-10") }))
+            .ErrorFields.ShouldBe(["medWatch.therapyStopDate"]);
+
+        // Nothing stored, nothing stopped.
+        await using (var db = await app.DbAsync())
+        {
+            (await db.Cases.CountAsync(c => c.PatientId == id)).ShouldBe(0);
+            (await db.Authorizations.Where(a => a.PatientId == id).Select(a => a.State).SingleAsync()).ShouldBe("Active");
+        }
+
+        // Today itself is a date that has happened.
+        (await park.PostAsync("/api/v1/adverse-events", new { patientId = id, serious = false, medWatch = MedWatch("2026-11-17", start: "2026-11-01", stop: "2026-11-17") })).Code.ShouldBe(201);
     }
 
     [Fact]

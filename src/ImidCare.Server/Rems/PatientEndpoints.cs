@@ -115,6 +115,21 @@ public static class PatientEndpoints
             errors["dateOfBirth"] = ["The date of birth must be in the past 130 years."];
         }
 
+        // The same bar as a prescriber's own login: without it a username with an empty password
+        // made an account anyone could try to open.
+        if (req.PatientLogin is { } login)
+        {
+            if (string.IsNullOrWhiteSpace(login.Username) || login.Username.Trim().Length < 3)
+            {
+                errors["patientLogin.username"] = ["A patient username has at least 3 characters."];
+            }
+
+            if (login.Password is null || login.Password.Length < 10)
+            {
+                errors["patientLogin.password"] = ["A patient password has at least 10 characters."];
+            }
+        }
+
         return errors;
     }
 

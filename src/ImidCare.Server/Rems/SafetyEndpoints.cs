@@ -1,3 +1,4 @@
+using ImidCare.Rules.Programs;
 using ImidCare.Rules.Rems;
 using ImidCare.Server.Infrastructure;
 using ImidCare.Server.Security;
@@ -84,6 +85,51 @@ public static class SafetyEndpoints
         return errors;
     }
 
+    /// <summary>
+    /// The report's dates are facts already past: a date after today is a slip of the calendar
+    /// (it would also date the case's clock wrong), and a therapy cannot stop before it started.
+    /// "Today" is the patient's program's, as every REMS window counts it.
+    /// </summary>
+    private static Dictionary<string, string[]> ValidateDates(MedWatchFields m, LocalDate? lastMenstrualPeriod, LocalDate today)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var after = $"The date cannot be after today ({Fmt.Date(today)}).";
+        if (m.EventDate > today)
+        {
+            errors["medWatch.eventDate"] = [after];
+        }
+
+        if (m.TherapyStartDate > today)
+        {
+            errors["medWatch.therapyStartDate"] = [after];
+        }
+
+        if (m.TherapyStopDate > today)
+        {
+            errors["medWatch.therapyStopDate"] = [after];
+        }
+        else if (m.TherapyStopDate < m.TherapyStartDate)
+        {
+            errors["medWatch.therapyStopDate"] = ["The therapy cannot stop before it started."];
+        }
+
+        if (lastMenstrualPeriod > today)
+        {
+            errors["lastMenstrualPeriod"] = [after];
+        }
+
+        return errors;
+    }
+
+    /// <summary>Today in the zone of the patient's program (the latest today of any program if they have none).</summary>
+    private static async Task<LocalDate> TodayForAsync(ImidCareDb db, string patientId, Instant now, CancellationToken ct)
+    {
+        var programId = await db.Enrollments.Where(e => e.PatientId == patientId).Select(e => e.ProgramId).FirstOrDefaultAsync(ct);
+        return programId is not null && ProgramCatalog.Find(programId) is { } program
+            ? ProgramTime.Today(now, program.Zone)
+            : ProgramCatalog.All.Max(p => ProgramTime.Today(now, p.Zone));
+    }
+
     /// <summary>Revokes every live authorization of the patient and its unused confirmations (a pregnancy report, an enrollment leaving "enrolled").</summary>
     internal static async Task<(IReadOnlyList<string> Authorizations, IReadOnlyList<string> Confirmations)> RevokeLiveAsync(ImidCareDb db, string patientId)
     {
@@ -153,6 +199,12 @@ public static class SafetyEndpoints
             return Problems.Forbidden("A pregnancy is reported by the patient, their prescriber or the program's staff.");
         }
 
+        var dateErrors = ValidateDates(req.MedWatch, req.LastMenstrualPeriod, await TodayForAsync(db, id, now, ct));
+        if (dateErrors.Count > 0)
+        {
+            return Problems.Validation(dateErrors);
+        }
+
         var stopped = await StopForPregnancyAsync(db, audit, caller, patient, now,
             req.PartnerPregnancy ? "A partner's pregnancy was reported." : "A suspected pregnancy was reported.");
         var c = new SafetyCase
@@ -196,6 +248,12 @@ public static class SafetyEndpoints
         if (!await Access.CanSeePatientAsync(db, caller, patient, ct))
         {
             return Problems.Forbidden("An adverse event is reported by the patient, their prescriber or the program's staff.");
+        }
+
+        var dateErrors = ValidateDates(req.MedWatch, null, await TodayForAsync(db, patient.Id, now, ct));
+        if (dateErrors.Count > 0)
+        {
+            return Problems.Validation(dateErrors);
         }
 
         var c = new SafetyCase

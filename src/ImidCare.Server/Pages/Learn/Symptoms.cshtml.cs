@@ -1,14 +1,22 @@
+using ImidCare.Rules.Programs;
 using ImidCare.Rules.Therapy;
+using ImidCare.Server.Security;
+using ImidCare.Server.Web;
+using ImidCare.Store.Entities;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
 
 namespace ImidCare.Server.Pages.Learn;
 
-/// <summary>The symptom checker: the rules' Medication Guide triage, the action level in plain words, the numbers to call.</summary>
-public sealed class SymptomsModel : PageModel
+/// <summary>
+/// The symptom checker: the rules' Medication Guide triage, the action level in plain words, the
+/// numbers to call. Public; for a signed-in patient (or a caregiver, for the patient in view) the
+/// medicine starts as the one their REMS program is for.
+/// </summary>
+public sealed class SymptomsModel : WebPage
 {
     [BindProperty(SupportsGet = true)]
-    public Drug Drug { get; set; } = Drug.Pomalidomide;
+    public Drug? Drug { get; set; }
 
     [BindProperty(SupportsGet = true)]
     public List<string> Symptom { get; set; } = [];
@@ -16,16 +24,83 @@ public sealed class SymptomsModel : PageModel
     [BindProperty(SupportsGet = true)]
     public string? Text { get; set; }
 
+    [BindProperty(SupportsGet = true, Name = "patient")]
+    public string? PatientId { get; set; }
+
     public TriageResult? Result { get; private set; }
 
-    public IEnumerable<SymptomRule> Choices => SymptomTriage.All.Where(r => r.Drug == Drug);
+    public IEnumerable<SymptomRule> Choices => Drug is { } d ? SymptomTriage.All.Where(r => r.Drug == d) : [];
 
-    public void OnGet()
+    public async Task OnGetAsync()
     {
-        if (Symptom.Count > 0 || !string.IsNullOrWhiteSpace(Text))
+        if (Drug is { } asked && !Enum.IsDefined(asked))
         {
-            Result = SymptomTriage.Triage(Drug, Symptom, Text);
+            Drug = null;
         }
+
+        Drug ??= await PatientsDrugAsync();
+        var asking = Symptom.Count > 0 || !string.IsNullOrWhiteSpace(Text);
+        if (Drug is not { } drug)
+        {
+            if (asking)
+            {
+                ModelState.AddModelError(nameof(Drug), "Choose your medicine: the warning signs differ from one medicine to another.");
+            }
+
+            return;
+        }
+
+        // A sign ticked on another medicine's list (the medicine changed after ticking, an old
+        // link) is no sign of this one's: triaged, it would read "no match" even for a fever.
+        // The list is shown again instead, with what was ticked on it and the words kept.
+        var foreign = Symptom.Where(id => !Choices.Any(c => string.Equals(c.Id, id?.Trim(), StringComparison.OrdinalIgnoreCase))).ToList();
+        if (foreign.Count > 0)
+        {
+            var from = SymptomTriage.All.Where(r => foreign.Contains(r.Id, StringComparer.OrdinalIgnoreCase)).Select(r => r.Drug).Distinct().ToList();
+            var ticked = from.Count > 0 ? $"What you ticked was on the list for {string.Join(" and ", from)}. " : "Some of what you ticked is not on the list. ";
+            ModelState.AddModelError(nameof(Symptom), $"{ticked}This is the list for {drug}: tick what you notice on it, then press Check.");
+            Symptom = [.. Symptom.Except(foreign)];
+            return;
+        }
+
+        if (asking)
+        {
+            Result = SymptomTriage.Triage(drug, Symptom, Text);
+        }
+    }
+
+    /// <summary>The drug of the signed-in patient's program, or of the patient a caregiver or their prescriber has in view; else null.</summary>
+    private async Task<Drug?> PatientsDrugAsync()
+    {
+        if (Caller.From(User) is not { } me)
+        {
+            return null;
+        }
+
+        await using var db = await DbAsync();
+        var id = PatientId ?? me.PatientId;
+        if (id is null && me.Role == Roles.Caregiver)
+        {
+            id = await db.CaregiverGrants.AsNoTracking().Where(g => g.CaregiverUserId == me.Id && g.RevokedAt == null)
+                .OrderBy(g => g.GrantedAt).Select(g => g.PatientId).FirstOrDefaultAsync(Ct);
+        }
+
+        if (await VisiblePatientAsync(db, id) is not { } patient)
+        {
+            return null;
+        }
+
+        var programId = await db.Enrollments.AsNoTracking().Where(e => e.PatientId == patient.Id).Select(e => e.ProgramId).FirstOrDefaultAsync(Ct);
+        var drugs = programId is null ? [] : ProgramCatalog.Find(programId)?.Drugs ?? [];
+        foreach (var name in drugs)
+        {
+            if (Enum.TryParse<Drug>(name, ignoreCase: true, out var d))
+            {
+                return d;
+            }
+        }
+
+        return null;
     }
 
     public static string Plain(ActionLevel? level) => level switch

@@ -25,7 +25,12 @@ public sealed class EnrollModel : WebPage
         ["agreement.signerRole"] = "Input.SignerRole",
         ["agreement.accepted"] = "Input.Accepted",
         ["patientLogin.username"] = "Input.Username",
+        ["patientLogin.password"] = "Input.Password",
     };
+
+    // What step 2 shows. Every other field is a hidden input there: an error on it (the username
+    // taken, which only the database knows) is fixed on step 1, next to the field.
+    private static readonly HashSet<string> StepTwoFields = ["Input.SignedBy", "Input.SignerRole", "Input.Accepted"];
 
     [BindProperty]
     public EnrollInput Input { get; set; } = new();
@@ -77,17 +82,29 @@ public sealed class EnrollModel : WebPage
 
         if (!ModelState.IsValid)
         {
-            return Page();
+            return ShowErrors();
         }
 
         var me = Me;
         var reply = await WriteAsync((db, audit, now) => PatientEndpoints.EnrollAsync(me, program, req, db, audit, now, Ct));
         if (!Accept(reply, Fields))
         {
-            return Page();
+            return ShowErrors();
         }
 
         return Redirect($"/office/patient/{((EnrollmentReply)reply.Body!).Patient.Id}?enrolled=1");
+    }
+
+    /// <summary>The step whose fields carry the errors: step 1 when any is on a field step 2 only hides.</summary>
+    private IActionResult ShowErrors()
+    {
+        if (ModelState.Any(e => e.Key.Length > 0 && e.Value is { Errors.Count: > 0 } && !StepTwoFields.Contains(e.Key)))
+        {
+            Step = 1;
+            ModelState.AddModelError(string.Empty, "Nothing was enrolled: correct the marked field, then go on to sign the agreement again.");
+        }
+
+        return Page();
     }
 
     /// <summary>Checks step 1 and derives the category with the REMS rule; null (with the reasons on the page) when it cannot.</summary>
@@ -117,6 +134,13 @@ public sealed class EnrollModel : WebPage
         if (!result.Decision.IsAllowed)
         {
             Accept(Problems.Refused(result.Decision, "The category cannot be derived from these answers."));
+            return null;
+        }
+
+        // Caught here, on the step that shows the password, rather than by the API after the signature.
+        if (!string.IsNullOrWhiteSpace(Input.Username) && string.IsNullOrEmpty(Input.Password))
+        {
+            ModelState.AddModelError("Input.Password", "A patient password has at least 10 characters.");
             return null;
         }
 

@@ -20,6 +20,13 @@ public sealed class AdverseEventModel : ReportPage
             return Forbid();
         }
 
+        // A value the form could not read (a weight of "abc", a date that is no date) binds as
+        // empty: sent on, the report would go in without it and nobody would know.
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
         var me = Me;
         var req = new AdverseEventRequest(Patient.Id, Serious, MedWatch.ToRequest());
         var reply = await WriteAsync((db, audit, now) => SafetyEndpoints.ReportAdverseEventAsync(me, req, db, audit, now, Ct));

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using ImidCare.Server.Rems;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
@@ -15,6 +16,7 @@ public sealed class PregnancyModel : ReportPage
     public bool PartnerPregnancy { get; set; }
 
     [BindProperty]
+    [Display(Name = "First day of the last menstrual period")]
     public DateOnly? LastMenstrualPeriod { get; set; }
 
     public PregnancyReportReply? Result { get; private set; }
@@ -26,6 +28,13 @@ public sealed class PregnancyModel : ReportPage
         if (!await LoadAsync() || Patient is null)
         {
             return Forbid();
+        }
+
+        // A value the form could not read (a weight of "abc", a date that is no date) binds as
+        // empty: sent on, the report would go in without it and nobody would know.
+        if (!ModelState.IsValid)
+        {
+            return Page();
         }
 
         var me = Me;

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using ImidCare.Rules.Programs;
 using ImidCare.Server.Infrastructure;
 using ImidCare.Server.Rems;
@@ -23,6 +24,8 @@ public sealed class MedWatchInput
 
     public string? ReporterOccupation { get; set; }
 
+    // The names say the field in words when the value cannot be read ("The value 'abc' is not valid for ...").
+    [Display(Name = "Date of the event")]
     public DateOnly? EventDate { get; set; }
 
     public string? Dose { get; set; }
@@ -31,8 +34,10 @@ public sealed class MedWatchInput
 
     public string? Route { get; set; }
 
+    [Display(Name = "Therapy started")]
     public DateOnly? TherapyStartDate { get; set; }
 
+    [Display(Name = "Therapy stopped")]
     public DateOnly? TherapyStopDate { get; set; }
 
     public string? LotNumber { get; set; }
@@ -41,6 +46,7 @@ public sealed class MedWatchInput
 
     public string? ReporterPhone { get; set; }
 
+    [Display(Name = "Weight (kg)")]
     public double? WeightKg { get; set; }
 
     public static readonly (string Value, string Label)[] KnownOutcomes =
