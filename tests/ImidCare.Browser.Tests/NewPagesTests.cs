@@ -140,6 +140,9 @@ public sealed class NewPagesTests(WebApp app)
         await page.GetByRole(AriaRole.Button, new() { Name = "Send the pregnancy report" }).ClickAsync();
         var stopped = await page.Locator("#stopped").InnerTextAsync();
         stopped.ShouldContain("1 authorization was stopped");
+        // A partner's pregnancy: the patient is not told to stop his medicine; the partner needs her doctor.
+        (await page.Locator("#what-now").InnerTextAsync()).ShouldContain("the partner should see her own doctor");
+        stopped.ShouldNotContain("Stop taking");
         (await page.Locator("tr", new() { HasText = number }).InnerTextAsync()).ShouldContain("Revoked");
         await WebApp.ScreenshotAsync(page, "report-pregnancy");
         await page.Context.CloseAsync();
@@ -197,6 +200,38 @@ public sealed class NewPagesTests(WebApp app)
         await using var db = await app.DbAsync();
         db.Cases.Count(c => c.PatientId == patient).ShouldBe(0);
         db.Authorizations.Single(a => a.Number == number).State.ShouldBe("Active");
+    }
+
+    [Fact]
+    public async Task OwnPregnancyReported_ThePatientIsToldToStopTakingIt()
+    {
+        using var park = await BearerAsync("dr.park", "demo-park-2026");
+        var program = ImidCare.Rules.Programs.ProgramCatalog.Lenalidomide;
+        var enrolled = await park.PostAsJsonAsync("/api/v1/patients", new
+        {
+            name = "Fay Report", dateOfBirth = "1990-03-03", sex = "female", program = program.Id, prescriberId = "prs_demo_park",
+            reproductive = new { mensesInLast24Months = true, naturalMenopauseAtLeast24Months = false, hysterectomy = false, bilateralOophorectomy = false },
+            menstrualPattern = "regular", agreement = new { signedBy = "Fay Report", signerRole = "patient", textVersion = program.AgreementTextVersion, accepted = true },
+            patientLogin = new { username = "fay.report", password = "demo-fay-report-2026" },
+        });
+        var body = await enrolled.Content.ReadFromJsonAsync<JsonElement>();
+        enrolled.IsSuccessStatusCode.ShouldBeTrue(body.ToString());
+        var id = body.GetProperty("patient").GetProperty("id").GetString()!;
+
+        var page = await app.LoginAsync("dr.park", "demo-park-2026");
+        await page.GotoAsync($"/report/pregnancy?patient={id}");
+        await page.GetByLabel("Describe the event").FillAsync("Positive home pregnancy test.");
+        await page.GetByLabel("Date of the event").FillAsync("2026-11-16");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the pregnancy report" }).ClickAsync();
+        // No authorization was live: the heading does not claim one was stopped.
+        (await page.Locator("#stopped-h").InnerTextAsync()).ShouldBe("Report received: no pharmacy can fill");
+        (await page.Locator("#what-now").InnerTextAsync()).ShouldStartWith("Stop taking the medicine now");
+        await page.Context.CloseAsync();
+
+        var fay = await app.LoginAsync("fay.report", "demo-fay-report-2026");
+        await fay.GotoAsync("/me");
+        (await fay.Locator("#stop-now").InnerTextAsync()).ShouldStartWith("Stop taking the medicine now");
+        await fay.Context.CloseAsync();
     }
 
     [Fact]

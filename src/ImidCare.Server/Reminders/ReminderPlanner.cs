@@ -234,11 +234,12 @@ public static class ReminderPlanner
 
         if (hasPlan)
         {
-            await TherapyAsync(db, f.Patient, side, office, now, list, ct);
+            var stopped = SafetyEndpoints.StopsTheMedicine(f.Category.CanGetPregnant(), f.OpenHoldRecords.Select(h => h.Code));
+            await TherapyAsync(db, f.Patient, side, office, stopped, now, list, ct);
         }
     }
 
-    private static async Task TherapyAsync(ImidCareDb db, Patient patient, List<Reader> side, List<string> office, Instant now, List<ReminderRecord> list, CancellationToken ct)
+    private static async Task TherapyAsync(ImidCareDb db, Patient patient, List<Reader> side, List<string> office, bool stopped, Instant now, List<ReminderRecord> list, CancellationToken ct)
     {
         if (await TherapyService.PlanAsync(db, patient.Id, ct) is not { } plan)
         {
@@ -248,7 +249,8 @@ public static class ReminderPlanner
         var regimen = Regimens.Get(plan.RegimenId);
         var view = await TherapyService.TodayAsync(db, plan, patient, now, ct);
         var meLink = $"/me?patient={patient.Id}";
-        if (view.Day?.Kind == DayKind.Dose && !view.TakenToday)
+        // A patient reported pregnant has stopped the medicine: no reminder to take it.
+        if (view.Day?.Kind == DayKind.Dose && !view.TakenToday && !stopped)
         {
             var reason = new Reason("THERAPY.DOSE_DAY", $"Cycle {view.Day.Cycle}, day {view.Day.CycleDay} of {regimen.Name}.", regimen.Source);
             foreach (var (user, v) in side)

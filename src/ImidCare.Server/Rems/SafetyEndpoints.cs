@@ -44,6 +44,12 @@ public sealed record CaseDto(string Id, string Kind, string PatientId, string Re
 /// <summary>Pregnancy and adverse-event reports: a suspected pregnancy stops every authorization at once.</summary>
 public static class SafetyEndpoints
 {
+    /// <summary>The hold a pregnancy report opens; for a patient who can get pregnant it also means stop taking the medicine.</summary>
+    public const string PregnancyHold = "PREGNANCY_REPORTED";
+
+    /// <summary>Whether the patient was reported pregnant herself (a male patient's report is about a partner): she stops taking it.</summary>
+    public static bool StopsTheMedicine(bool canGetPregnant, IEnumerable<string> openHoldCodes) => canGetPregnant && openHoldCodes.Contains(PregnancyHold);
+
     private static readonly string[] KnownOutcomes = ["death", "life-threatening", "hospitalization", "disability", "congenital-anomaly", "required-intervention", "other"];
 
     public static void Map(RouteGroupBuilder api)
@@ -159,7 +165,7 @@ public static class SafetyEndpoints
         var (numbers, confirmations) = await RevokeLiveAsync(db, patient.Id);
         db.Holds.Add(new HoldRecord
         {
-            Id = Ids.New("hold"), PatientId = patient.Id, Code = "PREGNANCY_REPORTED", Why = why,
+            Id = Ids.New("hold"), PatientId = patient.Id, Code = PregnancyHold, Why = why,
             ClearedByList = nameof(HoldClearance.SafetyReview), OpenedAt = now,
         });
         audit.Append(caller.AsActor(patient.PrescriberId), "authorizations.stopped-for-pregnancy", $"patient/{patient.Id}",
@@ -214,7 +220,7 @@ public static class SafetyEndpoints
         };
         db.Cases.Add(c);
         audit.Append(caller.AsActor(patient.PrescriberId), "case.opened", $"patient/{id}", AuditData.Of(new { c.Id, c.Kind, authorizationsStopped = stopped }));
-        return Reply.Created(new PregnancyReportReply(c.Id, stopped, "PREGNANCY_REPORTED", "SafetyReview",
+        return Reply.Created(new PregnancyReportReply(c.Id, stopped, PregnancyHold, "SafetyReview",
             "FDA MedWatch 1-800-FDA-1088 and the REMS call center 1-888-423-5436 (facts §11)"));
     }
 

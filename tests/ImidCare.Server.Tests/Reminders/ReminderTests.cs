@@ -73,6 +73,37 @@ public abstract class ReminderTests(ImidCareApp app)
     }
 
     [Fact]
+    public async Task ReportedPregnant_SheIsNoLongerRemindedToTakeIt()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var username = "preg" + Guid.NewGuid().ToString("N")[..8];
+        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment("Pia Pregnant", login: new { username, password = "demo-pia-2026" }));
+        using var plan = await park.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/api/v1/patients/{id}/plan")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { regimenId = "pom-mm-pd", start = "2026-11-17", usualDoseTime = "08:00", timeZone = "America/New_York" }),
+        }, TestContext.Current.CancellationToken);
+        plan.IsSuccessStatusCode.ShouldBeTrue(await plan.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+
+        async Task<List<string>> DoseKindsAsync()
+        {
+            await using var db = await app.DbAsync();
+            return [.. (await ReminderPlanner.DueAsync(db, app.Clock.Now, default)).Where(r => r.PatientId == id).Select(r => r.Kind)];
+        }
+
+        (await DoseKindsAsync()).ShouldContain(ReminderKinds.DoseToday);
+        var report = await park.PostAsync($"/api/v1/patients/{id}/pregnancy-reports", new
+        {
+            partnerPregnancy = false,
+            medWatch = new { eventDescription = "Positive home test", outcomes = new[] { "other" }, suspectProduct = "pomalidomide 4 mg", reporterName = "Dr. Ada Park", reporterOccupation = "physician" },
+        });
+        report.Code.ShouldBe(201, report.ToString());
+        var after = await DoseKindsAsync();
+        after.ShouldNotContain(ReminderKinds.DoseToday);
+        after.ShouldNotContain(ReminderKinds.DoseMissed);
+    }
+
+    [Fact]
     public async Task MarkRead_OnlyOwnReminder_Audited_AndOnce()
     {
         app.Clock.Now = ImidCareApp.Start;
