@@ -21,6 +21,9 @@ public sealed class PregnancyModel : ReportPage
 
     public PregnancyReportReply? Result { get; private set; }
 
+    /// <summary>The patient is a man: the pregnancy reported is his partner's.</summary>
+    public bool ForAPartner => Patient is { } p && Enum.Parse<Rules.Rems.Sex>(p.Sex, ignoreCase: true) == Rules.Rems.Sex.Male;
+
     public Task<IActionResult> OnGetAsync() => ShowFormAsync();
 
     public async Task<IActionResult> OnPostAsync()
@@ -37,6 +40,8 @@ public sealed class PregnancyModel : ReportPage
             return Page();
         }
 
+        // Whose pregnancy follows from the patient: a man's report is about a partner, a woman's about herself.
+        PartnerPregnancy = ForAPartner;
         var me = Me;
         var id = Patient.Id;
         var req = new PregnancyReportRequest(PartnerPregnancy, MedWatch.ToRequest(), LastMenstrualPeriod is { } l ? LocalDate.FromDateOnly(l) : null);
