@@ -244,6 +244,7 @@ public sealed class NewPagesTests(WebApp app)
         await page.GetByLabel("Username", new() { Exact = true }).FillAsync("maria");
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync("uma-password-1");
         await page.GetByRole(AriaRole.Button, new() { Name = "Next: category and agreement" }).ClickAsync();
+        (await page.ContentAsync()).ShouldNotContain("uma-password-1"); // step 2 carries it sealed, not in a hidden field in clear
         await page.GetByLabel("The signer has read and accepts the agreement").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign and enroll" }).ClickAsync();
 
@@ -254,7 +255,10 @@ public sealed class NewPagesTests(WebApp app)
         (await page.GetByLabel("Full name").InputValueAsync()).ShouldBe("Uma Username");
         (await page.GetByLabel("Date of birth").InputValueAsync()).ShouldBe("1970-05-06");
         (await page.GetByLabel("Male", new() { Exact = true }).IsCheckedAsync()).ShouldBeTrue();
-        (await page.GetByLabel("Password", new() { Exact = true }).InputValueAsync()).ShouldBe("uma-password-1");
+        // The password is kept sealed on the server's key, never written back into the page.
+        (await page.GetByLabel("Password", new() { Exact = true }).InputValueAsync()).ShouldBeEmpty();
+        (await page.Locator("#password-kept").InnerTextAsync()).ShouldContain("kept");
+        (await page.ContentAsync()).ShouldNotContain("uma-password-1");
         (await page.Locator("[role=alert]").InnerTextAsync()).ShouldContain("Nothing was enrolled");
         (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
 
@@ -268,6 +272,11 @@ public sealed class NewPagesTests(WebApp app)
         await using var db = await app.DbAsync();
         db.Patients.Count(p => p.Name == "Uma Username").ShouldBe(1);
         db.Users.Count(u => u.Username == "uma.username").ShouldBe(1);
+
+        // The kept password is the one typed on step 1.
+        var uma = await app.LoginAsync("uma.username", "uma-password-1");
+        uma.Url.ShouldContain("/me");
+        await uma.Context.CloseAsync();
     }
 
     [Fact]

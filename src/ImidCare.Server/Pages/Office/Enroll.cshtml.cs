@@ -4,6 +4,8 @@ using ImidCare.Rules.Rems;
 using ImidCare.Server.Infrastructure;
 using ImidCare.Server.Rems;
 using ImidCare.Server.Web;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 
@@ -35,6 +37,19 @@ public sealed class EnrollModel : WebPage
     [BindProperty]
     public EnrollInput Input { get; set; } = new();
 
+    /// <summary>
+    /// The patient's password between the two steps, sealed by the server's data protection (and
+    /// good for <see cref="SealedFor"/>): step 2's page never holds it in clear, and it is never
+    /// written back into a form.
+    /// </summary>
+    [BindProperty]
+    public string? SealedPassword { get; set; }
+
+    public static readonly TimeSpan SealedFor = TimeSpan.FromMinutes(30);
+
+    private ITimeLimitedDataProtector Sealer =>
+        HttpContext.RequestServices.GetRequiredService<IDataProtectionProvider>().CreateProtector("ImidCare.EnrollWizard.Password").ToTimeLimitedDataProtector();
+
     public int Step { get; private set; } = 1;
 
     public RiskCategory? Category { get; private set; }
@@ -54,6 +69,8 @@ public sealed class EnrollModel : WebPage
     public IActionResult OnPostPreview()
     {
         ModelState.Remove("Input.SignedBy");
+        // A new password replaces the kept one; none typed keeps what step 1 sealed before.
+        SealedPassword = string.IsNullOrEmpty(Input.Password) ? SealedPassword : Sealer.Protect(Input.Password, SealedFor);
         if (Derive() is null)
         {
             return Page();
@@ -67,6 +84,21 @@ public sealed class EnrollModel : WebPage
 
     public async Task<IActionResult> OnPostEnrollAsync()
     {
+        if (SealedPassword is { Length: > 0 } sealedPassword)
+        {
+            try
+            {
+                Input.Password = Sealer.Unprotect(sealedPassword);
+            }
+            catch (CryptographicException)
+            {
+                // Expired (the page sat open too long) or altered: asked again, next to the field.
+                SealedPassword = null;
+                ModelState.AddModelError("Input.Password", "Enter the patient's password again.");
+                return ShowErrors();
+            }
+        }
+
         var program = Derive();
         if (program is null)
         {
@@ -138,7 +170,7 @@ public sealed class EnrollModel : WebPage
         }
 
         // Caught here, on the step that shows the password, rather than by the API after the signature.
-        if (!string.IsNullOrWhiteSpace(Input.Username) && string.IsNullOrEmpty(Input.Password))
+        if (!string.IsNullOrWhiteSpace(Input.Username) && string.IsNullOrEmpty(Input.Password) && SealedPassword is null)
         {
             ModelState.AddModelError("Input.Password", "A patient password has at least 10 characters.");
             return null;
