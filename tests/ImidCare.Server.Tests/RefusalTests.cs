@@ -58,6 +58,7 @@ public abstract class RefusalTests(ImidCareApp app)
 
     [Theory]
     [InlineData("pt", "long-enough-pass", "patientLogin.username")]
+    [InlineData(" pt-spaced ", "long-enough-pass", "patientLogin.username")]
     [InlineData("pt-short-pass", "", "patientLogin.password")]
     [InlineData("pt-short-pass", "nine-char", "patientLogin.password")]
     public async Task Enroll_PatientLoginBelowTheBar_Is400OnItsField_AndNoPatientIsMade(string username, string password, string field)

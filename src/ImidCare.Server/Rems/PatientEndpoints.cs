@@ -123,6 +123,11 @@ public static class PatientEndpoints
             {
                 errors["patientLogin.username"] = ["A patient username has at least 3 characters."];
             }
+            else if (login.Username != login.Username.Trim())
+            {
+                // Stored as sent, " john" would be an account nobody could sign in to by typing "john".
+                errors["patientLogin.username"] = ["A patient username cannot start or end with a space."];
+            }
 
             if (login.Password is null || login.Password.Length < 10)
             {
