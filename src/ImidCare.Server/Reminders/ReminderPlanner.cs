@@ -162,8 +162,8 @@ public static class ReminderPlanner
             && PregnancyTestRules.NextDue(f.Tests, program, f.Enrollment.TherapyStart, Enum.Parse<MenstrualPattern>(f.Patient.MenstrualPattern), now) is { } next)
         {
             var (kind, code, words) = next.Overdue
-                ? (ReminderKinds.PregnancyTestOverdue, "REMS.PREGNANCY_TEST_OVERDUE", $"was due {Fmt.Date(next.DueOn)} and is late")
-                : (ReminderKinds.PregnancyTestDue, "REMS.PREGNANCY_TEST_DUE", $"is due {Fmt.Date(next.DueOn)}");
+                ? (ReminderKinds.PregnancyTestOverdue, "REMS.PREGNANCY_TEST_OVERDUE", $"was due {Words.Day(next.DueOn)} and is late")
+                : (ReminderKinds.PregnancyTestDue, "REMS.PREGNANCY_TEST_DUE", $"is due {Words.Day(next.DueOn)}");
             if (next.Overdue || today >= next.DueOn.PlusDays(-DaysAhead))
             {
                 var reason = new Reason(code, $"A pregnancy test every {next.IntervalDays} days at this stage of treatment.", next.Source);
@@ -180,7 +180,7 @@ public static class ReminderPlanner
             && !await db.Authorizations.AnyAsync(a => a.PatientId == patientId && a.State == nameof(AuthorizationState.Active), ct))
         {
             var by = until.InZone(program.Zone);
-            var when = $"{Fmt.Date(by.Date)} {by.TimeOfDay:HH:mm} ({program.Zone.Id})";
+            var when = $"{Words.Day(by.Date)} {by.TimeOfDay:HH:mm} ({program.Zone.Id})";
             var reason = new Reason("REMS.FIRST_PRESCRIPTION_WINDOW", $"The pre-start pregnancy tests on file support a first prescription until {when}.", program.PreStartTests.IsEmpty ? program.AuthorizationFromLastTest.Source : program.PreStartTests[^1].Source);
             Add(office, officeLink, ReminderKinds.FirstPrescriptionWindow, patientId, by.Date, $"{name}: authorize the first prescription by {when}", "The pre-start tests are on file; after that a new test is needed.", reason);
             Tell(meLink, ReminderKinds.FirstPrescriptionWindow, patientId, by.Date,
@@ -196,8 +196,8 @@ public static class ReminderPlanner
                 var reason = new Reason("REMS.SURVEY_DUE", "The patient survey is needed before each prescription.", cadence.Source);
                 // The survey is the patient's own answer: a caregiver is told, and linked to the patient's page, not the form.
                 Tell("/me/survey", ReminderKinds.SurveyDue, patientId, due, v => v.ToPatient
-                    ? ($"Survey due {Fmt.Date(due)}", "Take the survey before your next prescription.")
-                    : ($"{v.FirstName}'s survey due {Fmt.Date(due)}", $"{v.FirstName} takes the survey, signed in, before the next prescription."), reason, caregiverLink: meLink);
+                    ? ($"Survey due {Words.Day(due)}", "Take the survey before your next prescription.")
+                    : ($"{v.FirstName}'s survey due {Words.Day(due)}", $"{v.FirstName} takes the survey, signed in, before the next prescription."), reason, caregiverLink: meLink);
             }
         }
 
@@ -208,9 +208,9 @@ public static class ReminderPlanner
             if (a.ExpiresAt > now)
             {
                 var reason = new Reason("REMS.AUTHORIZATION_EXPIRING", $"Authorization {a.Number} is valid through {Fmt.Date(a.ValidThrough)}.", window);
-                Add(office, officeLink, ReminderKinds.AuthorizationExpiring, a.Number, a.ValidThrough, $"{name}: authorization {a.Number} expires after {Fmt.Date(a.ValidThrough)}", "It has not been filled yet.", reason);
+                Add(office, officeLink, ReminderKinds.AuthorizationExpiring, a.Number, a.ValidThrough, $"{name}: authorization {a.Number} expires after {Words.Day(a.ValidThrough)}", "It has not been filled yet.", reason);
                 Tell(meLink, ReminderKinds.AuthorizationExpiring, a.Number, a.ValidThrough,
-                    v => ($"{v.Whose} prescription must be filled by {Fmt.Date(a.ValidThrough)}", v.ToPatient ? "Ask your pharmacy to fill it before then." : "Ask the pharmacy to fill it before then."), reason);
+                    v => ($"{v.Whose} prescription must be filled by {Words.Day(a.ValidThrough)}", v.ToPatient ? "Ask your pharmacy to fill it before then." : "Ask the pharmacy to fill it before then."), reason);
             }
             else
             {
@@ -284,14 +284,14 @@ public static class ReminderPlanner
             foreach (var (user, v) in side)
             {
                 var (title, detail) = v.ToPatient
-                    ? ($"{item.Description} due {Fmt.Date(item.Date)}", "Your care team will tell you where to have it done.")
-                    : ($"{v.FirstName}: {item.Description} due {Fmt.Date(item.Date)}", $"{v.FirstName}'s care team will say where to have it done.");
+                    ? ($"{item.Description} due {Words.Day(item.Date)}", "Your care team will tell you where to have it done.")
+                    : ($"{v.FirstName}: {item.Description} due {Words.Day(item.Date)}", $"{v.FirstName}'s care team will say where to have it done.");
                 list.Add(Make(user, patient.Id, subject, ReminderKinds.LabDue, item.Date, title, detail, reason, meLink, now));
             }
 
             foreach (var user in office)
             {
-                list.Add(Make(user, patient.Id, subject, ReminderKinds.LabDue, item.Date, $"{patient.Name}: {item.Description} due {Fmt.Date(item.Date)}", "Enter the values on the therapy page.", reason, $"/office/therapy/{patient.Id}", now));
+                list.Add(Make(user, patient.Id, subject, ReminderKinds.LabDue, item.Date, $"{patient.Name}: {item.Description} due {Words.Day(item.Date)}", "Enter the values on the therapy page.", reason, $"/office/therapy/{patient.Id}", now));
             }
         }
     }
