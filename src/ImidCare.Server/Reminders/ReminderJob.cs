@@ -125,6 +125,12 @@ public sealed class ReminderJob(
                 audit.Append(Me, "reminders.generated", $"job/{Name}", AuditData.Of(new { slot, count = added.Count, kinds = added.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Count()) }));
             }
 
+            var withdrawn = await WithdrawAsync(db, due, ct);
+            if (withdrawn.Count > 0)
+            {
+                audit.Append(Me, "reminders.withdrawn", $"job/{Name}", AuditData.Of(new { slot, count = withdrawn.Count, kinds = withdrawn.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Count()) }));
+            }
+
             var mails = mailer.Enabled ? await ClaimEmailsAsync(db, at, ct) : [];
             if (mails.Count > 0)
             {
@@ -186,6 +192,27 @@ public sealed class ReminderJob(
         var added = unique.Where(r => !existing.Contains(r.Id)).ToList();
         db.Reminders.AddRange(added);
         return added;
+    }
+
+    /// <summary>
+    /// Takes out of the inbox the unread reminders the planner no longer finds due: the dose recorded,
+    /// the first prescription authorized, the confirmation dispensed, the day gone by. An inbox that
+    /// keeps asking for what is done is one people stop reading. Read reminders stay as they were,
+    /// and an enrollment change is a message rather than a condition: it stays until read. The audit
+    /// record of the run counts what was withdrawn; a condition that comes back is reminded again.
+    /// </summary>
+    internal static async Task<List<(string Id, string Kind)>> WithdrawAsync(ImidCareDb db, List<ReminderRecord> due, CancellationToken ct)
+    {
+        var stillDue = due.Select(r => r.Id).ToHashSet();
+        var unread = await db.Reminders.AsNoTracking().Where(r => r.ReadAt == null && r.Kind != ReminderKinds.EnrollmentChanged)
+            .Select(r => new { r.Id, r.Kind }).ToListAsync(ct);
+        var stale = unread.Where(r => !stillDue.Contains(r.Id)).Select(r => (r.Id, r.Kind)).ToList();
+        foreach (var chunk in stale.Select(r => r.Id).Chunk(500))
+        {
+            await db.Reminders.Where(r => chunk.Contains(r.Id)).ExecuteDeleteAsync(ct);
+        }
+
+        return stale;
     }
 
     private sealed record Mail(string ReminderId, string To);
