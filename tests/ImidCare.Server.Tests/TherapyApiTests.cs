@@ -87,6 +87,12 @@ public abstract class TherapyApiTests(ImidCareApp app)
         r.Code.ShouldBe(200, r.ToString());
         r.Str("level").ShouldNotBeNullOrEmpty();
         r.Str("patientMessage").ShouldNotBeNullOrEmpty();
+
+        // Another medicine's sign is refused by name, not answered "could not match".
+        var foreign = await john.PostAsync("/api/v1/therapy/triage", new { drug = "lenalidomide", symptomIds = new[] { "pom-fever" } });
+        foreign.Code.ShouldBe(400, foreign.ToString());
+        foreign.ErrorFields.ShouldBe(["symptomIds"]);
+        foreign.Raw.ShouldContain("on the list for pomalidomide");
     }
 
     [Fact]

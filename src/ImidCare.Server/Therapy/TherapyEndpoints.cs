@@ -96,7 +96,7 @@ public static class TherapyEndpoints
                 : Problems.Validation("timeZone", $"'{r.TimeZone}' is not an IANA time zone such as America/New_York.").ToResult()))
             .WithSummary("The 12-hour rule: take now, or skip and never double.");
         api.MapPost("/therapy/interactions", (InteractionRequest r) => Guard(() => Results.Json(Interactions.Check(r.Drug, r.Medications), Json.Options)));
-        api.MapPost("/therapy/triage", (TriageRequest r) => Guard(() => Results.Json(SymptomTriage.Triage(r.Drug, r.SymptomIds, r.Text), Json.Options)))
+        api.MapPost("/therapy/triage", (TriageRequest r) => Guard(() => Triage(r)))
             .WithSummary("Medication Guide symptoms → emergency now / stop and call / call / mention at next visit.");
         api.MapPost("/therapy/eligibility", (MyelomaHistory h) => Guard(() => Results.Json(PomalystEligibility.Check(h), Json.Options)));
         api.MapPost("/therapy/response", (ResponseRequest r) => Guard(() => Results.Json(ImwgResponse.Evaluate(r.Baseline, r.Assessments, r.OnInterferingAntibody), Json.Options)))
@@ -261,6 +261,26 @@ public static class TherapyEndpoints
     }
 
     private static string Name(Drug drug) => drug.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// A symptom id that is not on the chosen medicine's list is refused by name: triaged, it would
+    /// read "could not match" even for another medicine's fever, which a caller could pass on as
+    /// reassurance. Free text is matched against the chosen medicine's list as before.
+    /// </summary>
+    private static IResult Triage(TriageRequest r)
+    {
+        var result = SymptomTriage.Triage(r.Drug, r.SymptomIds, r.Text);
+        if (result.UnknownSymptomIds.IsEmpty)
+        {
+            return Results.Json(result, Json.Options);
+        }
+
+        var elsewhere = SymptomTriage.All.Where(s => result.UnknownSymptomIds.Contains(s.Id, StringComparer.OrdinalIgnoreCase)).Select(s => Name(s.Drug)).Distinct().ToList();
+        return Problems.Validation("symptomIds",
+            $"Not on the {Name(r.Drug)} list: {string.Join(", ", result.UnknownSymptomIds)}"
+            + (elsewhere.Count > 0 ? $" (on the list for {string.Join(" and ", elsewhere)})" : string.Empty)
+            + $". Use the ids of the {Name(r.Drug)} list: {string.Join(", ", SymptomTriage.All.Where(s => s.Drug == r.Drug).Select(s => s.Id))}.").ToResult();
+    }
 
     private static async Task<IResult> GetPlan(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs)
     {
