@@ -35,6 +35,20 @@ public abstract class WebPage : PageModel
     protected Task<Reply> WriteAsync(Func<ImidCareDb, AuditWriter, Instant, Task<Reply>> work) =>
         HttpContext.RequestServices.GetRequiredService<WriteGate>().RunAsync(work, Ct, scoped: true);
 
+    /// <summary>
+    /// The patient a page is about: the one the address names, else the caller themself, else, for a
+    /// caregiver, the first patient who granted them access (the oldest live grant); null when none.
+    /// Whether the caller may see that patient is <see cref="VisiblePatientAsync"/>'s question.
+    /// </summary>
+    protected async Task<string?> PatientInViewAsync(ImidCareDb db, string? requested)
+    {
+        var me = Me;
+        return requested ?? me.PatientId ?? (me.Role == Roles.Caregiver
+            ? await db.CaregiverGrants.AsNoTracking().Where(g => g.CaregiverUserId == me.Id && g.RevokedAt == null)
+                .OrderBy(g => g.GrantedAt).Select(g => g.PatientId).FirstOrDefaultAsync(Ct)
+            : null);
+    }
+
     /// <summary>The patient when the caller may see them (the same check as the API), else null.</summary>
     protected async Task<Patient?> VisiblePatientAsync(ImidCareDb db, string? id)
     {

@@ -1,10 +1,8 @@
-using ImidCare.Rules.Programs;
 using ImidCare.Rules.Therapy;
 using ImidCare.Server.Security;
+using ImidCare.Server.Therapy;
 using ImidCare.Server.Web;
-using ImidCare.Store.Entities;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 
 namespace ImidCare.Server.Pages.Learn;
 
@@ -72,35 +70,15 @@ public sealed class SymptomsModel : WebPage
     /// <summary>The drug of the signed-in patient's program, or of the patient a caregiver or their prescriber has in view; else null.</summary>
     private async Task<Drug?> PatientsDrugAsync()
     {
-        if (Caller.From(User) is not { } me)
+        if (Caller.From(User) is null)
         {
             return null;
         }
 
         await using var db = await DbAsync();
-        var id = PatientId ?? me.PatientId;
-        if (id is null && me.Role == Roles.Caregiver)
-        {
-            id = await db.CaregiverGrants.AsNoTracking().Where(g => g.CaregiverUserId == me.Id && g.RevokedAt == null)
-                .OrderBy(g => g.GrantedAt).Select(g => g.PatientId).FirstOrDefaultAsync(Ct);
-        }
-
-        if (await VisiblePatientAsync(db, id) is not { } patient)
-        {
-            return null;
-        }
-
-        var programId = await db.Enrollments.AsNoTracking().Where(e => e.PatientId == patient.Id).Select(e => e.ProgramId).FirstOrDefaultAsync(Ct);
-        var drugs = programId is null ? [] : ProgramCatalog.Find(programId)?.Drugs ?? [];
-        foreach (var name in drugs)
-        {
-            if (Enum.TryParse<Drug>(name, ignoreCase: true, out var d))
-            {
-                return d;
-            }
-        }
-
-        return null;
+        return await VisiblePatientAsync(db, await PatientInViewAsync(db, PatientId)) is { } patient
+            ? (await TherapyService.EnrolledDrugsAsync(db, patient.Id, Ct)).Cast<Drug?>().FirstOrDefault()
+            : null;
     }
 
     public static string Plain(ActionLevel? level) => level switch

@@ -30,13 +30,8 @@ public abstract class MePage : WebPage
     {
         await using var db = await DbAsync();
         var me = Me;
-        var id = requested ?? me.PatientId;
-        if (id is null && me.Role == Roles.Caregiver)
-        {
-            // A caregiver's start page is the (first) patient who granted them access.
-            id = await db.CaregiverGrants.AsNoTracking().Where(g => g.CaregiverUserId == me.Id && g.RevokedAt == null)
-                .OrderBy(g => g.GrantedAt).Select(g => g.PatientId).FirstOrDefaultAsync(Ct);
-        }
+        // A caregiver's start page is the (first) patient who granted them access.
+        var id = await PatientInViewAsync(db, requested);
 
         if (id is null && requested is null && me.Role == Roles.Caregiver)
         {

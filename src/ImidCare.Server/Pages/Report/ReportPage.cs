@@ -84,13 +84,7 @@ public abstract class ReportPage : WebPage
     protected async Task<bool> LoadAsync()
     {
         await using var db = await DbAsync();
-        var me = Me;
-        var id = PatientId ?? me.PatientId;
-        if (id is null && me.Role == Roles.Caregiver)
-        {
-            id = await db.CaregiverGrants.AsNoTracking().Where(g => g.CaregiverUserId == me.Id && g.RevokedAt == null)
-                .OrderBy(g => g.GrantedAt).Select(g => g.PatientId).FirstOrDefaultAsync(Ct);
-        }
+        var id = await PatientInViewAsync(db, PatientId);
 
         if (id is null)
         {
