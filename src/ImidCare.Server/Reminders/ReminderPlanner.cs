@@ -100,8 +100,7 @@ public static class ReminderPlanner
                     continue;
                 }
 
-                var side = patientUsers[p.Patient.Id].Select(u => new Reader(u, Voice.Of(true, p.Patient.Name)))
-                    .Concat(caregivers[p.Patient.Id].Select(u => new Reader(u, Voice.Of(false, p.Patient.Name)))).DistinctBy(r => r.UserId).ToList();
+                var side = Reader.Side(patientUsers[p.Patient.Id], caregivers[p.Patient.Id], p.Patient.Name);
                 var office = prescriberUsers[p.Patient.PrescriberId].ToList();
                 await ForPatientAsync(db, p.Patient, program, authorizations[p.Patient.Id], planned.Contains(p.Patient.Id), side, office, now, list, ct);
             }
@@ -120,7 +119,12 @@ public static class ReminderPlanner
     }
 
     /// <summary>Someone on the patient's side: the patient, or a caregiver told about the patient.</summary>
-    private sealed record Reader(string UserId, Voice Voice);
+    internal sealed record Reader(string UserId, Voice Voice)
+    {
+        /// <summary>The patient's own users and their caregivers with a live grant, each once, each in their voice.</summary>
+        public static List<Reader> Side(IEnumerable<string> patientUsers, IEnumerable<string> caregivers, string patientName) =>
+            [.. patientUsers.Select(u => new Reader(u, Voice.Of(true, patientName))).Concat(caregivers.Select(u => new Reader(u, Voice.Of(false, patientName)))).DistinctBy(r => r.UserId)];
+    }
 
     private sealed record ExpiringAuthorization(string PatientId, string Number, Instant ExpiresAt, LocalDate ValidThrough);
 
@@ -180,7 +184,7 @@ public static class ReminderPlanner
             && !await db.Authorizations.AnyAsync(a => a.PatientId == patientId && a.State == nameof(AuthorizationState.Active), ct))
         {
             var by = until.InZone(program.Zone);
-            var when = $"{Words.Day(by.Date)} {by.TimeOfDay:HH:mm} ({program.Zone.Id})";
+            var when = Words.WhenIn(until, program.Zone);
             var reason = new Reason("REMS.FIRST_PRESCRIPTION_WINDOW", $"The pre-start pregnancy tests on file support a first prescription until {when}.", program.PreStartTests.IsEmpty ? program.AuthorizationFromLastTest.Source : program.PreStartTests[^1].Source);
             Add(office, officeLink, ReminderKinds.FirstPrescriptionWindow, patientId, by.Date, $"{name}: authorize the first prescription by {when}", "The pre-start tests are on file; after that a new test is needed.", reason);
             Tell(meLink, ReminderKinds.FirstPrescriptionWindow, patientId, by.Date,

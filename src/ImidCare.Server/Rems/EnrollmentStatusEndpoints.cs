@@ -127,15 +127,15 @@ public static class EnrollmentStatusEndpoints
         var code = change.ToStatus == nameof(EnrollmentStatus.Enrolled) ? "REMS.PATIENT_REACTIVATED" : Deactivation.PatientCode;
         var reason = new Reason(code, $"The patient's enrollment is {change.ToStatus.ToLowerInvariant()}; a pharmacy fills only for an enrolled patient.", AuthorizationRules.Enrolled);
 
-        var patientSide = (await db.Users.AsNoTracking().Where(u => u.PatientId == patient.Id).Select(u => u.Id).ToListAsync(ct)).Select(u => (User: u, Voice: Voice.Of(true, patient.Name)))
-            .Concat((await db.CaregiverGrants.AsNoTracking().Where(g => g.PatientId == patient.Id && g.RevokedAt == null).Select(g => g.CaregiverUserId).ToListAsync(ct))
-                .Select(u => (User: u, Voice: Voice.Of(false, patient.Name))))
-            .DistinctBy(r => r.User).ToList();
+        var patientSide = Reminders.ReminderPlanner.Reader.Side(
+            await db.Users.AsNoTracking().Where(u => u.PatientId == patient.Id).Select(u => u.Id).ToListAsync(ct),
+            await db.CaregiverGrants.AsNoTracking().Where(g => g.PatientId == patient.Id && g.RevokedAt == null).Select(g => g.CaregiverUserId).ToListAsync(ct),
+            patient.Name);
         var office = byProgram
             ? await db.Users.AsNoTracking().Where(u => u.PrescriberId == patient.PrescriberId && u.Role == Roles.Prescriber).Select(u => u.Id).ToListAsync(ct)
             : [];
 
-        var messages = patientSide.Select(r => (r.User, Words: Words(r.Voice)))
+        var messages = patientSide.Select(r => (User: r.UserId, Words: Words(r.Voice)))
             .Select(r => Reminders.ReminderPlanner.Make(r.User, patient.Id, change.Id, Reminders.ReminderKinds.EnrollmentChanged, day, r.Words.Title, r.Words.Detail, reason, $"/me?patient={patient.Id}", now))
             .Concat(office.Select(u => Reminders.ReminderPlanner.Make(u, patient.Id, change.Id, Reminders.ReminderKinds.EnrollmentChanged, day,
                 $"{patient.Name}'s enrollment {Moved(change.ToStatus)} by the program", $"The program moved {patient.Name}'s enrollment from {change.FromStatus.ToLowerInvariant()} to {change.ToStatus.ToLowerInvariant()}.", reason, $"/office/patient/{patient.Id}", now)))
