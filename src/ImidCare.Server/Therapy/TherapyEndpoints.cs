@@ -4,6 +4,7 @@ using ImidCare.Rules.Calendar;
 using ImidCare.Rules.Response;
 using ImidCare.Rules.Therapy;
 using ImidCare.Server.Infrastructure;
+using ImidCare.Server.Web;
 using ImidCare.Server.Rems;
 using ImidCare.Server.Security;
 using ImidCare.Store;
@@ -495,7 +496,7 @@ public static class TherapyEndpoints
         // reminded that a dose is never doubled: the advice follows the new entry, not a second dose.
         var warning = !takenBefore ? null
             : req.Status == DiaryStatus.Taken
-                ? $"This day was already recorded as taken ({Capsules(before!.Capsules)}); the entry now says {Capsules(capsules)}. Never take two doses in one day: if a second dose was taken, call the care team."
+                ? $"This day was already recorded as taken ({Words.Capsules(before!.Capsules)}); the entry now says {Words.Capsules(capsules)}. Never take two doses in one day: if a second dose was taken, call the care team."
                 : $"This day was recorded as taken before; it now says {status}. If the dose was taken after all, do not take another one: never take two doses in one day.";
         var reply = new DoseEntryReply(
             entry.Id, entry.Date, entry.Status, entry.Capsules, warning,
@@ -503,8 +504,6 @@ public static class TherapyEndpoints
             before);
         return before is null ? Reply.Created(reply) : Reply.Ok(reply);
     }
-
-    private static string Capsules(int n) => n == 1 ? "1 capsule" : $"{n} capsules";
 
     private static async Task<IResult> GetDiary(HttpContext http, string id, int? countedRemaining, IDbContextFactory<ImidCareDb> dbs)
     {

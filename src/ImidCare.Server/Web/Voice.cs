@@ -25,6 +25,12 @@ public sealed record Voice(bool ToPatient, string FirstName)
     /// <summary>"you" or "John", inside a sentence.</summary>
     public string WhoLower => ToPatient ? "you" : FirstName;
 
+    /// <summary>"My" or "John's": a page's own title, as the patient keeps it ("My dose diary").</summary>
+    public string My => ToPatient ? "My" : Whose;
+
+    /// <summary>"my" or "John's", inside a sentence.</summary>
+    public string MyLower => ToPatient ? "my" : Whose;
+
     /// <summary>"I" or "John", for a button the viewer presses about the patient's dose.</summary>
     public string Taker => ToPatient ? "I" : FirstName;
 }

@@ -36,6 +36,9 @@ public static class Words
         : s.Decision.Reasons.Any(r => r.Code == "REMS.SURVEY_NOT_NEEDED_FIRST_RX") ? "not needed before the first prescription"
         : s.Decision.Reasons.Select(r => r.Message).FirstOrDefault() ?? "not due";
 
+    /// <summary>"1 capsule", "2 capsules".</summary>
+    public static string Capsules(int n) => n == 1 ? "1 capsule" : $"{n} capsules";
+
     /// <summary>A moment with its zone named, for deadlines a reader may be in another zone for.</summary>
     public static string WhenIn(Instant i, DateTimeZone zone) => $"{When(i, zone)} ({zone.Id})";
 
