@@ -74,11 +74,7 @@ public abstract class SafetyTests(ImidCareApp app)
         using var pharmacy = app.Pharmacy();
         var id = await Scenario.ReadyFrpAsync(app, park, "Report Rae");
         var a = await Scenario.AuthorizedAsync(park, id);
-        var report = await park.PostAsync($"/api/v1/patients/{id}/pregnancy-reports", new
-        {
-            partnerPregnancy = false,
-            medWatch = new { eventDescription = "Missed period, positive home test", outcomes = new[] { "other" }, suspectProduct = "pomalidomide 4 mg", reporterName = "Dr. Ada Park", reporterOccupation = "physician" },
-        });
+        var report = await park.PostAsync($"/api/v1/patients/{id}/pregnancy-reports", Scenario.PregnancyReport("Missed period, positive home test"));
         report.Code.ShouldBe(201, report.ToString());
         report.Body.GetProperty("authorizationsStopped").GetInt32().ShouldBe(1);
 

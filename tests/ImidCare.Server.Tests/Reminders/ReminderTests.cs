@@ -100,11 +100,7 @@ public abstract class ReminderTests(ImidCareApp app)
         }
 
         (await DoseKindsAsync()).ShouldContain(ReminderKinds.DoseToday);
-        var report = await park.PostAsync($"/api/v1/patients/{id}/pregnancy-reports", new
-        {
-            partnerPregnancy = false,
-            medWatch = new { eventDescription = "Positive home test", outcomes = new[] { "other" }, suspectProduct = "pomalidomide 4 mg", reporterName = "Dr. Ada Park", reporterOccupation = "physician" },
-        });
+        var report = await park.PostAsync($"/api/v1/patients/{id}/pregnancy-reports", Scenario.PregnancyReport("Positive home test"));
         report.Code.ShouldBe(201, report.ToString());
         var after = await DoseKindsAsync();
         after.ShouldNotContain(ReminderKinds.DoseToday);

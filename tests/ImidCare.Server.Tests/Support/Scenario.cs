@@ -71,6 +71,13 @@ public static class Scenario
 
     public static string PharmacyKey => DemoSeed.PharmacyKey;
 
+    /// <summary>A pregnancy report's body from Dr. Park: the patient's own pregnancy, with the MedWatch fields the API requires.</summary>
+    public static object PregnancyReport(string description) => new
+    {
+        partnerPregnancy = false,
+        medWatch = new { eventDescription = description, outcomes = new[] { "other" }, suspectProduct = "pomalidomide 4 mg", reporterName = "Dr. Ada Park", reporterOccupation = "physician" },
+    };
+
     /// <summary>A patient survey's body: every answer "no" unless said otherwise.</summary>
     public static object Survey(bool unprotected = false, bool pregnant = false) => new
     {
