@@ -91,9 +91,16 @@ public static class SymptomTriage
     ];
 
     /// <summary>Matches by symptom rule id and by keyword in free text; the most urgent match decides the level.</summary>
+    /// <summary>The medicine's own list of signs, in the Medication Guide's order.</summary>
+    public static IEnumerable<SymptomRule> For(Drug drug) => All.Where(r => r.Drug == drug);
+
+    /// <summary>The medicines whose lists hold these ids: where a sign ticked on the wrong list came from.</summary>
+    public static IReadOnlyList<Drug> ListsHolding(IEnumerable<string> ids) =>
+        [.. All.Where(r => ids.Contains(r.Id, StringComparer.OrdinalIgnoreCase)).Select(r => r.Drug).Distinct()];
+
     public static TriageResult Triage(Drug drug, IEnumerable<string>? symptomIds = null, string? freeText = null)
     {
-        var rows = All.Where(r => r.Drug == drug).ToList();
+        var rows = For(drug).ToList();
         var matches = new List<SymptomRule>();
         var unknown = ImmutableArray.CreateBuilder<string>();
         foreach (var id in symptomIds ?? [])

@@ -276,11 +276,11 @@ public static class TherapyEndpoints
             return Results.Json(result, Json.Options);
         }
 
-        var elsewhere = SymptomTriage.All.Where(s => result.UnknownSymptomIds.Contains(s.Id, StringComparer.OrdinalIgnoreCase)).Select(s => Name(s.Drug)).Distinct().ToList();
+        var elsewhere = SymptomTriage.ListsHolding(result.UnknownSymptomIds).Select(Name).ToList();
         return Problems.Validation("symptomIds",
             $"Not on the {Name(r.Drug)} list: {string.Join(", ", result.UnknownSymptomIds)}"
             + (elsewhere.Count > 0 ? $" (on the list for {string.Join(" and ", elsewhere)})" : string.Empty)
-            + $". Use the ids of the {Name(r.Drug)} list: {string.Join(", ", SymptomTriage.All.Where(s => s.Drug == r.Drug).Select(s => s.Id))}.").ToResult();
+            + $". Use the ids of the {Name(r.Drug)} list: {string.Join(", ", SymptomTriage.For(r.Drug).Select(s => s.Id))}.").ToResult();
     }
 
     private static async Task<IResult> GetPlan(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs)

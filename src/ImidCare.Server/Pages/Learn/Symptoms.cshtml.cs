@@ -27,7 +27,7 @@ public sealed class SymptomsModel : WebPage
 
     public TriageResult? Result { get; private set; }
 
-    public IEnumerable<SymptomRule> Choices => Drug is { } d ? SymptomTriage.All.Where(r => r.Drug == d) : [];
+    public IEnumerable<SymptomRule> Choices => Drug is { } d ? SymptomTriage.For(d) : [];
 
     public async Task OnGetAsync()
     {
@@ -54,7 +54,7 @@ public sealed class SymptomsModel : WebPage
         var foreign = Symptom.Where(id => !Choices.Any(c => string.Equals(c.Id, id?.Trim(), StringComparison.OrdinalIgnoreCase))).ToList();
         if (foreign.Count > 0)
         {
-            var from = SymptomTriage.All.Where(r => foreign.Contains(r.Id, StringComparer.OrdinalIgnoreCase)).Select(r => r.Drug).Distinct().ToList();
+            var from = SymptomTriage.ListsHolding(foreign);
             var ticked = from.Count > 0 ? $"What you ticked was on the list for {string.Join(" and ", from)}. " : "Some of what you ticked is not on the list. ";
             ModelState.AddModelError(nameof(Symptom), $"{ticked}This is the list for {drug}: tick what you notice on it, then press Check.");
             Symptom = [.. Symptom.Except(foreign)];
