@@ -80,18 +80,28 @@ public abstract class ReminderTests(ImidCareApp app)
         carla.Link.ShouldBe("/me?patient=pat_demo_john");
     }
 
-    [Fact]
-    public async Task ReportedPregnant_SheIsNoLongerRemindedToTakeIt()
+    /// <summary>
+    /// A new patient with a login, on a pomalidomide plan that starts today with an 08:00 dose: at
+    /// the demo's moment (10:00 in New York) the day's dose is due and two hours late.
+    /// </summary>
+    private static async Task<(string Id, string Username)> OnADoseDayAsync(HttpClient park, string name, string password)
     {
-        app.Clock.Now = ImidCareApp.Start;
-        using var park = await app.ParkAsync();
-        var username = "preg" + Guid.NewGuid().ToString("N")[..8];
-        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment("Pia Pregnant", login: new { username, password = "demo-pia-2026" }));
+        var username = "r" + Guid.NewGuid().ToString("N")[..8];
+        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment(name, login: new { username, password }));
         using var plan = await park.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/api/v1/patients/{id}/plan")
         {
             Content = System.Net.Http.Json.JsonContent.Create(new { regimenId = "pom-mm-pd", start = "2026-11-17", usualDoseTime = "08:00", timeZone = "America/New_York" }),
         }, TestContext.Current.CancellationToken);
         plan.IsSuccessStatusCode.ShouldBeTrue(await plan.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        return (id, username);
+    }
+
+    [Fact]
+    public async Task ReportedPregnant_SheIsNoLongerRemindedToTakeIt()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var (id, _) = await OnADoseDayAsync(park, "Pia Pregnant", "demo-pia-2026");
 
         async Task<List<string>> DoseKindsAsync()
         {
@@ -112,13 +122,7 @@ public abstract class ReminderTests(ImidCareApp app)
     {
         app.Clock.Now = ImidCareApp.Start; // 10:00 in New York: today's 08:00 dose is two hours late
         using var park = await app.ParkAsync();
-        var username = "wd" + Guid.NewGuid().ToString("N")[..8];
-        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment("Wen Withdraw", login: new { username, password = "demo-wen-2026" }));
-        using var plan = await park.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/api/v1/patients/{id}/plan")
-        {
-            Content = System.Net.Http.Json.JsonContent.Create(new { regimenId = "pom-mm-pd", start = "2026-11-17", usualDoseTime = "08:00", timeZone = "America/New_York" }),
-        }, TestContext.Current.CancellationToken);
-        plan.IsSuccessStatusCode.ShouldBeTrue();
+        var (id, username) = await OnADoseDayAsync(park, "Wen Withdraw", "demo-wen-2026");
         using var wen = await app.LoginAsync(username, "demo-wen-2026");
 
         async Task<List<ReminderRecord>> RunAsync()
