@@ -58,7 +58,7 @@ public static class DemoSeed
         // The inboxes show something at once: the reminders the job would make now, made the same way.
         await gate.RunAsync(async (db, audit, now) =>
         {
-            var added = await Reminders.ReminderJob.StoreAsync(db, await Reminders.ReminderPlanner.DueAsync(db, now, ct), ct);
+            var (added, _) = await Reminders.ReminderJob.StoreAsync(db, await Reminders.ReminderPlanner.DueAsync(db, now, ct), ct);
             audit.Append(new Actor("seed", "system"), "reminders.generated", "job/reminders", AuditData.Of(new { count = added.Count }));
             return 0;
         }, ct);

@@ -119,10 +119,15 @@ public sealed class ReminderJob(
 
         var (created, outbox) = await gate.RunAsync(async (db, audit, at) =>
         {
-            var added = await StoreAsync(db, due, ct);
+            var (added, refreshed) = await StoreAsync(db, due, ct);
             if (added.Count > 0)
             {
                 audit.Append(Me, "reminders.generated", $"job/{Name}", AuditData.Of(new { slot, count = added.Count, kinds = added.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Count()) }));
+            }
+
+            if (refreshed.Count > 0)
+            {
+                audit.Append(Me, "reminders.refreshed", $"job/{Name}", AuditData.Of(new { slot, count = refreshed.Count, kinds = refreshed.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Count()) }));
             }
 
             var withdrawn = await WithdrawAsync(db, due, ct);
@@ -178,20 +183,43 @@ public sealed class ReminderJob(
         return new ReminderRunResult(slot, true, created, outbox.Count - failed.Count, failed.Count);
     }
 
-    /// <summary>Adds the reminders not stored yet; the ones already there (same key) are left as they are, read or not.</summary>
-    internal static async Task<List<ReminderRecord>> StoreAsync(ImidCareDb db, List<ReminderRecord> due, CancellationToken ct)
+    /// <summary>
+    /// Adds the reminders not stored yet. One already there (same key: person, kind, subject, day)
+    /// keeps its id and what was read stays as it was read; an unread one whose words changed is
+    /// given the new words, since a key holds a day and what it says can move within that day (a
+    /// newer pre-start test moves the first prescription's deadline by hours). The inbox would
+    /// otherwise keep an hour that is no longer true.
+    /// </summary>
+    internal static async Task<(List<ReminderRecord> Added, List<ReminderRecord> Refreshed)> StoreAsync(ImidCareDb db, List<ReminderRecord> due, CancellationToken ct)
     {
         var unique = due.DistinctBy(r => r.Id).ToList();
-        var ids = unique.Select(r => r.Id).ToList();
+        var byId = unique.ToDictionary(r => r.Id);
         var existing = new HashSet<string>();
-        foreach (var chunk in ids.Chunk(500))
+        var refreshed = new List<ReminderRecord>();
+        foreach (var chunk in byId.Keys.Chunk(500))
         {
-            existing.UnionWith(await db.Reminders.Where(r => chunk.Contains(r.Id)).Select(r => r.Id).ToListAsync(ct));
+            var stored = await db.Reminders.AsNoTracking().Where(r => chunk.Contains(r.Id))
+                .Select(r => new { r.Id, r.ReadAt, r.Title, r.Detail, r.RuleMessage }).ToListAsync(ct);
+            foreach (var r in stored)
+            {
+                existing.Add(r.Id);
+                var fresh = byId[r.Id];
+                if (r.ReadAt is null && (r.Title != fresh.Title || r.Detail != fresh.Detail || r.RuleMessage != fresh.RuleMessage))
+                {
+                    refreshed.Add(fresh);
+                }
+            }
+        }
+
+        foreach (var r in refreshed)
+        {
+            await db.Reminders.Where(x => x.Id == r.Id && x.ReadAt == null).ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.Title, r.Title).SetProperty(x => x.Detail, r.Detail).SetProperty(x => x.RuleMessage, r.RuleMessage), ct);
         }
 
         var added = unique.Where(r => !existing.Contains(r.Id)).ToList();
         db.Reminders.AddRange(added);
-        return added;
+        return (added, refreshed);
     }
 
     /// <summary>

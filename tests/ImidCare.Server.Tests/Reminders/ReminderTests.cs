@@ -148,6 +148,45 @@ public abstract class ReminderTests(ImidCareApp app)
     }
 
     [Fact]
+    public async Task ANewerTest_OnTheSameDay_RefreshesTheUnreadDeadline_AndLeavesWhatWasRead()
+    {
+        // The first-prescription reminder is keyed on the deadline's day; a newer test the same
+        // morning moves the deadline by an hour within that day, and the inbox must not keep the old hour.
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment("Rhea Refresh", login: new { username = "r" + Guid.NewGuid().ToString("N")[..8], password = "demo-rhea-2026" }));
+        await Scenario.RecordTestAsync(park, id, app.Clock.Now - Duration.FromDays(12));
+        await Scenario.RecordTestAsync(park, id, app.Clock.Now - Duration.FromHours(2));
+
+        async Task<List<ReminderRecord>> RunAsync()
+        {
+            await using var db = await app.DbAsync();
+            var due = await ReminderPlanner.DueAsync(db, app.Clock.Now, default);
+            await ReminderJob.StoreAsync(db, due, default);
+            await db.SaveChangesAsync();
+            return await db.Reminders.AsNoTracking().Where(r => r.PatientId == id && r.Kind == ReminderKinds.FirstPrescriptionWindow).ToListAsync();
+        }
+
+        var before = await RunAsync();
+        before.ShouldNotBeEmpty();
+        before.ShouldAllBe(r => r.Title.Contains("8:00"));
+        var office = before.First(r => r.Title.StartsWith("Rhea Refresh"));
+        var rhea = before.First(r => r != office);
+        await using (var db = await app.DbAsync())
+        {
+            await db.Reminders.Where(r => r.Id == office.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.ReadAt, app.Clock.Now));
+        }
+
+        await Scenario.RecordTestAsync(park, id, app.Clock.Now - Duration.FromHours(1));
+        var after = await RunAsync();
+        after.Select(r => r.Id).ShouldBe(before.Select(r => r.Id), ignoreOrder: true); // the same reminders, not new ones
+        var refreshed = after.Single(r => r.Id == rhea.Id);
+        refreshed.Title.ShouldContain("9:00");
+        refreshed.RuleMessage.ShouldContain("9:00");
+        after.Single(r => r.Id == office.Id).Title.ShouldBe(office.Title); // read: left as it was
+    }
+
+    [Fact]
     public async Task MarkRead_OnlyOwnReminder_Audited_AndOnce()
     {
         app.Clock.Now = ImidCareApp.Start;
