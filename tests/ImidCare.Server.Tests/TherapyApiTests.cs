@@ -124,6 +124,22 @@ public abstract class TherapyApiTests(ImidCareApp app)
     }
 
     [Fact]
+    public async Task SymptomCheckerPage_SaysWhenTheMatchedRuleIsNotVerified()
+    {
+        using var anyone = app.Client();
+        anyone.DefaultRequestHeaders.Accept.ParseAdd("text/html");
+        var ct = TestContext.Current.CancellationToken;
+
+        // REVLIMID's fever row is recalled ([K]); POMALYST's is from the confirmed ISI.
+        var len = await anyone.GetStringAsync("/learn/symptoms?Drug=Lenalidomide&Text=fever", ct);
+        len.ShouldContain("REVLIMID Medication Guide");
+        len.ShouldContain("rule not verified");
+        var pom = await anyone.GetStringAsync("/learn/symptoms?Drug=Pomalidomide&Text=fever", ct);
+        pom.ShouldContain("POMALYST ISI");
+        pom.ShouldNotContain("rule not verified");
+    }
+
+    [Fact]
     public async Task MissedEightAmDose_AtSixPm_TakeNow_AndAfterEightPm_Skip()
     {
         using var park = await app.ParkAsync();
