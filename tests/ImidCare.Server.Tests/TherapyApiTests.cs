@@ -56,6 +56,89 @@ public abstract class TherapyApiTests(ImidCareApp app)
         back.Body.GetProperty("advice").GetProperty("doseMg").GetDecimal().ShouldBe(3m, back.ToString());
     }
 
+    /// <summary>A patient enrolled in the Lenalidomide REMS as well, with a lenalidomide plan.</summary>
+    private async Task<string> LenalidomidePatientAsync(HttpClient park, string name, object plan)
+    {
+        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment(name));
+        await using (var db = await app.DbAsync())
+        {
+            db.Enrollments.Add(new ImidCare.Store.Entities.Enrollment
+            {
+                Id = $"enr_len_{id}", PatientId = id, ProgramId = "LEN", Category = "AdultFemaleCanGetPregnant", Status = "Inactive", EnrolledAt = app.Clock.Now, FactsJson = "{}",
+            });
+            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        }
+
+        var set = await park.PutJsonAsync($"/api/v1/patients/{id}/plan", plan);
+        set.Code.ShouldBe(200, set.ToString());
+        return id;
+    }
+
+    [Fact]
+    public async Task Lenalidomide_NeutropeniaRecovery_FirstDropResumesAtTheInitialStartingDose_ASubsequentDropAtTheNextLower()
+    {
+        // REVLIMID Table 1: first drop, neutropenia the only toxicity -> "25 mg daily or initial starting dose"; each subsequent drop -> next lower.
+        using var park = await app.ParkAsync();
+        var id = await LenalidomidePatientAsync(park, "Renal Rhoda",
+            new { regimenId = "len-mm-rd", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "America/New_York", doseMg = 10 }); // CLcr 30-60 start
+        (await park.PostAsync($"/api/v1/patients/{id}/labs", new { takenOn = "2026-11-09", anc = 800, platelets = 120000 }))
+            .Body.GetProperty("advice").GetProperty("action").GetString().ShouldBe("hold");
+        var first = await park.PostAsync($"/api/v1/patients/{id}/labs", new { takenOn = "2026-11-16", anc = 1200, platelets = 120000, holdingFor = "len-mm-anc" });
+        first.Body.GetProperty("advice").GetProperty("doseMg").GetDecimal().ShouldBe(10m, first.ToString()); // not the regimen's 25 mg
+
+        (await park.PostAsync($"/api/v1/patients/{id}/labs", new { takenOn = "2026-11-30", anc = 700, platelets = 120000 }))
+            .Body.GetProperty("advice").GetProperty("action").GetString().ShouldBe("hold");
+        var second = await park.PostAsync($"/api/v1/patients/{id}/labs", new { takenOn = "2026-12-07", anc = 1100, platelets = 120000, holdingFor = "len-mm-anc" });
+        second.Body.GetProperty("advice").GetProperty("doseMg").GetDecimal().ShouldBe(5m, second.ToString());
+        second.Body.GetProperty("advice").GetProperty("decision").GetProperty("reasons").EnumerateArray()
+            .Select(r => r.GetProperty("code").GetString()).ShouldContain("RESUME_NEXT_LOWER");
+    }
+
+    [Fact]
+    public async Task Pomalidomide_AfterAHoldThatResumedAt3Mg_TheNextRecoveryIs1MgLessThan3()
+    {
+        using var park = await app.ParkAsync();
+        var id = await PatientWithPlanAsync(park, "Stepped Stella", new
+        {
+            regimenId = "pom-mm-pd", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "America/New_York",
+            holds = new[] { new { from = "2026-12-07", resumeOn = "2026-12-14", reason = "ANC 450", resumeDoseMg = 3 } },
+        });
+        (await park.PostAsync($"/api/v1/patients/{id}/labs", new { takenOn = "2026-12-21", anc = 400, platelets = 120000 }))
+            .Body.GetProperty("advice").GetProperty("action").GetString().ShouldBe("hold");
+        var back = await park.PostAsync($"/api/v1/patients/{id}/labs", new { takenOn = "2026-12-28", anc = 700, platelets = 120000, holdingFor = "pom-mm-anc" });
+        back.Body.GetProperty("advice").GetProperty("doseMg").GetDecimal().ShouldBe(2m, back.ToString()); // "1 mg less than the previous dose" of 3 mg
+    }
+
+    [Fact]
+    public async Task MantleCell_AncBelow1000ForSevenDays_Holds_FromTheRecordedLabs()
+    {
+        using var park = await app.ParkAsync();
+        var id = await LenalidomidePatientAsync(park, "Seven Selma",
+            new { regimenId = "len-mcl", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "America/New_York" });
+        (await park.PostAsync($"/api/v1/patients/{id}/labs", new { takenOn = "2026-11-09", anc = 900, platelets = 120000 }))
+            .Body.GetProperty("advice").GetProperty("action").GetString().ShouldBe("continue");
+        var week = await park.PostAsync($"/api/v1/patients/{id}/labs", new { takenOn = "2026-11-16", anc = 900, platelets = 120000 });
+        week.Body.GetProperty("advice").GetProperty("action").GetString().ShouldBe("hold", week.ToString());
+        week.Body.GetProperty("advice").GetProperty("holdingFor").GetString().ShouldBe("len-mcl-anc-7d");
+        (await park.PostAsync($"/api/v1/patients/{id}/labs", new { takenOn = "2026-11-16", anc = 900, ancLowForDays = -1 })).ErrorFields.ShouldBe(["ancLowForDays"]);
+    }
+
+    [Fact]
+    public async Task SymptomCheckerPage_SaysWhenTheMatchedRuleIsNotVerified()
+    {
+        using var anyone = app.Client();
+        anyone.DefaultRequestHeaders.Accept.ParseAdd("text/html");
+        var ct = TestContext.Current.CancellationToken;
+
+        // REVLIMID's fever row is recalled ([K]); POMALYST's is from the confirmed ISI.
+        var len = await anyone.GetStringAsync("/learn/symptoms?Drug=Lenalidomide&Text=fever", ct);
+        len.ShouldContain("REVLIMID Medication Guide");
+        len.ShouldContain("rule not verified");
+        var pom = await anyone.GetStringAsync("/learn/symptoms?Drug=Pomalidomide&Text=fever", ct);
+        pom.ShouldContain("POMALYST ISI");
+        pom.ShouldNotContain("rule not verified");
+    }
+
     [Fact]
     public async Task MissedEightAmDose_AtSixPm_TakeNow_AndAfterEightPm_Skip()
     {

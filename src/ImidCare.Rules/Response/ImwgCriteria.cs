@@ -54,6 +54,9 @@ public static class ImwgCriteria
     public static readonly ImwgCriterion ClinicalHbDropGdL = new("clin-hb", 2m, "Clinical relapse: hemoglobin decrease >= 2 g/dL", Relapse);
     public static readonly ImwgCriterion ClinicalCreatinineRiseMgDl = new("clin-creat", 2m, "Clinical relapse: creatinine rise >= 2 mg/dL", Relapse);
 
+    /// <summary>The signs of relapse from CR beyond the 5% marrow cut-off are listed from recall (clinical-rules §6.4 "list [K]").</summary>
+    public static readonly RuleSource RelapseFromCrSigns = Sources.Unverified("IMWG 2016 relapse from CR, list of signs (clinical-rules §6.4)", "K");
+
     public static readonly RuleSource Confirmation = Sources.Verified("IMWG: two consecutive assessments before new therapy (global.farydak.com; clinical-rules §6.3)", "T");
     public static readonly RuleSource Nadir = Sources.Unverified("IMWG nadir = lowest confirmed value; engine uses lowest non-spurious prior value (clinical-rules §6.3)", "K");
     public static readonly RuleSource AntibodyInterference = Sources.Verified("SARCLISA / EMPLICITI / DARZALEX PI: antibody can interfere with SPEP/IFE (clinical-rules §6.3)", "L-V");

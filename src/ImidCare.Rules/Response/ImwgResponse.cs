@@ -55,8 +55,11 @@ public static class ImwgResponse
                 best = c;
             }
 
+            // Reappearance of M-protein by immunofixation or electrophoresis, >= 5% marrow plasma cells, or another sign of
+            // progression (new lesion, hypercalcaemia) (clinical-rules §6.4; the list is [K]).
             var relapseSign = crReached && !a.Spurious && (a.SerumImmunofixationNegative == false || a.UrineImmunofixationNegative == false
-                || a.MarrowPlasmaCellPct >= RelapseFromCrMarrowPct.Value || a.NewLesions);
+                || a.SerumMProteinGdL > 0m || a.UrineMProteinMgPer24h > 0m
+                || a.MarrowPlasmaCellPct >= RelapseFromCrMarrowPct.Value || a.NewLesions || a.CalciumMgDl > ClinicalCalciumAboveMgDl.Value);
             if (relapseSign && prevRelapseSign)
             {
                 relapseCr.Set(a.Date);
@@ -91,6 +94,16 @@ public static class ImwgResponse
         if (by == MeasurableBy.FreeLightChains)
         {
             reasons.Add(new Reason("IMWG_FLC_ONLY", "FLC-only disease: VGPR threshold is recalled, not confirmed.", VgprFlcReductionPct.Source));
+        }
+
+        if (relapseCr.Value is { } relapsedOn)
+        {
+            reasons.Add(new Reason("IMWG_RELAPSE_FROM_CR", $"Relapse from CR confirmed on {relapsedOn:yyyy-MM-dd} (M-protein back by immunofixation or electrophoresis, >= {RelapseFromCrMarrowPct.Value}% marrow plasma cells, a new lesion or calcium > {ClinicalCalciumAboveMgDl.Value} mg/dL, on two consecutive assessments).", RelapseFromCrSigns));
+        }
+
+        if (clinical.Value is { } clinicalOn)
+        {
+            reasons.Add(new Reason("IMWG_CLINICAL_RELAPSE", $"Clinical relapse confirmed on {clinicalOn:yyyy-MM-dd} (two consecutive assessments).", ClinicalCalciumAboveMgDl.Source));
         }
 
         if (onInterferingAntibody)

@@ -72,6 +72,11 @@ public static class StartingDoses
     private static readonly RuleSource LenRenalOther = Sources.Unverified("REVLIMID PI §2.6 renal maintenance/MDS/FL/MZL (addendum C: STILL UNCONFIRMED)", "K");
 
     public static readonly RuleSource Cyp1a2 = Sources.Verified("POMALYST PI §2.5/§7: strong CYP1A2 inhibitor unavoidable -> 2 mg (pomalysthcp.com; addendum B)", "L-V");
+    private static readonly RuleSource LenHepatic = Sources.Verified("REVLIMID PI: no specific hepatic dose recommendations (drugs.com; clinical-rules §2.5)", "L-S");
+
+    // clinical-rules.md has no hepatic row for THALOMID (§3); the REVLIMID statement is not its source.
+    private static readonly RuleSource NoHepaticTable = Sources.Unverified("clinical-rules.md has no hepatic table for this drug/indication", "K");
+
     public static readonly RuleSource LenNotStudied = Sources.Unverified("REVLIMID PI: not studied in non-dialysis CLcr < 11 or dialysis CLcr < 7 mL/min", "L-OLD");
     public const decimal Cyp1a2DoseMg = 2m;
 
@@ -139,8 +144,11 @@ public static class StartingDoses
 
         if (input.Renal is { } renal)
         {
-            clcr = decimal.Round(CockcroftGault.ClearanceMlMin(renal), 1);
-            var row = Renal.FirstOrDefault(r => r.Drug == regimen.Drug && r.Indications.Contains(regimen.Indication) && Matches(r, clcr.Value, renal.OnHemodialysis));
+            // Bands are decided on the unrounded value ("30 to less than 60": 59.97 is below 60); the
+            // rounded value is only what the answer shows.
+            var exact = CockcroftGault.ClearanceMlMin(renal);
+            clcr = decimal.Round(exact, 1);
+            var row = Renal.FirstOrDefault(r => r.Drug == regimen.Drug && r.Indications.Contains(regimen.Indication) && Matches(r, exact, renal.OnHemodialysis));
             if (row is not null)
             {
                 afterDialysis = renal.OnHemodialysis;
@@ -159,7 +167,7 @@ public static class StartingDoses
                     Sources.Unverified("clinical-rules.md has no renal table for this drug/indication", "K")));
             }
 
-            if (regimen.Drug == Drug.Lenalidomide && ((renal.OnHemodialysis && clcr < 7m) || (!renal.OnHemodialysis && clcr < 11m)))
+            if (regimen.Drug == Drug.Lenalidomide && ((renal.OnHemodialysis && exact < 7m) || (!renal.OnHemodialysis && exact < 11m)))
             {
                 reasons.Add(new Reason("RENAL_NOT_STUDIED", "Lenalidomide was not studied at this level of renal function.", LenNotStudied));
             }
@@ -176,7 +184,7 @@ public static class StartingDoses
             else
             {
                 reasons.Add(new Reason("HEPATIC_NO_RULE", $"No hepatic dose recommendation for {regimen.Drug} in the source documents.",
-                    Sources.Verified("REVLIMID PI: no specific hepatic dose recommendations (drugs.com)", "L-S")));
+                    regimen.Drug == Drug.Lenalidomide ? LenHepatic : NoHepaticTable));
             }
         }
 

@@ -40,7 +40,8 @@ public static class SymptomTriage
     private static readonly RuleSource PomSite = Sources.Verified("pomalyst.com serious side effects (clinical-rules §5.1; addendum F)", "L-V");
     private static readonly RuleSource PomK = Sources.Unverified("POMALYST Medication Guide (clinical-rules §5.1)", "K");
     private static readonly RuleSource LenK = Sources.Unverified("REVLIMID Medication Guide (clinical-rules §5.2; addendum F: symptom lists STILL UNCONFIRMED)", "K");
-    private static readonly RuleSource LenPreg = Sources.Verified("REVLIMID Medication Guide pregnancy (rxlist 2015; addendum F)", "L-V");
+    // The only text is a 2015 Medication Guide copy (rxlist), an older label, and addendum F calls REVLIMID PARTIAL.
+    private static readonly RuleSource LenPreg = Sources.Unverified("REVLIMID Medication Guide pregnancy (rxlist 2015; clinical-rules §5.2; addendum F: PARTIAL)", "L-OLD");
     private static readonly RuleSource ThalLs = Sources.Unverified("THALOMID Medication Guide via patient leaflets (clinical-rules §5.3)", "L-S");
     private static readonly RuleSource ThalK = Sources.Unverified("THALOMID Medication Guide (clinical-rules §5.3)", "K");
 
@@ -78,6 +79,7 @@ public static class SymptomTriage
         new("len-counts", Drug.Lenalidomide, ActionLevel.CallYourProvider, "Fever, chills or other signs of infection; unusual bleeding or bruising", "Tell your healthcare provider right away.", InfectionWords.AddRange(BleedingWords), LenK),
         new("len-skin", Drug.Lenalidomide, ActionLevel.CallYourProvider, "Rash with blistering or peeling, or with fever", CallNow, SkinWords, LenK),
         new("len-liver", Drug.Lenalidomide, ActionLevel.CallYourProvider, "Yellowing of skin or eyes, dark urine, upper right stomach pain, easy bruising, tiredness", "Tell your healthcare provider right away.", LiverWords, LenK),
+        new("len-tls", Drug.Lenalidomide, ActionLevel.CallYourProvider, "Passing less urine, muscle cramps, irregular heartbeat (tumor lysis syndrome)", CallNow, K("less urine", "muscle cramps", "irregular heartbeat"), LenK),
         new("len-flare", Drug.Lenalidomide, ActionLevel.CallYourProvider, "Tender swollen lymph nodes, low-grade fever, pain or rash (tumor flare)", CallNow, K("swollen lymph nodes", "tender lymph nodes", "swollen glands"), LenK),
         new("len-thyroid", Drug.Lenalidomide, ActionLevel.MentionAtNextVisit, "New or worse thyroid problems", Mention, K("thyroid"), LenK),
 

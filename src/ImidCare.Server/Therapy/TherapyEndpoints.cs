@@ -51,7 +51,8 @@ public sealed record DoseEntryReply(string Id, LocalDate Date, string Status, in
 /// </summary>
 public sealed record LabRequest(LocalDate TakenOn, int? Anc = null, int? Platelets = null, decimal? HemoglobinGdL = null, decimal? TemperatureC = null,
     bool FeverSustainedOverOneHour = false, string? HoldingFor = null, bool NeutropeniaIsOnlyToxicity = true,
-    decimal AncLowerLimit = 1500m, decimal PlateletLowerLimit = 150_000m, decimal HemoglobinLowerLimit = 12.0m);
+    decimal AncLowerLimit = 1500m, decimal PlateletLowerLimit = 150_000m, decimal HemoglobinLowerLimit = 12.0m,
+    int? PriorNeutropeniaHolds = null, int? AncLowForDays = null);
 
 public sealed record LabReply(string Id, LocalDate TakenOn, DoseAdvice Advice, IReadOnlyList<CtcaeGrade> Grades);
 
@@ -548,6 +549,16 @@ public static class TherapyEndpoints
             errors["temperatureC"] = ["Temperature is between 30 and 45 °C."];
         }
 
+        if (req.PriorNeutropeniaHolds is < 0 or > 100)
+        {
+            errors["priorNeutropeniaHolds"] = ["Earlier neutropenia holds are a count between 0 and 100."];
+        }
+
+        if (req.AncLowForDays is < 0 or > 366)
+        {
+            errors["ancLowForDays"] = ["Days with a low ANC are between 0 and 366."];
+        }
+
         return errors.Count > 0 ? Problems.Validation(errors) : null;
 
     }
@@ -585,12 +596,27 @@ public static class TherapyEndpoints
         var regimen = Regimens.Get(plan.RegimenId);
         var calendar = TherapyService.Calendar(plan, patient, req.TakenOn < plan.Start ? plan.Start : req.TakenOn);
         var day = calendar.Days.LastOrDefault(d => d.Date <= req.TakenOn);
-        var current = plan.DoseMg ?? regimen.StartDoseMg;
+
+        // The dose the patient is on that day: a hold that resumed at a lower dose changed it ("1 mg less than the previous dose").
+        var current = TherapyService.DoseOn(plan, req.TakenOn);
+        var starting = await TherapyService.StartingDoseAsync(db, plan, ct);
+
+        // The label rows that depend on earlier counts ("each subsequent drop"; "ANC < 1,000 for at least 7 days") read the recorded labs of this plan.
+        var earlier = (await db.LabResults.AsNoTracking().Where(l => l.PatientId == id).ToListAsync(ct))
+            .Where(l => l.TakenOn >= plan.Start && l.TakenOn <= req.TakenOn)
+            .OrderBy(l => l.TakenOn).ThenBy(l => l.RecordedAt)
+            .Select(l => new CountReading(l.TakenOn, l.Anc, l.Platelets)).ToList();
+        var rows = HematologicRules.All.Where(r => r.Drug == regimen.Drug && r.Indication == regimen.Indication).ToList();
+        var firstDropRule = rows.FirstOrDefault(r => r.Resume == ResumeRule.StartingDoseIfOnlyToxicityElseNextLower);
+        var priorHolds = Math.Max(req.PriorNeutropeniaHolds ?? 0, firstDropRule is null ? 0 : CountHistory.CompletedEpisodes(firstDropRule, earlier));
+        var daysRule = rows.FirstOrDefault(r => r.LowForDays is not null);
+        var lowDays = Math.Max(req.AncLowForDays ?? 0, daysRule is null ? 0 : CountHistory.AncDaysBelow(daysRule.Below, earlier, req.TakenOn, req.Anc));
         DoseAdvice advice;
         try
         {
             advice = DoseModification.EvaluateCounts(new CountCheck(regimen.Drug, regimen.Indication, current, req.Anc, req.Platelets, req.TemperatureC,
-                req.FeverSustainedOverOneHour, 0, day?.CycleDay == 1, day?.Cycle == 1, req.HoldingFor, req.NeutropeniaIsOnlyToxicity));
+                req.FeverSustainedOverOneHour, lowDays, day?.CycleDay == 1, day?.Cycle == 1, req.HoldingFor, req.NeutropeniaIsOnlyToxicity,
+                priorHolds, starting));
         }
         catch (ArgumentException e)
         {

@@ -71,6 +71,33 @@ public static class TherapyService
         [.. Holds(r)],
         [.. DialysisDays(r)]);
 
+    /// <summary>
+    /// The dose in effect on a date: the plan's dose (or the regimen's), changed by every hold that
+    /// had resumed by then at a dose of its own, as the calendar doses it.
+    /// </summary>
+    public static decimal DoseOn(TreatmentPlanRecord r, LocalDate date)
+    {
+        var dose = r.DoseMg ?? Regimens.Get(r.RegimenId).StartDoseMg;
+        foreach (var h in Holds(r).Where(h => h.ResumeOn is { } on && on <= date && h.ResumeDoseMg is not null).OrderBy(h => h.ResumeOn))
+        {
+            dose = h.ResumeDoseMg!.Value;
+        }
+
+        return dose;
+    }
+
+    /// <summary>
+    /// The initial starting dose of this course (REVLIMID Table 1: "resume at 25 mg daily or initial
+    /// starting dose"): the dose of the first plan set for this regimen and start date, since a later
+    /// plan may carry a reduced dose.
+    /// </summary>
+    public static async Task<decimal> StartingDoseAsync(ImidCareDb db, TreatmentPlanRecord r, CancellationToken ct)
+    {
+        var first = (await db.TreatmentPlans.AsNoTracking().Where(p => p.PatientId == r.PatientId && p.RegimenId == r.RegimenId).ToListAsync(ct))
+            .Where(p => p.Start == r.Start).OrderBy(p => p.SetAt).FirstOrDefault() ?? r;
+        return first.DoseMg ?? Regimens.Get(r.RegimenId).StartDoseMg;
+    }
+
     public static DateTimeZone Zone(TreatmentPlanRecord r) => DateTimeZoneProviders.Tzdb.GetZoneOrNull(r.TimeZoneId) ?? DateTimeZone.Utc;
 
     public static LocalDate Today(TreatmentPlanRecord r, Instant now) => now.InZone(Zone(r)).Date;

@@ -183,6 +183,25 @@ public class ImwgResponseTests
         clin.ClinicalRelapseOn.ShouldBe(B.PlusMonths(4));
     }
 
+    [Theory]
+    [InlineData("electrophoresis")]
+    [InlineData("calcium")]
+    public void RelapseFromCr_AlsoByElectrophoresisReappearance_OrHypercalcaemia_CitedAsUnverified(string sign)
+    {
+        // clinical-rules §6.4: reappearance of M-protein "by immunofixation or electrophoresis"; "any other sign of progression (... hypercalcaemia)".
+        var cr = new MyelomaAssessment(B.PlusMonths(1), 0m, 0m, SerumImmunofixationNegative: true, UrineImmunofixationNegative: true, MarrowPlasmaCellPct: 1m);
+        var after = sign == "electrophoresis"
+            ? new MyelomaAssessment(B.PlusMonths(3), SerumMProteinGdL: 0.2m)
+            : new MyelomaAssessment(B.PlusMonths(3), SerumMProteinGdL: 0m, CalciumMgDl: 11.5m);
+        var r = ImwgResponse.Evaluate(Base(), [cr, cr with { Date = B.PlusMonths(2) }, after, after with { Date = B.PlusMonths(4) }]);
+        r.BestConfirmedResponse.ShouldBe(ResponseCategory.CompleteResponse);
+        r.RelapseFromCompleteResponseOn.ShouldBe(B.PlusMonths(4));
+        r.Decision.Reasons.ShouldContain(x => x.Code == "IMWG_RELAPSE_FROM_CR" && x.Unverified);
+
+        // One assessment is not enough, and none of this before a confirmed CR.
+        ImwgResponse.Evaluate(Base(), [cr, cr with { Date = B.PlusMonths(2) }, after]).RelapseFromCompleteResponseOn.ShouldBeNull();
+    }
+
     [Fact]
     public void AntibodyInterference_IsFlagged() =>
         ImwgResponse.Evaluate(Base(), [At(1, 0.3m)], onInterferingAntibody: true).Decision.Reasons.ShouldContain(r => r.Code == "IMWG_ANTIBODY_INTERFERENCE");

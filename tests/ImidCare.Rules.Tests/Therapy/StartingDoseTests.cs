@@ -101,4 +101,26 @@ public class StartingDoseTests
         r.DoseMg.ShouldBe(25m);
         r.Decision.Reasons.ShouldContain(x => x.Code == "HEPATIC_NO_RULE");
     }
+
+    [Fact]
+    public void Lenalidomide_ClcrJustBelow60_IsThe30To60Band_EvenWhenItRoundsTo60()
+    {
+        // CLcr = (140-70)*61.7/(72*1.0) = 59.986: "30 to less than 60" -> 10 mg, though it shows as 60.0.
+        var r = StartingDoses.Compute(new StartingDoseInput("len-mm-rd", new RenalInput(70, 61.7m, 1.0m, Sex.Male)));
+        r.ClcrMlMin.ShouldBe(60.0m);
+        r.DoseMg.ShouldBe(10m);
+        r.Decision.Reasons.ShouldContain(x => x.Code == "RENAL_LEN_MM_CLCR30_60");
+    }
+
+    [Fact]
+    public void Thalidomide_Hepatic_NoRule_DoesNotCiteTheRevlimidLabel_AndIsUnverified()
+    {
+        var r = StartingDoses.Compute(new StartingDoseInput("thal-mm-td", Hepatic: ChildPugh.B));
+        r.DoseMg.ShouldBe(200m);
+        var reason = r.Decision.Reasons.Single(x => x.Code == "HEPATIC_NO_RULE");
+        reason.Source.Document.ShouldNotContain("REVLIMID");
+        reason.Unverified.ShouldBeTrue();
+        StartingDoses.Compute(new StartingDoseInput("len-mm-rd", Hepatic: ChildPugh.B)).Decision.Reasons
+            .Single(x => x.Code == "HEPATIC_NO_RULE").Source.Document.ShouldContain("REVLIMID");
+    }
 }

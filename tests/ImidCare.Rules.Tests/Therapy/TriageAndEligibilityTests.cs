@@ -39,6 +39,24 @@ public class TriageAndEligibilityTests
     }
 
     [Fact]
+    public void Lenalidomide_Pregnancy_StopAndCall_IsUnverified_TheOnlyTextIsA2015Copy_AddendumF_Partial()
+    {
+        var r = SymptomTriage.Triage(Drug.Lenalidomide, ["len-pregnancy"]);
+        r.Level.ShouldBe(ActionLevel.StopAndCall);
+        r.UsesUnverifiedRules.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Lenalidomide_TumorLysisSigns_CallYourProvider_Unverified()
+    {
+        // clinical-rules §5.2: "Tumor lysis syndrome; tumor flare ... CALL-NOW [K]".
+        var r = SymptomTriage.Triage(Drug.Lenalidomide, freeText: "I have muscle cramps and I pass less urine");
+        r.Level.ShouldBe(ActionLevel.CallYourProvider);
+        r.Matches.ShouldContain(m => m.RuleId == "len-tls");
+        r.UsesUnverifiedRules.ShouldBeTrue();
+    }
+
+    [Fact]
     public void Unmatched_ReturnsNoLevel_AndReportsUnknownIds()
     {
         var r = SymptomTriage.Triage(Drug.Lenalidomide, ["nope"], "I feel fine");
