@@ -598,7 +598,7 @@ public static class TherapyEndpoints
         var day = calendar.Days.LastOrDefault(d => d.Date <= req.TakenOn);
 
         // The dose the patient is on that day: a hold that resumed at a lower dose changed it ("1 mg less than the previous dose").
-        var current = TherapyService.DoseOn(plan, req.TakenOn);
+        var current = calendar.Days.LastOrDefault(d => d.Date <= req.TakenOn && d.DoseMg is not null)?.DoseMg ?? plan.DoseMg ?? regimen.StartDoseMg;
         var starting = await TherapyService.StartingDoseAsync(db, plan, ct);
 
         // The label rows that depend on earlier counts ("each subsequent drop"; "ANC < 1,000 for at least 7 days") read the recorded labs of this plan.

@@ -72,21 +72,6 @@ public static class TherapyService
         [.. DialysisDays(r)]);
 
     /// <summary>
-    /// The dose in effect on a date: the plan's dose (or the regimen's), changed by every hold that
-    /// had resumed by then at a dose of its own, as the calendar doses it.
-    /// </summary>
-    public static decimal DoseOn(TreatmentPlanRecord r, LocalDate date)
-    {
-        var dose = r.DoseMg ?? Regimens.Get(r.RegimenId).StartDoseMg;
-        foreach (var h in Holds(r).Where(h => h.ResumeOn is { } on && on <= date && h.ResumeDoseMg is not null).OrderBy(h => h.ResumeOn))
-        {
-            dose = h.ResumeDoseMg!.Value;
-        }
-
-        return dose;
-    }
-
-    /// <summary>
     /// The initial starting dose of this course (REVLIMID Table 1: "resume at 25 mg daily or initial
     /// starting dose"): the dose of the first plan set for this regimen and start date, since a later
     /// plan may carry a reduced dose.
