@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
 using ImidCare.Server.Tests.Support;
 using NodaTime;
 using Shouldly;
@@ -277,6 +278,28 @@ public abstract class TherapyApiTests(ImidCareApp app)
         (await Put(new { regimenId = "nope", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "America/New_York" })).ErrorFields.ShouldBe(["regimenId"]);
         (await Put(new { regimenId = "pom-mm-pd", start = "2026-11-02", usualDoseTime = "25:00", timeZone = "America/New_York" })).ErrorFields.ShouldBe(["usualDoseTime"]);
         (await Put(new { regimenId = "pom-mm-pd", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "Nowhere/City" })).ErrorFields.ShouldBe(["timeZone"]);
+        (await Put(new { regimenId = "pom-mm-pd", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "America/New_York", doseIntervalDays = 0 })).ErrorFields.ShouldBe(["doseIntervalDays"]);
+        (await Put(new { regimenId = "pom-mm-pd", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "America/New_York", doseIntervalDays = 8 })).ErrorFields.ShouldBe(["doseIntervalDays"]);
+    }
+
+    [Fact]
+    public async Task Every48HoursPlan_IsKept_AndCalendaredEveryOtherDay()
+    {
+        // REVLIMID, creatinine clearance under 30 mL/min without dialysis: 15 mg every 48 hours. The stored
+        // plan used to drop the interval, and the patient's calendar and Today page said 15 mg every day.
+        using var park = await app.ParkAsync();
+        var id = await LenalidomidePatientAsync(park, "Renal Ruth",
+            new { regimenId = "len-mm-rd", start = "2026-11-02", usualDoseTime = "08:00", timeZone = "America/New_York", doseMg = 15, doseIntervalDays = 2 });
+        var plan = await park.GetJsonAsync($"/api/v1/patients/{id}/plan");
+        plan.Body.GetProperty("doseIntervalDays").GetInt32().ShouldBe(2, plan.ToString());
+
+        var cal = await park.GetJsonAsync($"/api/v1/patients/{id}/calendar?through=2026-11-29");
+        var doses = cal.Body.GetProperty("days").EnumerateArray().Where(d => d.GetProperty("kind").GetString() == "dose").ToList();
+        doses.Select(d => d.GetProperty("cycleDay").GetInt32()).ShouldBe([1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21]);
+        doses.ShouldAllBe(d => d.GetProperty("doseMg").GetDecimal() == 15m);
+
+        await using var db = await app.DbAsync();
+        (await db.Audit.AnyAsync(a => a.Action == "plan.set" && a.Subject == $"patient/{id}" && a.DataJson.Contains("\"doseIntervalDays\":2"))).ShouldBeTrue();
     }
 
     [Fact]
@@ -337,16 +360,18 @@ public abstract class TherapyApiTests(ImidCareApp app)
         using var web = await app.WebLoginAsync("dr.park", "demo-park-2026");
         var form = await web.GetStringAsync($"/office/therapy/{id}", TestContext.Current.CancellationToken);
         form.ShouldContain("dose holds from");
+        form.ShouldContain("every other dosing day (every 48 hours");
         var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
         using var saved = await web.PostAsync($"/office/therapy/{id}?handler=Plan", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["Plan.RegimenId"] = "pom-mm-pd", ["Plan.Start"] = "2026-11-02", ["Plan.UsualDoseTime"] = "20:00", ["Plan.TimeZone"] = "America/New_York", ["Plan.DoseMg"] = string.Empty,
-            ["__RequestVerificationToken"] = token,
+            ["Plan.DoseIntervalDays"] = "2", ["__RequestVerificationToken"] = token,
         }), TestContext.Current.CancellationToken);
         (await saved.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldContain("The plan is saved.");
 
         var plan = await park.GetJsonAsync($"/api/v1/patients/{id}/plan");
         plan.Str("usualDoseTime").ShouldStartWith("20:00");
+        plan.Body.GetProperty("doseIntervalDays").GetInt32().ShouldBe(2);
         var holds = plan.Body.GetProperty("holds").EnumerateArray().ToList();
         holds.Count.ShouldBe(1, plan.ToString());
         holds[0].GetProperty("from").GetString().ShouldBe("2026-11-20");

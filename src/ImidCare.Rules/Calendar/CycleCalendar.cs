@@ -58,6 +58,9 @@ public static class CycleCalendar
                 continue;
             }
 
+            // "Every 48 hours" counts within each cycle's dosing days, so Day 1 of every cycle is a dose
+            // day: carried across cycles, an odd number of dosing days (21) would start cycle 2 on a rest day.
+            doseOrdinal = 0;
             var date = cycleStart;
             for (var cd = 1; cd <= regimen.CycleLengthDays; cd++, date = date.PlusDays(1))
             {

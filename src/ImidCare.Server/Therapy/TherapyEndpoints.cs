@@ -29,9 +29,10 @@ public sealed record PlanRequest(
     decimal? DoseMg = null,
     IReadOnlyList<Hold>? Holds = null,
     IReadOnlyList<LocalDate>? DialysisDays = null,
-    bool HivPositive = false);
+    bool HivPositive = false,
+    int DoseIntervalDays = 1);
 
-public sealed record PlanDto(string Id, string PatientId, string RegimenId, string RegimenName, LocalDate Start, decimal? DoseMg, LocalTime UsualDoseTime, string TimeZone,
+public sealed record PlanDto(string Id, string PatientId, string RegimenId, string RegimenName, LocalDate Start, decimal? DoseMg, int DoseIntervalDays, LocalTime UsualDoseTime, string TimeZone,
     IReadOnlyList<Hold> Holds, IReadOnlyList<LocalDate> DialysisDays, bool HivPositive, bool RegimenInUsLabel, string SetBy, Instant SetAt);
 
 public sealed record DoseEntryRequest(LocalDate Date, DiaryStatus Status, int Capsules = 1);
@@ -180,7 +181,7 @@ public static class TherapyEndpoints
     private static PlanDto ToDto(TreatmentPlanRecord r)
     {
         var regimen = Regimens.Get(r.RegimenId);
-        return new PlanDto(r.Id, r.PatientId, r.RegimenId, regimen.Name, r.Start, r.DoseMg, r.UsualDoseTime, r.TimeZoneId,
+        return new PlanDto(r.Id, r.PatientId, r.RegimenId, regimen.Name, r.Start, r.DoseMg, r.DoseIntervalDays, r.UsualDoseTime, r.TimeZoneId,
             TherapyService.Holds(r), TherapyService.DialysisDays(r), r.HivPositive, regimen.InUsLabel, r.SetBy, r.SetAt);
     }
 
@@ -200,6 +201,11 @@ public static class TherapyEndpoints
         if (req.DoseMg is <= 0 or > 1000)
         {
             return Problems.Validation("doseMg", "A dose is between 0 and 1000 mg.");
+        }
+
+        if (req.DoseIntervalDays is < 1 or > 7)
+        {
+            return Problems.Validation("doseIntervalDays", "The dosing interval is 1 (every dosing day) to 7 days; 2 is every 48 hours.");
         }
 
         return null;
@@ -245,7 +251,8 @@ public static class TherapyEndpoints
         {
             Id = Ids.New("plan"), PatientId = id, RegimenId = regimen.Id, Start = req.Start, DoseMg = req.DoseMg, UsualDoseTime = req.UsualDoseTime,
             TimeZoneId = req.TimeZone, HoldsJson = JsonSerializer.Serialize(req.Holds ?? [], Json.Options),
-            DialysisDaysJson = JsonSerializer.Serialize(req.DialysisDays ?? [], Json.Options), HivPositive = req.HivPositive, SetBy = caller.Id, SetAt = now,
+            DialysisDaysJson = JsonSerializer.Serialize(req.DialysisDays ?? [], Json.Options), HivPositive = req.HivPositive,
+            DoseIntervalDays = req.DoseIntervalDays, SetBy = caller.Id, SetAt = now,
         };
         try
         {
@@ -258,7 +265,7 @@ public static class TherapyEndpoints
         }
 
         db.TreatmentPlans.Add(plan);
-        audit.Append(caller.AsActor(patient.PrescriberId), "plan.set", $"patient/{id}", AuditData.Of(new { plan.Id, plan.RegimenId, plan.Start, plan.DoseMg, req.Holds, req.DialysisDays, plan.HivPositive }));
+        audit.Append(caller.AsActor(patient.PrescriberId), "plan.set", $"patient/{id}", AuditData.Of(new { plan.Id, plan.RegimenId, plan.Start, plan.DoseMg, plan.DoseIntervalDays, req.Holds, req.DialysisDays, plan.HivPositive }));
         return Reply.Ok(ToDto(plan));
     }
 

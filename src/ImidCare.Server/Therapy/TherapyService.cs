@@ -69,7 +69,8 @@ public static class TherapyService
         Period.Between(dateOfBirth, r.Start, PeriodUnits.Years).Years,
         r.DoseMg,
         [.. Holds(r)],
-        [.. DialysisDays(r)]);
+        [.. DialysisDays(r)],
+        r.DoseIntervalDays);
 
     /// <summary>
     /// The initial starting dose of this course (REVLIMID Table 1: "resume at 25 mg daily or initial

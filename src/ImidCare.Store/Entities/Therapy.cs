@@ -27,6 +27,9 @@ public sealed class TreatmentPlanRecord
 
     public bool HivPositive { get; set; }
 
+    /// <summary>1 = every dosing day; 2 = every other dosing day ("15 mg every 48 hours", a renal starting dose).</summary>
+    public int DoseIntervalDays { get; set; } = 1;
+
     public required string SetBy { get; set; }
 
     public Instant SetAt { get; set; }

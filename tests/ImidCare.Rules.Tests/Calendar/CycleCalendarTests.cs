@@ -115,6 +115,15 @@ public class CycleCalendarTests
         cal.DoseDays.Count().ShouldBe(11);
     }
 
+    [Fact]
+    public void Every48Hours_StartsEachCycleOnItsDay1()
+    {
+        // 21 dosing days give 11 doses in cycle 1 (days 1, 3 … 21); cycle 2 starts again on its Day 1.
+        var cal = CycleCalendar.Build(new TreatmentPlan("len-mm-rd", Start, 60, 15m, DoseIntervalDays: 2), Start.PlusDays(55));
+        var second = cal.Days.Where(d => d.Cycle == 2 && d.Kind == DayKind.Dose).Select(d => d.CycleDay).ToList();
+        second.ShouldBe([1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21]);
+    }
+
     [Theory]
     [InlineData("nope")]
     [InlineData("")]

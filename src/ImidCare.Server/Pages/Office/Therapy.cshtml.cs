@@ -21,7 +21,7 @@ public sealed class TherapyModel : WebPage
 {
     private static readonly Dictionary<string, string> PlanFields = new()
     {
-        ["regimenId"] = "Plan.RegimenId", ["timeZone"] = "Plan.TimeZone", ["doseMg"] = "Plan.DoseMg", ["holds"] = "Plan.Start", ["start"] = "Plan.Start",
+        ["regimenId"] = "Plan.RegimenId", ["timeZone"] = "Plan.TimeZone", ["doseMg"] = "Plan.DoseMg", ["doseIntervalDays"] = "Plan.DoseIntervalDays", ["holds"] = "Plan.Start", ["start"] = "Plan.Start",
     };
 
     private static readonly Dictionary<string, string> LabFields = new()
@@ -67,7 +67,8 @@ public sealed class TherapyModel : WebPage
             return Page();
         }
 
-        var req = new PlanRequest(Plan.RegimenId, LocalDate.FromDateOnly(Plan.Start.Value), LocalTime.FromTimeOnly(Plan.UsualDoseTime.Value), Plan.TimeZone, Plan.DoseMg);
+        var req = new PlanRequest(Plan.RegimenId, LocalDate.FromDateOnly(Plan.Start.Value), LocalTime.FromTimeOnly(Plan.UsualDoseTime.Value), Plan.TimeZone, Plan.DoseMg,
+            DoseIntervalDays: Plan.DoseIntervalDays);
         var me = Me;
         var reply = TherapyEndpoints.ValidatePlan(req) ?? await WriteAsync(async (db, audit, now) =>
         {
@@ -136,7 +137,7 @@ public sealed class TherapyModel : WebPage
                 Plan = new PlanInput
                 {
                     RegimenId = Current.RegimenId, Start = Current.Start.ToDateOnly(), UsualDoseTime = Current.UsualDoseTime.ToTimeOnly(), TimeZone = Current.TimeZoneId,
-                    DoseMg = Current.DoseMg,
+                    DoseMg = Current.DoseMg, DoseIntervalDays = Current.DoseIntervalDays,
                 };
             }
         }
@@ -168,6 +169,8 @@ public sealed class TherapyModel : WebPage
         public string TimeZone { get; set; } = "America/New_York";
 
         public decimal? DoseMg { get; set; }
+
+        public int DoseIntervalDays { get; set; } = 1;
     }
 
     public sealed class LabInput
