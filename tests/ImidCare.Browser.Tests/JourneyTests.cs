@@ -59,6 +59,11 @@ public sealed class JourneyTests(WebApp app)
         await office.GetByRole(AriaRole.Button, new() { Name = "Submit survey and get authorization number" }).ClickAsync();
         var number = (await office.Locator("#authorization-number").InnerTextAsync()).Trim();
         number.ShouldMatch("^A[0-9]{10}$");
+        // The 7-day validity rests on a third-party paraphrase (facts §7.2 [T], Q1): the page says so.
+        var validity = await office.Locator("#authorization-validity").InnerTextAsync();
+        validity.ShouldContain("Valid 7 days from the last negative test");
+        validity.ShouldContain("[T]");
+        validity.ShouldContain("(rule not verified)");
         await WebApp.ScreenshotAsync(office, "office-patient-authorized");
 
         // The pharmacy: one field, Enter, answer.
@@ -68,6 +73,10 @@ public sealed class JourneyTests(WebApp app)
         await counter.GetByLabel("Authorization number (type or scan, then Enter)").PressAsync("Enter");
         await Assertions.Expect(counter.Locator("#confirmation-number")).ToHaveTextAsync(new Regex("^C[0-9]{10}$"));
         (await counter.Locator(".decision.ok").InnerTextAsync()).ShouldContain("Jane Web");
+        // The 24-hour confirmation is as unverified (facts §7.2 [T]).
+        var confirmationValidity = await counter.Locator("#confirmation-validity").InnerTextAsync();
+        confirmationValidity.ShouldContain("confirmation number valid 24 hours");
+        confirmationValidity.ShouldContain("[T] (rule not verified)");
 
         // An incomplete checklist is refused with the missing items; nothing typed is lost.
         await counter.GetByLabel("Counselor").FillAsync("Pat Quinn");

@@ -50,6 +50,32 @@ public abstract class ComplianceTests(ImidCareApp app)
         (await parkNow.GetJsonAsync("/api/v1/compliance")).Code.ShouldBe(403);
         app.Clock.Now = ImidCareApp.Start;
     }
+
+    // facts §4.1: only a negative test of at least 50 mIU/mL sensitivity counts; a later 100 mIU/mL
+    // negative test does not make an overdue pregnancy test on time.
+    [Fact]
+    public async Task Sweep_ANegativeTestNotSensitiveEnough_LeavesTheTestLate()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        using var pharmacy = app.Pharmacy();
+        var id = await Scenario.ReadyFrpAsync(app, park, "Sweep Insensitive");
+        var a = await Scenario.AuthorizedAsync(park, id);
+        var c = await pharmacy.PostAsync($"/api/v1/authorizations/{a}/confirmations");
+        (await Scenario.DispenseAsync(pharmacy, c.Str("number"))).Code.ShouldBe(201);
+
+        app.Clock.Now = Instant.FromUtc(2026, 11, 25, 17, 0); // due Nov 24: a day late
+        using (var parkThen = await app.ParkAsync())
+        {
+            await Scenario.RecordTestAsync(parkThen, id, app.Clock.Now - Duration.FromHours(1), sensitivity: 100);
+        }
+
+        using var admin = await app.AdminAsync();
+        var sweep = await admin.GetJsonAsync("/api/v1/compliance");
+        sweep.Code.ShouldBe(200, sweep.ToString());
+        sweep.Body.GetProperty("lateTests").EnumerateArray().Select(x => x.GetProperty("patientId").GetString()).ShouldContain(id);
+        app.Clock.Now = ImidCareApp.Start;
+    }
 }
 
 public sealed class SqliteComplianceTests(SqliteApp app) : ComplianceTests(app), IClassFixture<SqliteApp>;

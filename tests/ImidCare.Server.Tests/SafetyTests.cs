@@ -56,6 +56,33 @@ public abstract class SafetyTests(ImidCareApp app)
         (await Scenario.AuthorizeAsync(park, id)).Code.ShouldBe(201);
     }
 
+    // facts §4.1: a test counts only with a sensitivity of at least 50 mIU/mL; a negative test that
+    // detects only 100 mIU/mL does not rule out the pregnancy the hold is about.
+    [Fact]
+    public async Task HoldClear_NegativeTestNotSensitiveEnough_IsNotTheTestAfterHold()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var user = "pt" + Random.Shared.Next(10_000, 99_999);
+        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment("Insensitive Ina", login: new { username = user, password = "patient-pass-1" }));
+        await Scenario.RecordTestAsync(park, id, app.Clock.Now - Duration.FromDays(12));
+        using var ina = await app.LoginAsync(user, "patient-pass-1");
+        var survey = await ina.PostAsync($"/api/v1/patients/{id}/surveys", Scenario.Survey(unprotected: true));
+        var holdId = survey.Body.GetProperty("holdsOpened")[0].GetProperty("id").GetString()!;
+
+        app.Clock.Advance(Duration.FromMinutes(30));
+        await Scenario.RecordTestAsync(park, id, app.Clock.Now - Duration.FromMinutes(10), sensitivity: 100);
+        var partly = await park.PostAsync($"/api/v1/patients/{id}/holds/{holdId}/clear", new { counselingAttested = true, note = "Counseled" });
+        partly.Code.ShouldBe(200, partly.ToString());
+        partly.Body.GetProperty("cleared").GetBoolean().ShouldBeFalse();
+        partly.Raw.ShouldContain("REMS.HOLD_NEEDS_NEGATIVEPREGNANCYTESTAFTERHOLD");
+
+        await Scenario.RecordTestAsync(park, id, app.Clock.Now - Duration.FromMinutes(5), sensitivity: 50);
+        var cleared = await park.PostAsync($"/api/v1/patients/{id}/holds/{holdId}/clear", new { counselingAttested = false, note = "Sensitive test on file" });
+        cleared.Code.ShouldBe(200, cleared.ToString());
+        cleared.Body.GetProperty("cleared").GetBoolean().ShouldBeTrue();
+    }
+
     [Fact]
     public async Task HoldClear_WithoutTestAfterHold_IsRefusedWithWhatIsMissing()
     {

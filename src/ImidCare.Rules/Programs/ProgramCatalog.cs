@@ -52,7 +52,9 @@ public static class ProgramCatalog
             [RiskCategory.AdultMale] = new(Period.FromMonths(1), Survey(id, "every month, males")),
             [RiskCategory.MaleChild] = new(Period.FromMonths(1), Survey(id, "every month, males")),
         }.ToImmutableDictionary(),
-        PatientSurveyBeforeFirstPrescription = new(false, S("pomalyst.com/rems: no survey for the first prescription, only the following ones (facts §6.1)")),
+        // Stated only for males, on pomalyst.com (facts §6.1, §13.1 "S/I"); the other categories,
+        // and lenalidomide and THALOMID, follow by inference (the POMALYST REMS adds the males' source).
+        PatientSurveyBeforeFirstPrescription = new(false, I("Inferred from pomalyst.com/rems, which states it for males: no survey for the first prescription, only the following ones (facts §6.1, §13.1)")),
         AuthorizationFromLastTest = new(new DayWindow(7), T("Lenalidomide REMS Pharmacy Guide 12/2022 as paraphrased by a third party: authorization valid 7 days from the last pregnancy test; Day 1 = specimen date, as iPLEDGE counts (facts §7.2, Q1)")),
         AuthorizationFromIssue = new(new DayWindow(30), T("Lenalidomide REMS Pharmacy Guide 12/2022 as paraphrased by a third party: 30 days from issue for all other patients; Day 1 = issue date (facts §7.2, Q1)")),
         ConfirmationValidity = new(Duration.FromHours(24), T("Lenalidomide REMS Pharmacy Guide 12/2022 as paraphrased by a third party: confirmation number valid 24 hours (facts §7.2)")),
@@ -69,9 +71,16 @@ public static class ProgramCatalog
 
     public static readonly ProgramRules Lenalidomide = Bms("LEN", "Lenalidomide REMS", "2023-03-24", ["lenalidomide"], "Lenalidomide REMS (REMS@FDA 410)");
 
+    private static readonly RuleSource NoFirstSurveyMales = S("pomalyst.com/rems (males): no survey for the first prescription, only the following ones (facts §6.1)");
+
     public static readonly ProgramRules Pomalidomide = Bms("POM", "PS-Pomalidomide REMS", "2025-02", ["pomalidomide"], "PS-Pomalidomide REMS (REMS@FDA 41/404)") with
     {
         EffectiveFrom = new LocalDate(2025, 2, 1),
+        PatientSurveyBeforeFirstPrescriptionStated = new Dictionary<RiskCategory, RuleSource>
+        {
+            [RiskCategory.AdultMale] = NoFirstSurveyMales,
+            [RiskCategory.MaleChild] = NoFirstSurveyMales,
+        }.ToImmutableDictionary(),
     };
 
     public static readonly ProgramRules Thalidomide = Bms("THAL", "THALOMID REMS", "2023-03-24", ["thalidomide"], "THALOMID REMS (REMS@FDA 58)");

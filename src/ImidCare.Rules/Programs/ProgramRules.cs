@@ -103,6 +103,16 @@ public sealed record ProgramRules
 
     public required Sourced<bool> PatientSurveyBeforeFirstPrescription { get; init; }
 
+    /// <summary>
+    /// The categories for which a program text states <see cref="PatientSurveyBeforeFirstPrescription"/>
+    /// itself, with that text; every other category rests on the general source.
+    /// </summary>
+    public ImmutableDictionary<RiskCategory, RuleSource> PatientSurveyBeforeFirstPrescriptionStated { get; init; } = ImmutableDictionary<RiskCategory, RuleSource>.Empty;
+
+    /// <summary>Where the first-prescription survey rule comes from for <paramref name="category"/>.</summary>
+    public RuleSource PatientSurveyBeforeFirstPrescriptionSource(RiskCategory category) =>
+        PatientSurveyBeforeFirstPrescriptionStated.TryGetValue(category, out var stated) ? stated : PatientSurveyBeforeFirstPrescription.Source;
+
     /// <summary>Authorization validity for patients who can get pregnant, Day 1 = last negative test's specimen date.</summary>
     public required Sourced<DayWindow> AuthorizationFromLastTest { get; init; }
 
@@ -170,6 +180,11 @@ public sealed record ProgramRules
         }
 
         yield return ("patientSurveyBeforeFirstPrescription", PatientSurveyBeforeFirstPrescription.Value, PatientSurveyBeforeFirstPrescription.Source);
+        foreach (var (category, source) in PatientSurveyBeforeFirstPrescriptionStated.OrderBy(p => p.Key))
+        {
+            yield return ($"patientSurveyBeforeFirstPrescription:{category}", PatientSurveyBeforeFirstPrescription.Value, source);
+        }
+
         yield return ("authorizationValidityFromLastTestDays", AuthorizationFromLastTest.Value.Days, AuthorizationFromLastTest.Source);
         yield return ("authorizationValidityFromIssueDays", AuthorizationFromIssue.Value.Days, AuthorizationFromIssue.Source);
         yield return ("confirmationValidityHours", ConfirmationValidity.Value.TotalHours, ConfirmationValidity.Source);

@@ -200,6 +200,14 @@ public static class PregnancyTestRules
             _ => false,
         };
 
+    /// <summary>
+    /// Whether a hold's "negative pregnancy test after the hold began" is met: a test that counts
+    /// (negative and sensitive enough, as every other REMS test) with its specimen taken after
+    /// <paramref name="holdOpenedAt"/> and by <paramref name="asOf"/>.
+    /// </summary>
+    public static bool CountingTestAfter(IEnumerable<PregnancyTest> tests, ProgramRules program, Instant holdOpenedAt, Instant asOf) =>
+        tests.Any(t => t.SpecimenAt > holdOpenedAt && t.SpecimenAt <= asOf && Counts(t, program));
+
     /// <summary>The latest negative, sensitive-enough test at or before <paramref name="asOf"/>.</summary>
     public static PregnancyTest? LastQualifying(IEnumerable<PregnancyTest> tests, ProgramRules program, Instant asOf)
     {

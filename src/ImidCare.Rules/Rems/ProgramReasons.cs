@@ -15,8 +15,12 @@ internal sealed class ProgramReasons(ProgramRules program)
     public Reason[] Covered { get; } =
         [.. program.Drugs.Select(d => new Reason("REMS.DRUG_IN_PROGRAM", $"{d} is covered by the {program.Name}.", program.Categories.Source))];
 
-    public Reason SurveyNotNeededFirstRx { get; } =
-        new("REMS.SURVEY_NOT_NEEDED_FIRST_RX", "No patient survey is needed for the first prescription.", program.PatientSurveyBeforeFirstPrescription.Source);
+    private readonly Reason[] surveyNotNeededFirstRx =
+        [.. Enum.GetValues<RiskCategory>().Select(c => new Reason("REMS.SURVEY_NOT_NEEDED_FIRST_RX", "No patient survey is needed for the first prescription.",
+            program.PatientSurveyBeforeFirstPrescriptionSource(c)))];
+
+    /// <summary>"REMS.SURVEY_NOT_NEEDED_FIRST_RX" for a category, with the source that states it for that category.</summary>
+    public Reason SurveyNotNeededFirstRx(RiskCategory category) => surveyNotNeededFirstRx[(int)category];
 
     public Reason FirstFill { get; } = new("REMS.FIRST_FILL", "No earlier fill on record.", program.NextFillWhenDaysRemainAtMost.Source);
 

@@ -115,7 +115,7 @@ public static class SurveyRules
     {
         if (firstPrescription && !program.PatientSurveyBeforeFirstPrescription.Value)
         {
-            b.Pass(program.Reasons.SurveyNotNeededFirstRx);
+            b.Pass(program.Reasons.SurveyNotNeededFirstRx(category));
             return true;
         }
 

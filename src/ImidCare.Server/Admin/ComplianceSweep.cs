@@ -40,11 +40,18 @@ public static class ComplianceSweep
     public static async Task<ComplianceReport> RunAsync(ImidCareDb db, Instant now, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var lastTests = await db.PregnancyTests.AsNoTracking()
-            .Where(t => t.Result == nameof(TestResult.Negative) && t.SpecimenAt <= now)
-            .GroupBy(t => t.PatientId)
-            .Select(g => new { g.Key, Last = g.Max(t => t.SpecimenAt) })
-            .ToDictionaryAsync(x => x.Key, x => x.Last, ct);
+        // The last test that counts, per patient, for each sensitivity a program asks (a negative
+        // test that is not sensitive enough counts for nothing, facts §4.1): one grouped query each.
+        var lastTestsBySensitivity = new Dictionary<int, Dictionary<string, Instant>>();
+        foreach (var sensitivity in ProgramCatalog.All.Select(p => p.MinTestSensitivityMiuPerMl.Value).Distinct())
+        {
+            lastTestsBySensitivity[sensitivity] = await db.PregnancyTests.AsNoTracking()
+                .Where(t => t.Result == nameof(TestResult.Negative) && t.SpecimenAt <= now && t.SensitivityMiuPerMl <= sensitivity)
+                .GroupBy(t => t.PatientId)
+                .Select(g => new { g.Key, Last = g.Max(t => t.SpecimenAt) })
+                .ToDictionaryAsync(x => x.Key, x => x.Last, ct);
+        }
+
         var lastSurveys = await db.Surveys.AsNoTracking().GroupBy(s => s.PatientId)
             .Select(g => new { g.Key, Last = g.Max(s => s.CompletedOn) })
             .ToDictionaryAsync(x => x.Key, x => x.Last, ct);
@@ -69,7 +76,7 @@ public static class ComplianceSweep
             var today = ProgramTime.Today(now, program.Zone);
             if (category.CanGetPregnant() && r.TherapyStart is { } start)
             {
-                PregnancyTest[] last = lastTests.TryGetValue(r.PatientId, out var at)
+                PregnancyTest[] last = lastTestsBySensitivity[program.MinTestSensitivityMiuPerMl.Value].TryGetValue(r.PatientId, out var at)
                     ? [new PregnancyTest(at, TestResult.Negative, program.MinTestSensitivityMiuPerMl.Value, TestSetting.Lab)]
                     : [];
                 var next = PregnancyTestRules.NextDue(last, program, start, Enum.Parse<MenstrualPattern>(r.MenstrualPattern), now);

@@ -178,6 +178,9 @@ public static class MonitoringEndpoints
         return await Writes.RunAsync(http, gate, req, (db, audit, now) => ClearHoldAsync(caller, id, holdId, req, db, audit, now, http.RequestAborted), scoped: true);
     }
 
+    private static async Task<ProgramRules> ProgramOfAsync(ImidCareDb db, string patientId, CancellationToken ct) =>
+        ProgramCatalog.Find(await db.Enrollments.Where(e => e.PatientId == patientId).Select(e => e.ProgramId).FirstAsync(ct))!;
+
     internal static async Task<Reply> ClearHoldAsync(Caller caller, string id, string holdId, ClearHoldRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
     {
         // Who may act is settled before anything about the hold is revealed.
@@ -216,7 +219,10 @@ public static class MonitoringEndpoints
             {
                 HoldClearance.PrescriberCounseling => caller.IsPrescriberSide && req.CounselingAttested,
                 HoldClearance.SafetyReview => caller.Role is Roles.Safety or Roles.Admin,
-                HoldClearance.NegativePregnancyTestAfterHold => await db.PregnancyTests.AnyAsync(t => t.PatientId == id && t.SpecimenAt > hold.OpenedAt && t.Result == nameof(TestResult.Negative)),
+                HoldClearance.NegativePregnancyTestAfterHold => PregnancyTestRules.CountingTestAfter(
+                    (await db.PregnancyTests.AsNoTracking().Where(t => t.PatientId == id && t.SpecimenAt > hold.OpenedAt).ToListAsync(ct))
+                        .Select(t => new PregnancyTest(t.SpecimenAt, Enum.Parse<TestResult>(t.Result), t.SensitivityMiuPerMl, Enum.Parse<TestSetting>(t.Setting))),
+                    await ProgramOfAsync(db, id, ct), hold.OpenedAt, now),
                 _ => false,
             };
             if (met)

@@ -55,13 +55,8 @@ public static class Words
     public static string Clears(IEnumerable<string> clearances) =>
         SurveyRules.Describe(clearances.Select(c => Enum.Parse<HoldClearance>(c, true)));
 
-    public static string Program(string id) => id switch
-    {
-        "POM" => "Pomalidomide REMS",
-        "LEN" => "Lenalidomide REMS",
-        "THAL" => "THALOMID REMS",
-        _ => id,
-    };
+    /// <summary>The program's own name, from the rule data (the POMALYST REMS is now the PS-Pomalidomide REMS, facts §1).</summary>
+    public static string Program(string id) => id is "POM" or "LEN" or "THAL" && Rules.Programs.ProgramCatalog.Find(id) is { } p ? p.Name : id;
 
     public static string Drug(string programId) => programId switch
     {

@@ -254,4 +254,26 @@ public class PregnancyTestRulesTests
         PregnancyTestRules.FirstPrescriptionUntil([Ny.Negative(RxDate.PlusDays(-12))], Len, RxAt).ShouldBeNull();
         PregnancyTestRules.FirstPrescriptionUntil([], Len, RxAt).ShouldBeNull();
     }
+
+    // A hold that asks for a negative test after it began (facts §6.1 [I]) is cleared only by a test
+    // that counts: negative, at least 50 mIU/mL sensitive (facts §4.1), taken after the hold and by now.
+    [Theory]
+    [InlineData(TestResult.Negative, 50, 1, true)]
+    [InlineData(TestResult.Negative, 100, 1, false)] // not sensitive enough
+    [InlineData(TestResult.Indeterminate, 25, 1, false)]
+    [InlineData(TestResult.Negative, 25, 0, false)] // taken the instant the hold began, not after
+    [InlineData(TestResult.Negative, 25, -60, false)]
+    public void CountingTestAfter_Hold(TestResult result, int sensitivity, int minutesAfterHold, bool counts)
+    {
+        var opened = Ny.At(2026, 6, 15, 10);
+        var test = new PregnancyTest(opened + Duration.FromMinutes(minutesAfterHold), result, sensitivity, TestSetting.Lab);
+        PregnancyTestRules.CountingTestAfter([test], Len, opened, opened + Duration.FromHours(1)).ShouldBe(counts);
+    }
+
+    [Fact]
+    public void CountingTestAfter_NotYetTaken_DoesNotCount()
+    {
+        var opened = Ny.At(2026, 6, 15, 10);
+        PregnancyTestRules.CountingTestAfter([Ny.Negative(opened + Duration.FromHours(2))], Len, opened, opened + Duration.FromHours(1)).ShouldBeFalse();
+    }
 }

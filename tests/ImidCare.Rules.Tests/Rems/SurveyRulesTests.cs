@@ -106,6 +106,29 @@ public class SurveyRulesTests
         SurveyRules.PatientSurveyCurrent(ProgramCatalog.Find(program)!, RiskCategory.AdultFemaleCanGetPregnant, true, null, D("2026-06-15"))
             .Codes().ShouldBe(["REMS.SURVEY_NOT_NEEDED_FIRST_RX"]);
 
+    // facts §6.1 and §13.1: "no survey for the first prescription" is stated only for males, on
+    // pomalyst.com (P2, [S]); for the other categories, and for lenalidomide and THALOMID, it is
+    // carried over by inference ([I]), and the reason must say so.
+    [Theory]
+    [InlineData("POM", RiskCategory.AdultMale, false)]
+    [InlineData("POM", RiskCategory.MaleChild, false)]
+    [InlineData("POM", RiskCategory.AdultFemaleCanGetPregnant, true)]
+    [InlineData("POM", RiskCategory.AdultFemaleCannotGetPregnant, true)]
+    [InlineData("POM", RiskCategory.FemaleChildCannotGetPregnant, true)]
+    [InlineData("THAL", RiskCategory.AdultMale, true)]
+    [InlineData("THAL", RiskCategory.AdultFemaleCanGetPregnant, true)]
+    [InlineData("LEN", RiskCategory.AdultMale, true)]
+    [InlineData("LEN", RiskCategory.MaleChild, true)]
+    public void PatientSurveyCurrent_NoSurveyForFirstPrescription_VerifiedOnlyWhereStated(string program, RiskCategory category, bool unverified)
+    {
+        var d = SurveyRules.PatientSurveyCurrent(ProgramCatalog.Find(program)!, category, true, null, D("2026-06-15"));
+        d.IsAllowed.ShouldBeTrue();
+        var reason = d.Reasons.ShouldHaveSingleItem();
+        reason.Code.ShouldBe("REMS.SURVEY_NOT_NEEDED_FIRST_RX");
+        reason.Unverified.ShouldBe(unverified);
+        reason.Source.Evidence.ShouldBe(unverified ? "I" : "S");
+    }
+
     [Fact]
     public void PatientSurveyCurrent_IPledgeFirstPrescription_SurveyNeeded() =>
         SurveyRules.PatientSurveyCurrent(ProgramCatalog.IPledgeStyle, RiskCategory.CanGetPregnant, true, null, D("2026-06-15"))
