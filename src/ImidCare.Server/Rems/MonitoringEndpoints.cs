@@ -116,7 +116,7 @@ public static class MonitoringEndpoints
         {
             tests = tests.OrderBy(t => t.SpecimenAt).Select(t =>
             {
-                var rule = new PregnancyTest(t.SpecimenAt, Enum.Parse<TestResult>(t.Result), t.SensitivityMiuPerMl, Enum.Parse<TestSetting>(t.Setting));
+                var rule = ToRule(t);
                 return new PregnancyTestDto(t.Id, t.SpecimenAt, t.SpecimenAt.InZone(f.Program.Zone).Date, rule.Result, t.SensitivityMiuPerMl, rule.Setting, t.VerifiedBy,
                     DecisionDto.From(PregnancyTestRules.Qualifies(rule, f.Program)));
             }),
@@ -178,6 +178,9 @@ public static class MonitoringEndpoints
         return await Writes.RunAsync(http, gate, req, (db, audit, now) => ClearHoldAsync(caller, id, holdId, req, db, audit, now, http.RequestAborted), scoped: true);
     }
 
+    private static PregnancyTest ToRule(PregnancyTestRecord t) =>
+        new(t.SpecimenAt, Enum.Parse<TestResult>(t.Result), t.SensitivityMiuPerMl, Enum.Parse<TestSetting>(t.Setting));
+
     private static async Task<ProgramRules> ProgramOfAsync(ImidCareDb db, string patientId, CancellationToken ct) =>
         ProgramCatalog.Find(await db.Enrollments.Where(e => e.PatientId == patientId).Select(e => e.ProgramId).FirstAsync(ct))!;
 
@@ -221,7 +224,7 @@ public static class MonitoringEndpoints
                 HoldClearance.SafetyReview => caller.Role is Roles.Safety or Roles.Admin,
                 HoldClearance.NegativePregnancyTestAfterHold => PregnancyTestRules.CountingTestAfter(
                     (await db.PregnancyTests.AsNoTracking().Where(t => t.PatientId == id && t.SpecimenAt > hold.OpenedAt).ToListAsync(ct))
-                        .Select(t => new PregnancyTest(t.SpecimenAt, Enum.Parse<TestResult>(t.Result), t.SensitivityMiuPerMl, Enum.Parse<TestSetting>(t.Setting))),
+                        .Select(ToRule),
                     await ProgramOfAsync(db, id, ct), hold.OpenedAt, now),
                 _ => false,
             };
