@@ -141,6 +141,17 @@ public abstract class TherapyApiTests(ImidCareApp app)
     }
 
     [Fact]
+    public async Task DrugGuide_SaysTheFourWeeksOfNoSpermDonationAreNotVerified()
+    {
+        // Facts §5: blood donation, during + 4 weeks [S]; sperm donation, during + breaks, "+4 weeks" only an inference [I].
+        using var anyone = app.Client();
+        anyone.DefaultRequestHeaders.Accept.ParseAdd("text/html");
+        var page = System.Net.WebUtility.HtmlDecode(await anyone.GetStringAsync("/learn/drug/lenalidomide", TestContext.Current.CancellationToken));
+        page.ShouldContain("do not donate blood during treatment, during breaks and for 4 weeks after");
+        page.ShouldContain("do not donate sperm during treatment or breaks; the 4 weeks after are our reading of the label, not verified");
+    }
+
+    [Fact]
     public async Task MissedEightAmDose_AtSixPm_TakeNow_AndAfterEightPm_Skip()
     {
         using var park = await app.ParkAsync();

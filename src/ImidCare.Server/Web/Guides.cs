@@ -13,7 +13,8 @@ public static class Guides
 
     private const string RemsCommon = "Because this medicine can cause severe birth defects, it is only available through a REMS program. " +
         "You, your prescriber and your pharmacy are each enrolled. Before each prescription you may need a survey and, if you can get pregnant, a pregnancy test. " +
-        "Never share capsules; do not donate blood (or sperm) during treatment and for 4 weeks after.";
+        "Never share capsules; do not donate blood during treatment, during breaks and for 4 weeks after. Men: do not donate sperm during treatment or breaks; " +
+        "the 4 weeks after are our reading of the label, not verified (ask your prescriber).";
 
     public static readonly IReadOnlyList<DrugGuide> Drugs =
     [

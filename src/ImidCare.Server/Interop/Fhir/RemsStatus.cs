@@ -49,7 +49,7 @@ public static class Requirements
         "The patient is on hold; clear the hold first.", null);
 
     public static readonly Requirement Prescription = new("prescription", "Prescription Limits", Stakeholder.Prescription, "EC",
-        "The prescription must respect the program's limits (28-day supply, no refills).", null);
+        "The prescription must respect the program's limits (its maximum days' supply, no refills).", null);
 
     public static readonly Requirement PharmacyCertification = new("pharmacy-certification", "Pharmacy Certification", Stakeholder.Pharmacy, "EO",
         "The pharmacy must be certified in the program.", null);
