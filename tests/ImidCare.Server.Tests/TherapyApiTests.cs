@@ -353,6 +353,18 @@ public abstract class TherapyApiTests(ImidCareApp app)
     }
 
     [Fact]
+    public async Task OfficeTherapyPage_NamesTheImwgRulesBehindTheResponse_AndWhichAreNotVerified()
+    {
+        // John (demo) has a serial M-protein: his response on the office page rests on IMWG rules, the nadir rule among them recalled.
+        using var web = await app.WebLoginAsync("dr.park", "demo-park-2026");
+        var page = await web.GetStringAsync("/office/therapy/pat_demo_john", TestContext.Current.CancellationToken);
+        page.ShouldContain("id=\"imwg-response\"");
+        var reasons = System.Text.RegularExpressions.Regex.Match(page, "<ul class=\"reasons\" id=\"imwg-reasons\">(.*?)</ul>", System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
+        reasons.ShouldContain("IMWG");
+        reasons.ShouldContain("(rule not verified)");
+    }
+
+    [Fact]
     public async Task Plan_SavedFromTheOfficePage_KeepsHoldsDialysisAndHiv_WhileAnApiPutReplacesTheWholePlan()
     {
         app.Clock.Now = ImidCareApp.Start;
