@@ -353,6 +353,25 @@ public abstract class TherapyApiTests(ImidCareApp app)
     }
 
     [Fact]
+    public async Task ALabBeforeTheStart_IsCheckedAsTheFirstCycleDay1()
+    {
+        // POMALYST PI §2.2: a cycle starts only with ANC >= 500 and platelets >= 50,000. The baseline lab
+        // before the plan's start was checked as no day at all, so platelets of 40,000 (above the in-cycle
+        // hold at 25,000) were told "continue".
+        using var park = await app.ParkAsync();
+        var id = await PatientWithPlanAsync(park, "Baseline Bea", PomPlan); // starts 2026-11-02
+        var low = await park.PostAsync($"/api/v1/patients/{id}/labs", new { takenOn = "2026-10-30", anc = 2000, platelets = 40000 });
+        low.Code.ShouldBe(201, low.ToString());
+        low.Body.GetProperty("advice").GetProperty("action").GetString().ShouldBe("hold", low.ToString());
+        low.Body.GetProperty("advice").GetProperty("decision").GetProperty("reasons").EnumerateArray()
+            .Select(r => r.GetProperty("code").GetString()).ShouldContain("CYCLE_START_PLATELETS");
+
+        var fine = await park.PostAsync($"/api/v1/patients/{id}/labs", new { takenOn = "2026-10-31", anc = 2000, platelets = 120000 });
+        fine.Body.GetProperty("advice").GetProperty("decision").GetProperty("reasons").EnumerateArray()
+            .Select(r => r.GetProperty("code").GetString()).ShouldContain("CYCLE_START_MET");
+    }
+
+    [Fact]
     public async Task OfficeTherapyPage_NamesTheImwgRulesBehindTheResponse_AndWhichAreNotVerified()
     {
         // John (demo) has a serial M-protein: his response on the office page rests on IMWG rules, the nadir rule among them recalled.

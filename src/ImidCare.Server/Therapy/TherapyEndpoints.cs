@@ -604,6 +604,9 @@ public static class TherapyEndpoints
         var calendar = TherapyService.Calendar(plan, patient, req.TakenOn < plan.Start ? plan.Start : req.TakenOn);
         var day = calendar.Days.LastOrDefault(d => d.Date <= req.TakenOn);
 
+        // A lab before the start is the baseline the first cycle starts on: the label's Day-1 criteria apply to it.
+        var beforeStart = req.TakenOn < plan.Start;
+
         // The dose the patient is on that day: a hold that resumed at a lower dose changed it ("1 mg less than the previous dose").
         var current = calendar.Days.LastOrDefault(d => d.Date <= req.TakenOn && d.DoseMg is not null)?.DoseMg ?? plan.DoseMg ?? regimen.StartDoseMg;
         var starting = await TherapyService.StartingDoseAsync(db, plan, ct);
@@ -622,7 +625,7 @@ public static class TherapyEndpoints
         try
         {
             advice = DoseModification.EvaluateCounts(new CountCheck(regimen.Drug, regimen.Indication, current, req.Anc, req.Platelets, req.TemperatureC,
-                req.FeverSustainedOverOneHour, lowDays, day?.CycleDay == 1, day?.Cycle == 1, req.HoldingFor, req.NeutropeniaIsOnlyToxicity,
+                req.FeverSustainedOverOneHour, lowDays, beforeStart || day?.CycleDay == 1, beforeStart || day?.Cycle == 1, req.HoldingFor, req.NeutropeniaIsOnlyToxicity,
                 priorHolds, starting));
         }
         catch (ArgumentException e)
