@@ -27,17 +27,22 @@ public abstract class SafetyTests(ImidCareApp app)
         (await safety.GetJsonAsync("/api/v1/audit?subject=patient/pat_demo_john")).Raw.ShouldContain("case.status-changed");
     }
 
+    /// <summary>A patient who can get pregnant, one pre-start test on file, whose own survey reports unprotected sex: the survey's answer.</summary>
+    private async Task<(string Id, ApiResult Survey)> AfterARiskySurveyAsync(HttpClient park, string name)
+    {
+        var user = "pt" + Random.Shared.Next(10_000, 99_999);
+        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment(name, login: new { username = user, password = "patient-pass-1" }));
+        await Scenario.RecordTestAsync(park, id, app.Clock.Now - Duration.FromDays(12));
+        using var patient = await app.LoginAsync(user, "patient-pass-1");
+        return (id, await patient.PostAsync($"/api/v1/patients/{id}/surveys", Scenario.Survey(unprotected: true)));
+    }
+
     [Fact]
     public async Task RiskySurvey_PutsOnHold_UntilTestAndCounseling()
     {
         app.Clock.Now = ImidCareApp.Start;
         using var park = await app.ParkAsync();
-        var user = "pt" + Random.Shared.Next(10_000, 99_999);
-        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment("Survey Sue", login: new { username = user, password = "patient-pass-1" }));
-        await Scenario.RecordTestAsync(park, id, app.Clock.Now - Duration.FromDays(12));
-        using var sue = await app.LoginAsync(user, "patient-pass-1");
-
-        var survey = await sue.PostAsync($"/api/v1/patients/{id}/surveys", Scenario.Survey(unprotected: true));
+        var (id, survey) = await AfterARiskySurveyAsync(park, "Survey Sue");
         survey.Code.ShouldBe(201, survey.ToString());
         survey.Str("outcome").ShouldBe("hold");
         var holdId = survey.Body.GetProperty("holdsOpened")[0].GetProperty("id").GetString()!;
@@ -63,11 +68,7 @@ public abstract class SafetyTests(ImidCareApp app)
     {
         app.Clock.Now = ImidCareApp.Start;
         using var park = await app.ParkAsync();
-        var user = "pt" + Random.Shared.Next(10_000, 99_999);
-        var id = await Scenario.EnrollAsync(park, Scenario.Enrollment("Insensitive Ina", login: new { username = user, password = "patient-pass-1" }));
-        await Scenario.RecordTestAsync(park, id, app.Clock.Now - Duration.FromDays(12));
-        using var ina = await app.LoginAsync(user, "patient-pass-1");
-        var survey = await ina.PostAsync($"/api/v1/patients/{id}/surveys", Scenario.Survey(unprotected: true));
+        var (id, survey) = await AfterARiskySurveyAsync(park, "Insensitive Ina");
         var holdId = survey.Body.GetProperty("holdsOpened")[0].GetProperty("id").GetString()!;
 
         app.Clock.Advance(Duration.FromMinutes(30));

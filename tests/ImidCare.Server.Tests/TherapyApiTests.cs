@@ -57,19 +57,22 @@ public abstract class TherapyApiTests(ImidCareApp app)
         back.Body.GetProperty("advice").GetProperty("doseMg").GetDecimal().ShouldBe(3m, back.ToString());
     }
 
+    /// <summary>Enrolls the patient in the Lenalidomide REMS as well (a paused enrollment: the medicine is still theirs).</summary>
+    private async Task AlsoInTheLenalidomideRemsAsync(string id)
+    {
+        await using var db = await app.DbAsync();
+        db.Enrollments.Add(new ImidCare.Store.Entities.Enrollment
+        {
+            Id = $"enr_len_{id}", PatientId = id, ProgramId = "LEN", Category = "AdultFemaleCanGetPregnant", Status = "Inactive", EnrolledAt = app.Clock.Now, FactsJson = "{}",
+        });
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+    }
+
     /// <summary>A patient enrolled in the Lenalidomide REMS as well, with a lenalidomide plan.</summary>
     private async Task<string> LenalidomidePatientAsync(HttpClient park, string name, object plan)
     {
         var id = await Scenario.EnrollAsync(park, Scenario.Enrollment(name));
-        await using (var db = await app.DbAsync())
-        {
-            db.Enrollments.Add(new ImidCare.Store.Entities.Enrollment
-            {
-                Id = $"enr_len_{id}", PatientId = id, ProgramId = "LEN", Category = "AdultFemaleCanGetPregnant", Status = "Inactive", EnrolledAt = app.Clock.Now, FactsJson = "{}",
-            });
-            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
-        }
-
+        await AlsoInTheLenalidomideRemsAsync(id);
         var set = await park.PutJsonAsync($"/api/v1/patients/{id}/plan", plan);
         set.Code.ShouldBe(200, set.ToString());
         return id;
@@ -335,14 +338,7 @@ public abstract class TherapyApiTests(ImidCareApp app)
         (await park.PutJsonAsync($"/api/v1/patients/{id}/plan", lenPlan)).ErrorFields.ShouldBe(["regimenId"]);
 
         // Enrolled in a second program as well (a paused one: the medicine is still hers), its regimens are accepted too.
-        await using (var db = await app.DbAsync())
-        {
-            db.Enrollments.Add(new ImidCare.Store.Entities.Enrollment
-            {
-                Id = $"enr_len_{id}", PatientId = id, ProgramId = "LEN", Category = "AdultFemaleCanGetPregnant", Status = "Inactive", EnrolledAt = app.Clock.Now, FactsJson = "{}",
-            });
-            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
-        }
+        await AlsoInTheLenalidomideRemsAsync(id);
 
         var accepted = await park.PutJsonAsync($"/api/v1/patients/{id}/plan", lenPlan);
         accepted.Code.ShouldBe(200, accepted.ToString());
