@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Text;
 
@@ -45,6 +46,7 @@ public static class Interactions
     private static readonly RuleSource ThalDruglib = Sources.Verified("THALOMID PI §7 (druglib.com interactions page; clinical-rules §4)", "L-S");
     private static readonly RuleSource ThalVte = Sources.Verified("THALOMID PI ESAs/estrogens VTE (pdr.net; clinical-rules §4)", "L-S");
     private static readonly RuleSource Pembro = Sources.Verified("IMiD PI W&P increased mortality with pembrolizumab (docslib highlights; clinical-rules §4)", "L-V");
+    private static readonly RuleSource ThalContraception = Sources.Unverified("THALOMID PI: drugs that reduce the effectiveness of hormonal contraceptives (clinical-rules §4)", "K");
     private static readonly RuleSource PomDizzy = Sources.Unverified("POMALYST PI dizziness/confusion (120ty.net 2013 label; clinical-rules §4)", "L-OLD");
 
     private static ImmutableArray<string> N(params string[] names) => [.. names];
@@ -87,6 +89,13 @@ public static class Interactions
             InteractionSeverity.Caution, "Additive peripheral neuropathy.", "Use with caution.", null, ThalDruglib),
         new("thal-esa-estrogen", Drug.Thalidomide, "ESA or estrogen-containing agent", EsaNames.AddRange(EstrogenNames), EsaCodes.AddRange(EstrogenCodes),
             InteractionSeverity.Caution, "Increased venous thromboembolism risk.", "Use with caution.", null, ThalVte),
+        // The REMS rests on contraception that works: these make a hormonal method fail.
+        new("thal-contraceptive-failure", Drug.Thalidomide, "Reduces the effectiveness of hormonal contraceptives",
+            N("ritonavir", "norvir", "lopinavir", "kaletra", "atazanavir", "darunavir", "griseofulvin", "modafinil", "provigil", "penicillin", "amoxicillin", "ampicillin",
+                "rifampin", "rifampicin", "rifadin", "rifabutin", "mycobutin", "phenytoin", "dilantin", "carbamazepine", "tegretol", "st john's wort", "hypericum"),
+            ["85762", "5021", "30125", "723", "9384", "55672", "8183", "2002"],
+            InteractionSeverity.Caution, "A hormonal contraceptive may fail.",
+            "A patient who can get pregnant and takes one of these should use two other effective or highly effective methods of contraception.", null, ThalContraception),
 
         .. new[] { Drug.Pomalidomide, Drug.Lenalidomide, Drug.Thalidomide }.Select(d => new InteractionRule(
             $"{d.ToString().ToLowerInvariant()[..3]}-pembrolizumab", d, "PD-1 antibody", N("pembrolizumab", "keytruda"), ["1547545"],
@@ -112,14 +121,14 @@ public static class Interactions
             var hit = false;
             foreach (var rule in All.Where(r => r.Drug == drug))
             {
-                if (rule.RxNormCodes.Contains(code) || rule.Names.Any(n => normalized.Contains(" " + n + " ", StringComparison.Ordinal)))
+                if (rule.RxNormCodes.Contains(code) || rule.Names.Any(n => normalized.Contains(Padded[n], StringComparison.Ordinal)))
                 {
                     hit = true;
                     warnings.Add(new InteractionWarning(rule.Id, med.Trim(), rule.Class, rule.Severity, rule.Effect, rule.Action, rule.DoseCapMg, rule.Source));
                 }
             }
 
-            if (!hit && !All.Any(r => r.RxNormCodes.Contains(code) || r.Names.Any(n => normalized.Contains(" " + n + " ", StringComparison.Ordinal))))
+            if (!hit && !All.Any(r => r.RxNormCodes.Contains(code) || r.Names.Any(n => normalized.Contains(Padded[n], StringComparison.Ordinal))))
             {
                 unrecognized.Add(med.Trim());
             }
@@ -134,6 +143,10 @@ public static class Interactions
             : Decision.Allow(reasons);
         return new InteractionReport(drug, list, unrecognized.ToImmutable(), cap, decision);
     }
+
+    // Each name as it is looked for in a normalized entry: "st john's wort" is written as people write it and found as "st john s wort".
+    private static readonly FrozenDictionary<string, string> Padded =
+        All.SelectMany(r => r.Names).Distinct().ToFrozenDictionary(n => n, n => " " + Normalize(n) + " ");
 
     private static string Normalize(string s)
     {

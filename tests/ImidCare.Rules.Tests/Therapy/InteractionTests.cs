@@ -30,6 +30,16 @@ public class InteractionTests
     }
 
     [Fact]
+    public void Rifampin_WithThalidomide_WarnsThatHormonalContraceptionMayFail_Unverified()
+    {
+        // clinical-rules §4 [K]: drugs that reduce hormonal-contraceptive efficacy -> two other methods.
+        var report = Interactions.Check(Drug.Thalidomide, ["Rifampin 300 mg capsule", "St John's Wort"]);
+        report.Warnings.Where(w => w.RuleId == "thal-contraceptive-failure").Select(w => w.Medication).ShouldBe(["Rifampin 300 mg capsule", "St John's Wort"]);
+        report.Warnings.ShouldAllBe(w => w.Source.Unverified);
+        report.Warnings.First().Action.ShouldContain("two other effective or highly effective methods");
+    }
+
+    [Fact]
     public void Ciprofloxacin_WithPomalidomide_CapsAt2Mg_HoldsAndIsFlaggedUnverified()
     {
         var r = Interactions.Check(Drug.Pomalidomide, ["Cipro 500 mg", "atorvastatin"]);
