@@ -92,7 +92,7 @@ public static class Interactions
         // The REMS rests on contraception that works: these make a hormonal method fail.
         new("thal-contraceptive-failure", Drug.Thalidomide, "Reduces the effectiveness of hormonal contraceptives",
             N("ritonavir", "norvir", "lopinavir", "kaletra", "atazanavir", "darunavir", "griseofulvin", "modafinil", "provigil", "penicillin", "amoxicillin", "ampicillin",
-                "rifampin", "rifampicin", "rifadin", "rifabutin", "mycobutin", "phenytoin", "dilantin", "carbamazepine", "tegretol", "st john's wort", "hypericum"),
+                "rifampin", "rifampicin", "rifadin", "rifabutin", "mycobutin", "phenytoin", "dilantin", "carbamazepine", "tegretol", "st john's wort", "st johns wort", "hypericum"),
             ["85762", "5021", "30125", "723", "9384", "55672", "8183", "2002"],
             InteractionSeverity.Caution, "A hormonal contraceptive may fail.",
             "A patient who can get pregnant and takes one of these should use two other effective or highly effective methods of contraception.", null, ThalContraception),
