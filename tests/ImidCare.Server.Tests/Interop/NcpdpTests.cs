@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using System.Xml.Linq;
 using ImidCare.Server.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Shouldly;
@@ -316,6 +317,63 @@ public abstract partial class NcpdpTests(ImidCareApp app)
         var d = Rules.Decision.Deny([.. reasonCodes.Select(c => new Rules.Reason(c, c, source))]);
         Server.Interop.Ncpdp.NcpdpMapping.PrimaryCode(d).ShouldBe(expected);
         Server.Interop.Ncpdp.NcpdpMapping.PrimaryCode(reasonCodes).ShouldBe(expected);
+    }
+
+    private static string[] Children(string xml, string message) =>
+        [.. XDocument.Parse(xml).Root!.Elements().First(e => e.Name.LocalName == "Body").Elements().First(e => e.Name.LocalName == message).Elements().Select(e => e.Name.LocalName)];
+
+    private static string[] HeaderNames(string xml) =>
+        [.. XDocument.Parse(xml).Root!.Elements().First(e => e.Name.LocalName == "Header").Elements().Select(e => e.Name.LocalName)];
+
+    /// <summary>
+    /// rems-admin's REMSInitiationResponse (fixtures 04a/04b) echoes the request's Pharmacy,
+    /// Prescriber and MedicationPrescribed after the Patient; PIMS (parseREMSInitiationResponse)
+    /// keeps REMSPatientID as the case number only when medicationprescribed is there, and without a
+    /// case number it never sends the REMSRequest.
+    /// </summary>
+    [Fact]
+    public async Task Initiation_Open_EchoesPharmacyPrescriberAndMedication_SoPimsKeepsTheCaseNumber()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var pharmacy = Peer.Pharmacy(app);
+        var xml = WithName(Peer.Fixture("REMSInitiationRequest.pims.xml"), "Maria", "Lopez", "1986-04-12");
+        var r = await pharmacy.XmlPostAsync(xml);
+        r.Code.ShouldBe(200, r.ToString());
+
+        // PIMS: caseNumber = medicationprescribed ? remspatientid : null.
+        var caseNumber = Peer.PimsHas(r.Raw, Init + ".medicationprescribed") ? Peer.Pims(r.Raw, Init + ".patient.humanpatient.identification.remspatientid") : null;
+        caseNumber.ShouldBe("enr_pat_demo_maria", r.Raw);
+        Children(r.Raw, "REMSInitiationResponse").ShouldBe(["REMSReferenceID", "Patient", "Pharmacy", "Prescriber", "MedicationPrescribed", "Response"]);
+        Peer.Pims(r.Raw, Init + ".medicationprescribed.drugcoded.productcode.code").ShouldBe("59572-0501-21");
+        Peer.Pims(r.Raw, Init + ".pharmacy.identification.ncpdpid").ShouldBe("Pharmacy 123");
+        Peer.Pims(r.Raw, Init + ".prescriber.nonveterinarian.identification.npi").ShouldBe("1122334455");
+    }
+
+    /// <summary>rems-admin's REMSResponse (fixtures 06a/06b) has the same echo, in the same place.</summary>
+    [Fact]
+    public async Task RemsResponse_EchoesPharmacyPrescriberAndMedication_BeforeTheResponse()
+    {
+        using var pharmacy = Peer.Pharmacy(app);
+        var r = await pharmacy.XmlPostAsync(Request("enr_pat_demo_rosa"));
+        Peer.PimsHas(r.Raw, Resp + ".denied").ShouldBeTrue(r.Raw);
+        Children(r.Raw, "REMSResponse").ShouldBe(["REMSReferenceID", "Patient", "Pharmacy", "Prescriber", "MedicationPrescribed", "Response"]);
+        Peer.Pims(r.Raw, "message.body.remsresponse.medicationprescribed.drugcoded.productcode.code").ShouldBe("59572-0501-21");
+    }
+
+    /// <summary>
+    /// rems-admin's Status to an RxFill (fixture 09) carries the fill's RxReferenceNumber and
+    /// PrescriberOrderNumber; NCPDP's header order puts them after SentTime.
+    /// </summary>
+    [Fact]
+    public async Task Reply_EchoesRxReferenceAndPrescriberOrderNumber_InHeaderOrder()
+    {
+        using var pharmacy = Peer.Pharmacy(app);
+        var fill = WithName(Peer.Fixture("RxFill.pims.xml"), "Nobody", "Known", "1970-01-01");
+        var r = await pharmacy.XmlPostAsync(fill);
+        Peer.Pims(r.Raw, "message.body.error.code").ShouldBe("EC", r.Raw);
+        Peer.Pims(r.Raw, "message.header.prescriberordernumber").ShouldBe("ehr-mr-pom-1", r.Raw);
+        Peer.Pims(r.Raw, "message.header.rxreferencenumber").ShouldBe("1739390000000", r.Raw);
+        HeaderNames(r.Raw).ShouldBe(["To", "From", "MessageID", "RelatesToMessageID", "SentTime", "RxReferenceNumber", "PrescriberOrderNumber"]);
     }
 
     public static TheoryData<string, string, int> BadMessages => new()
