@@ -214,6 +214,30 @@ public abstract partial class NcpdpTests(ImidCareApp app)
         (await db.Confirmations.SingleAsync(c => c.Number == confirmation)).State.ShouldBe("active");
     }
 
+    /// <summary>
+    /// An RxFill's FillStatus says what happened (NCPDP: Dispensed, PartiallyDispensed, NotDispensed,
+    /// Transferred; rems-admin reads fillstatus.dispensed). A fill that was not dispensed is
+    /// acknowledged and records nothing: the confirmation stays open.
+    /// </summary>
+    [Theory]
+    [InlineData("<NotDispensed><Note>Patient did not pick up</Note></NotDispensed>")]
+    [InlineData("<Transferred><Note>Sent to another pharmacy</Note></Transferred>")]
+    public async Task RxFill_NotDispensed_RecordsNoDispense(string fillStatus)
+    {
+        var (id, authorization, confirmation, fill) = await ConfirmedAsync("Fill", fillStatus.Contains("NotDispensed", StringComparison.Ordinal) ? "Notdispensed" : "Transferred");
+        using var json = app.Pharmacy();
+        (await json.PostAsync($"/api/v1/confirmations/{confirmation}/counseling", Scenario.FullChecklist)).Code.ShouldBe(200);
+        using var pharmacy = Peer.Pharmacy(app);
+        var notDispensed = fill.Replace("<Dispensed>\n          <Note>Picked up</Note>\n        </Dispensed>", fillStatus, StringComparison.Ordinal);
+        notDispensed.ShouldNotContain("Picked up");
+        var r = await pharmacy.XmlPostAsync(notDispensed);
+        Peer.Pims(r.Raw, "message.body.status.code").ShouldBe("000", r.Raw);
+        await using var db = await app.DbAsync();
+        (await db.Dispenses.CountAsync(x => x.PatientId == id)).ShouldBe(0);
+        (await db.Confirmations.SingleAsync(c => c.Number == confirmation)).State.ShouldBe("active");
+        (await json.GetJsonAsync($"/api/v1/authorizations/{authorization}")).Str("state").ShouldBe("Confirmed");
+    }
+
     [Theory]
     [InlineData("<DaysSupply>29</DaysSupply>", "REMS.DAYS_SUPPLY_OUT_OF_RANGE")]
     [InlineData("<DaysSupply>14</DaysSupply>", null)]

@@ -361,6 +361,15 @@ public static class NcpdpEndpoint
     /// </summary>
     private static async Task<IResult> RxFillAsync(WriteGate gate, Caller caller, XElement root, XElement m, Instant now, CancellationToken ct)
     {
+        // FillStatus says what happened (Dispensed, PartiallyDispensed, NotDispensed, Transferred). Only a
+        // dispense is recorded; a fill that was not dispensed is acknowledged and changes nothing.
+        if (m.Child("FillStatus")?.Elements().FirstOrDefault() is { } fillStatus
+            && fillStatus.Name.LocalName.ToUpperInvariant() is "NOTDISPENSED" or "TRANSFERRED")
+        {
+            return Xml(Envelope(root, now, new XElement("Status", new XElement("Code", "000"),
+                new XElement("Description", $"Fill status {fillStatus.Name.LocalName}: no dispense was recorded; an open confirmation stays open until it is used or expires."))));
+        }
+
         var s = Read(m);
         var fill = ReadFill(m);
         var answer = await gate.RunAsync(async (db, audit, at) =>
