@@ -153,6 +153,34 @@ public abstract class CdsHooksTests(ImidCareApp app)
         r.Body.GetProperty("cards")[0].GetProperty("extension").GetProperty("com.imidcare.case-number").GetString().ShouldBe("enr_pat_demo_maria");
     }
 
+    /// <summary>
+    /// Our discovery asks patient-view for MedicationRequest?subject=…&amp;_include=MedicationRequest:medication:
+    /// an order coded by medicationReference comes with its Medication as a separate (include) entry
+    /// of the same Bundle, and the drug is read from there.
+    /// </summary>
+    [Theory]
+    [InlineData("Medication/ehr-med-pom")]
+    [InlineData("http://ehr.example/fhir/Medication/ehr-med-pom")]
+    public async Task PatientView_OrderByMedicationReference_IsResolvedFromTheIncludedMedication(string reference)
+    {
+        using var office = Peer.Office(app);
+        var r = await office.PostAsync("/cds-services/rems-patient-view", Hook("patient-view.pomalidomide.json", n =>
+        {
+            PatientIs("Jon", "Snow", "1996-06-01")(n);
+            var bundle = n["prefetch"]!["medicationRequests"]!;
+            var mr = bundle["entry"]![0]!["resource"]!.AsObject();
+            mr.Remove("medicationCodeableConcept");
+            mr["medicationReference"] = new JsonObject { ["reference"] = reference };
+            bundle["entry"]!.AsArray().Add(JsonNode.Parse("""
+                {"fullUrl":"http://ehr.example/fhir/Medication/ehr-med-pom","resource":{"resourceType":"Medication","id":"ehr-med-pom",
+                 "code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"1369713","display":"pomalidomide"}]}},
+                 "search":{"mode":"include"}}
+                """));
+        }), "application/json");
+        r.Code.ShouldBe(200, r.ToString());
+        Peer.CardCodes(r.Body).ShouldBe(["REMS.PATIENT_NOT_ENROLLED"], r.Raw);
+    }
+
     [Fact]
     public async Task PrefetchedPharmacy_GetsACertificationCard()
     {

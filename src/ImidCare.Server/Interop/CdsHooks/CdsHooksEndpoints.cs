@@ -137,11 +137,34 @@ public static class CdsHooksEndpoints
             patient = await ehr.GetAsync($"Patient/{patientId}");
         }
 
-        // The orders the hook is about.
+        // The orders the hook is about, and the Medications that came with them (an _include entry of the
+        // same Bundle, for an order coded by medicationReference).
         var orders = new List<JsonElement>();
+        var medications = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        void Included(JsonElement bundle)
+        {
+            foreach (var e in FhirInput.Array(bundle, "entry"))
+            {
+                var r = FhirInput.Prop(e, "resource");
+                if (FhirInput.IsResource(r, "Medication"))
+                {
+                    if (FhirInput.Str(r, "id") is { } mid)
+                    {
+                        medications.TryAdd($"Medication/{mid}", r);
+                    }
+
+                    if (FhirInput.Str(e, "fullUrl") is { } url)
+                    {
+                        medications.TryAdd(url, r);
+                    }
+                }
+            }
+        }
+
         if (service.Hook is "order-sign" or "order-select")
         {
             var selections = FhirInput.Array(context, "selections").Select(s => s.ValueKind == JsonValueKind.String ? s.GetString() : null).ToHashSet();
+            Included(FhirInput.Prop(context, "draftOrders"));
             foreach (var r in Resources(FhirInput.Prop(context, "draftOrders")))
             {
                 if (FhirInput.IsResource(r, "MedicationRequest")
@@ -164,7 +187,26 @@ public static class CdsHooksEndpoints
                 bundle = await ehr.GetAsync($"MedicationRequest?subject=Patient/{patientId}&_include=MedicationRequest:medication");
             }
 
+            Included(bundle);
             orders.AddRange(Resources(bundle).Where(r => FhirInput.IsResource(r, "MedicationRequest")));
+        }
+
+        string? DrugOf(JsonElement order)
+        {
+            if (DrugCodes.FromMedicationResource(order) is { } coded)
+            {
+                return coded;
+            }
+
+            var reference = FhirInput.Str(FhirInput.Prop(order, "medicationReference"), "reference");
+            if (reference is null)
+            {
+                return null;
+            }
+
+            var segments = reference.Split('/');
+            var relative = segments.Length >= 2 ? $"{segments[^2]}/{segments[^1]}" : reference;
+            return medications.TryGetValue(reference, out var med) || medications.TryGetValue(relative, out med) ? DrugCodes.FromMedicationResource(med) : null;
         }
 
         var now = clock.GetCurrentInstant();
@@ -175,7 +217,7 @@ public static class CdsHooksEndpoints
         var programs = new List<(ProgramRules Program, string Drug, JsonElement Order)>();
         foreach (var o in orders)
         {
-            if (DrugCodes.FromMedicationResource(o) is { } drug && DrugCodes.Program(drug) is { } p && programs.All(x => x.Program.Id != p.Id))
+            if (DrugOf(o) is { } drug && DrugCodes.Program(drug) is { } p && programs.All(x => x.Program.Id != p.Id))
             {
                 programs.Add((p, drug, o));
             }
