@@ -74,6 +74,38 @@ public abstract class CdsHooksTests(ImidCareApp app)
         patientCard.GetProperty("indicator").GetString().ShouldBe("warning");
     }
 
+    /// <summary>
+    /// dispenseRequest.expectedSupplyDuration is a FHIR Duration: its UCUM code gives the unit. Five
+    /// weeks is 35 days, beyond the program's maximum, and is refused as the JSON API refuses 35 days;
+    /// four weeks is 28 days and is fine.
+    /// </summary>
+    [Theory]
+    [InlineData(5, "wk", "weeks", true)]
+    [InlineData(4, "wk", "weeks", false)]
+    [InlineData(2, "mo", "months", true)]
+    [InlineData(28, "d", "days", false)]
+    [InlineData(1e20, "a", "years", true)]
+    public async Task OrderSign_ExpectedSupplyDuration_IsReadInItsUnit(double value, string code, string unit, bool refused)
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var office = Peer.Office(app);
+        var r = await OrderSignAsync(office, n =>
+        {
+            n["prefetch"]!.AsObject().Remove("pharmacy");
+            n["context"]!["draftOrders"]!["entry"]![0]!["resource"]!["dispenseRequest"]!["expectedSupplyDuration"] =
+                new JsonObject { ["value"] = value, ["unit"] = unit, ["system"] = "http://unitsofmeasure.org", ["code"] = code };
+        });
+        r.Code.ShouldBe(200, r.ToString());
+        if (refused)
+        {
+            Peer.CardCodes(r.Body).ShouldContain("REMS.DAYS_SUPPLY_OUT_OF_RANGE", r.Raw);
+        }
+        else
+        {
+            Peer.CardCodes(r.Body).ShouldBeEmpty(r.Raw);
+        }
+    }
+
     [Fact]
     public async Task OrderSign_PatientOnHold_IsACriticalCard()
     {

@@ -253,8 +253,7 @@ public static class CdsHooksEndpoints
             }
 
             var request = FhirInput.Prop(order, "dispenseRequest");
-            var days = FhirInput.Prop(request, "expectedSupplyDuration") is var d && d.ValueKind == JsonValueKind.Object && FhirInput.Prop(d, "value").TryGetDecimalSafe() is { } v
-                ? (int)Math.Ceiling(v) : (int?)null;
+            var days = SupplyDays(FhirInput.Prop(request, "expectedSupplyDuration"));
             var outcome = await RemsStatus.EvaluateAsync(db, caller, facts, drug, now, days, FhirInput.Int(request, "numberOfRepeatsAllowed"), ct);
             cards.AddRange(CardMapping.Cards(outcome, ctx));
             if (FhirInput.IsResource(FhirInput.Prop(prefetch, "pharmacy"), "HealthcareService"))
@@ -264,6 +263,32 @@ public static class CdsHooksEndpoints
         }
 
         return Cards(cards);
+    }
+
+    /// <summary>
+    /// A FHIR Duration in whole days, by its UCUM code (or unit text): d, wk, mo (30.4375 d), a, h, min.
+    /// No value, or a unit we cannot read, is "not given" (the program's maximum supply is then checked).
+    /// </summary>
+    public static int? SupplyDays(JsonElement duration)
+    {
+        if (duration.ValueKind != JsonValueKind.Object || FhirInput.Prop(duration, "value").TryGetDecimalSafe() is not { } v)
+        {
+            return null;
+        }
+
+        var unit = (FhirInput.Str(duration, "code") ?? FhirInput.Str(duration, "unit") ?? "d").Trim().ToLowerInvariant();
+        decimal? perUnit = unit switch
+        {
+            "d" or "day" or "days" => 1m,
+            "wk" or "week" or "weeks" => 7m,
+            "mo" or "month" or "months" => 30.4375m,
+            "a" or "year" or "years" => 365.25m,
+            "h" or "hour" or "hours" => 1m / 24,
+            "min" or "minute" or "minutes" => 1m / 1440,
+            _ => null,
+        };
+        // Clamped first, so an absurd value is refused as out of range rather than overflowing.
+        return perUnit is { } f ? (int)Math.Ceiling(Math.Clamp(v, -1_000_000m, 1_000_000m) * f) : null;
     }
 
     private static decimal? TryGetDecimalSafe(this JsonElement e) => e.ValueKind == JsonValueKind.Number && e.TryGetDecimal(out var d) ? d : null;
