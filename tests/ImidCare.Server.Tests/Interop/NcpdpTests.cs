@@ -373,6 +373,20 @@ public abstract partial class NcpdpTests(ImidCareApp app)
         Peer.Pims(r.Raw, Init + ".prescriber.nonveterinarian.identification.npi").ShouldBe("1122334455");
     }
 
+    /// <summary>A request in the NCPDP namespace is read alike, and its echo comes back in our (un-namespaced) reply's terms.</summary>
+    [Fact]
+    public async Task Initiation_InTheNcpdpNamespace_IsOpen_AndTheEchoCarriesNoForeignNamespace()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var pharmacy = Peer.Pharmacy(app);
+        var xml = WithName(Peer.Fixture("REMSInitiationRequest.pims.xml"), "Maria", "Lopez", "1986-04-12")
+            .Replace("<Message ", "<Message xmlns=\"http://www.ncpdp.org/schema/SCRIPT\" ", StringComparison.Ordinal);
+        var r = await pharmacy.XmlPostAsync(xml);
+        r.Code.ShouldBe(200, r.ToString());
+        Peer.Pims(r.Raw, Init + ".patient.humanpatient.identification.remspatientid").ShouldBe("enr_pat_demo_maria", r.Raw);
+        XDocument.Parse(r.Raw).Descendants().Where(e => e.Name.NamespaceName.Length > 0).Select(e => e.Name.ToString()).ShouldBeEmpty(r.Raw);
+    }
+
     /// <summary>rems-admin's REMSResponse (fixtures 06a/06b) has the same echo, in the same place.</summary>
     [Fact]
     public async Task RemsResponse_EchoesPharmacyPrescriberAndMedication_BeforeTheResponse()

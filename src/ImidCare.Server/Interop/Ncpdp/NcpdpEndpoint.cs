@@ -197,7 +197,11 @@ public static class NcpdpEndpoint
     /// REMSInitiationResponse only when the response has a MedicationPrescribed.
     /// </summary>
     private static IEnumerable<XElement> Echo(XElement m) =>
-        new[] { "Pharmacy", "Prescriber", "MedicationPrescribed" }.Select(n => m.Child(n) is { } e ? new XElement(n, e.Attributes(), e.Nodes()) : null).OfType<XElement>();
+        new[] { "Pharmacy", "Prescriber", "MedicationPrescribed" }.Select(n => m.Child(n) is { } e ? Plain(e, n) : null).OfType<XElement>();
+
+    /// <summary>A copy in our reply's terms: element names without the sender's namespace, no namespace declarations.</summary>
+    private static XElement Plain(XElement e, string? name = null) =>
+        new(name ?? e.Name.LocalName, e.Attributes().Where(a => !a.IsNamespaceDeclaration), e.Nodes().Select(n => n is XElement c ? Plain(c) : n));
 
     /// <summary>Program from the message's drug, else the patient's only enrollment. A drug outside our programs is a case error.</summary>
     private static async Task<(ProgramRules? Program, string? Drug)> ProgramAsync(ImidCareDb db, Patient p, Subject s, AuthorizationRecord? a, CancellationToken ct)
