@@ -74,6 +74,38 @@ public abstract class CdsHooksTests(ImidCareApp app)
         patientCard.GetProperty("indicator").GetString().ShouldBe("warning");
     }
 
+    /// <summary>
+    /// dispenseRequest.expectedSupplyDuration is a FHIR Duration: its UCUM code gives the unit. Five
+    /// weeks is 35 days, beyond the program's maximum, and is refused as the JSON API refuses 35 days;
+    /// four weeks is 28 days and is fine.
+    /// </summary>
+    [Theory]
+    [InlineData(5, "wk", "weeks", true)]
+    [InlineData(4, "wk", "weeks", false)]
+    [InlineData(2, "mo", "months", true)]
+    [InlineData(28, "d", "days", false)]
+    [InlineData(1e20, "a", "years", true)]
+    public async Task OrderSign_ExpectedSupplyDuration_IsReadInItsUnit(double value, string code, string unit, bool refused)
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var office = Peer.Office(app);
+        var r = await OrderSignAsync(office, n =>
+        {
+            n["prefetch"]!.AsObject().Remove("pharmacy");
+            n["context"]!["draftOrders"]!["entry"]![0]!["resource"]!["dispenseRequest"]!["expectedSupplyDuration"] =
+                new JsonObject { ["value"] = value, ["unit"] = unit, ["system"] = "http://unitsofmeasure.org", ["code"] = code };
+        });
+        r.Code.ShouldBe(200, r.ToString());
+        if (refused)
+        {
+            Peer.CardCodes(r.Body).ShouldContain("REMS.DAYS_SUPPLY_OUT_OF_RANGE", r.Raw);
+        }
+        else
+        {
+            Peer.CardCodes(r.Body).ShouldBeEmpty(r.Raw);
+        }
+    }
+
     [Fact]
     public async Task OrderSign_PatientOnHold_IsACriticalCard()
     {
@@ -151,6 +183,34 @@ public abstract class CdsHooksTests(ImidCareApp app)
         }), "application/json");
         r.Code.ShouldBe(200, r.ToString());
         r.Body.GetProperty("cards")[0].GetProperty("extension").GetProperty("com.imidcare.case-number").GetString().ShouldBe("enr_pat_demo_maria");
+    }
+
+    /// <summary>
+    /// Our discovery asks patient-view for MedicationRequest?subject=…&amp;_include=MedicationRequest:medication:
+    /// an order coded by medicationReference comes with its Medication as a separate (include) entry
+    /// of the same Bundle, and the drug is read from there.
+    /// </summary>
+    [Theory]
+    [InlineData("Medication/ehr-med-pom")]
+    [InlineData("http://ehr.example/fhir/Medication/ehr-med-pom")]
+    public async Task PatientView_OrderByMedicationReference_IsResolvedFromTheIncludedMedication(string reference)
+    {
+        using var office = Peer.Office(app);
+        var r = await office.PostAsync("/cds-services/rems-patient-view", Hook("patient-view.pomalidomide.json", n =>
+        {
+            PatientIs("Jon", "Snow", "1996-06-01")(n);
+            var bundle = n["prefetch"]!["medicationRequests"]!;
+            var mr = bundle["entry"]![0]!["resource"]!.AsObject();
+            mr.Remove("medicationCodeableConcept");
+            mr["medicationReference"] = new JsonObject { ["reference"] = reference };
+            bundle["entry"]!.AsArray().Add(JsonNode.Parse("""
+                {"fullUrl":"http://ehr.example/fhir/Medication/ehr-med-pom","resource":{"resourceType":"Medication","id":"ehr-med-pom",
+                 "code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"1369713","display":"pomalidomide"}]}},
+                 "search":{"mode":"include"}}
+                """));
+        }), "application/json");
+        r.Code.ShouldBe(200, r.ToString());
+        Peer.CardCodes(r.Body).ShouldBe(["REMS.PATIENT_NOT_ENROLLED"], r.Raw);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using System.Xml.Linq;
 using ImidCare.Server.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Shouldly;
@@ -213,6 +214,30 @@ public abstract partial class NcpdpTests(ImidCareApp app)
         (await db.Confirmations.SingleAsync(c => c.Number == confirmation)).State.ShouldBe("active");
     }
 
+    /// <summary>
+    /// An RxFill's FillStatus says what happened (NCPDP: Dispensed, PartiallyDispensed, NotDispensed,
+    /// Transferred; rems-admin reads fillstatus.dispensed). A fill that was not dispensed is
+    /// acknowledged and records nothing: the confirmation stays open.
+    /// </summary>
+    [Theory]
+    [InlineData("<NotDispensed><Note>Patient did not pick up</Note></NotDispensed>")]
+    [InlineData("<Transferred><Note>Sent to another pharmacy</Note></Transferred>")]
+    public async Task RxFill_NotDispensed_RecordsNoDispense(string fillStatus)
+    {
+        var (id, authorization, confirmation, fill) = await ConfirmedAsync("Fill", fillStatus.Contains("NotDispensed", StringComparison.Ordinal) ? "Notdispensed" : "Transferred");
+        using var json = app.Pharmacy();
+        (await json.PostAsync($"/api/v1/confirmations/{confirmation}/counseling", Scenario.FullChecklist)).Code.ShouldBe(200);
+        using var pharmacy = Peer.Pharmacy(app);
+        var notDispensed = fill.Replace("<Dispensed>\n          <Note>Picked up</Note>\n        </Dispensed>", fillStatus, StringComparison.Ordinal);
+        notDispensed.ShouldNotContain("Picked up");
+        var r = await pharmacy.XmlPostAsync(notDispensed);
+        Peer.Pims(r.Raw, "message.body.status.code").ShouldBe("000", r.Raw);
+        await using var db = await app.DbAsync();
+        (await db.Dispenses.CountAsync(x => x.PatientId == id)).ShouldBe(0);
+        (await db.Confirmations.SingleAsync(c => c.Number == confirmation)).State.ShouldBe("active");
+        (await json.GetJsonAsync($"/api/v1/authorizations/{authorization}")).Str("state").ShouldBe("Confirmed");
+    }
+
     [Theory]
     [InlineData("<DaysSupply>29</DaysSupply>", "REMS.DAYS_SUPPLY_OUT_OF_RANGE")]
     [InlineData("<DaysSupply>14</DaysSupply>", null)]
@@ -316,6 +341,77 @@ public abstract partial class NcpdpTests(ImidCareApp app)
         var d = Rules.Decision.Deny([.. reasonCodes.Select(c => new Rules.Reason(c, c, source))]);
         Server.Interop.Ncpdp.NcpdpMapping.PrimaryCode(d).ShouldBe(expected);
         Server.Interop.Ncpdp.NcpdpMapping.PrimaryCode(reasonCodes).ShouldBe(expected);
+    }
+
+    private static string[] Children(string xml, string message) =>
+        [.. XDocument.Parse(xml).Root!.Elements().First(e => e.Name.LocalName == "Body").Elements().First(e => e.Name.LocalName == message).Elements().Select(e => e.Name.LocalName)];
+
+    private static string[] HeaderNames(string xml) =>
+        [.. XDocument.Parse(xml).Root!.Elements().First(e => e.Name.LocalName == "Header").Elements().Select(e => e.Name.LocalName)];
+
+    /// <summary>
+    /// rems-admin's REMSInitiationResponse (fixtures 04a/04b) echoes the request's Pharmacy,
+    /// Prescriber and MedicationPrescribed after the Patient; PIMS (parseREMSInitiationResponse)
+    /// keeps REMSPatientID as the case number only when medicationprescribed is there, and without a
+    /// case number it never sends the REMSRequest.
+    /// </summary>
+    [Fact]
+    public async Task Initiation_Open_EchoesPharmacyPrescriberAndMedication_SoPimsKeepsTheCaseNumber()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var pharmacy = Peer.Pharmacy(app);
+        var xml = WithName(Peer.Fixture("REMSInitiationRequest.pims.xml"), "Maria", "Lopez", "1986-04-12");
+        var r = await pharmacy.XmlPostAsync(xml);
+        r.Code.ShouldBe(200, r.ToString());
+
+        // PIMS: caseNumber = medicationprescribed ? remspatientid : null.
+        var caseNumber = Peer.PimsHas(r.Raw, Init + ".medicationprescribed") ? Peer.Pims(r.Raw, Init + ".patient.humanpatient.identification.remspatientid") : null;
+        caseNumber.ShouldBe("enr_pat_demo_maria", r.Raw);
+        Children(r.Raw, "REMSInitiationResponse").ShouldBe(["REMSReferenceID", "Patient", "Pharmacy", "Prescriber", "MedicationPrescribed", "Response"]);
+        Peer.Pims(r.Raw, Init + ".medicationprescribed.drugcoded.productcode.code").ShouldBe("59572-0501-21");
+        Peer.Pims(r.Raw, Init + ".pharmacy.identification.ncpdpid").ShouldBe("Pharmacy 123");
+        Peer.Pims(r.Raw, Init + ".prescriber.nonveterinarian.identification.npi").ShouldBe("1122334455");
+    }
+
+    /// <summary>A request in the NCPDP namespace is read alike, and its echo comes back in our (un-namespaced) reply's terms.</summary>
+    [Fact]
+    public async Task Initiation_InTheNcpdpNamespace_IsOpen_AndTheEchoCarriesNoForeignNamespace()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var pharmacy = Peer.Pharmacy(app);
+        var xml = WithName(Peer.Fixture("REMSInitiationRequest.pims.xml"), "Maria", "Lopez", "1986-04-12")
+            .Replace("<Message ", "<Message xmlns=\"http://www.ncpdp.org/schema/SCRIPT\" ", StringComparison.Ordinal);
+        var r = await pharmacy.XmlPostAsync(xml);
+        r.Code.ShouldBe(200, r.ToString());
+        Peer.Pims(r.Raw, Init + ".patient.humanpatient.identification.remspatientid").ShouldBe("enr_pat_demo_maria", r.Raw);
+        XDocument.Parse(r.Raw).Descendants().Where(e => e.Name.NamespaceName.Length > 0).Select(e => e.Name.ToString()).ShouldBeEmpty(r.Raw);
+    }
+
+    /// <summary>rems-admin's REMSResponse (fixtures 06a/06b) has the same echo, in the same place.</summary>
+    [Fact]
+    public async Task RemsResponse_EchoesPharmacyPrescriberAndMedication_BeforeTheResponse()
+    {
+        using var pharmacy = Peer.Pharmacy(app);
+        var r = await pharmacy.XmlPostAsync(Request("enr_pat_demo_rosa"));
+        Peer.PimsHas(r.Raw, Resp + ".denied").ShouldBeTrue(r.Raw);
+        Children(r.Raw, "REMSResponse").ShouldBe(["REMSReferenceID", "Patient", "Pharmacy", "Prescriber", "MedicationPrescribed", "Response"]);
+        Peer.Pims(r.Raw, "message.body.remsresponse.medicationprescribed.drugcoded.productcode.code").ShouldBe("59572-0501-21");
+    }
+
+    /// <summary>
+    /// rems-admin's Status to an RxFill (fixture 09) carries the fill's RxReferenceNumber and
+    /// PrescriberOrderNumber; NCPDP's header order puts them after SentTime.
+    /// </summary>
+    [Fact]
+    public async Task Reply_EchoesRxReferenceAndPrescriberOrderNumber_InHeaderOrder()
+    {
+        using var pharmacy = Peer.Pharmacy(app);
+        var fill = WithName(Peer.Fixture("RxFill.pims.xml"), "Nobody", "Known", "1970-01-01");
+        var r = await pharmacy.XmlPostAsync(fill);
+        Peer.Pims(r.Raw, "message.body.error.code").ShouldBe("EC", r.Raw);
+        Peer.Pims(r.Raw, "message.header.prescriberordernumber").ShouldBe("ehr-mr-pom-1", r.Raw);
+        Peer.Pims(r.Raw, "message.header.rxreferencenumber").ShouldBe("1739390000000", r.Raw);
+        HeaderNames(r.Raw).ShouldBe(["To", "From", "MessageID", "RelatesToMessageID", "SentTime", "RxReferenceNumber", "PrescriberOrderNumber"]);
     }
 
     public static TheoryData<string, string, int> BadMessages => new()

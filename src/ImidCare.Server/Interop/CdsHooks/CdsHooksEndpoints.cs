@@ -137,11 +137,34 @@ public static class CdsHooksEndpoints
             patient = await ehr.GetAsync($"Patient/{patientId}");
         }
 
-        // The orders the hook is about.
+        // The orders the hook is about, and the Medications that came with them (an _include entry of the
+        // same Bundle, for an order coded by medicationReference).
         var orders = new List<JsonElement>();
+        var medications = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        void Included(JsonElement bundle)
+        {
+            foreach (var e in FhirInput.Array(bundle, "entry"))
+            {
+                var r = FhirInput.Prop(e, "resource");
+                if (FhirInput.IsResource(r, "Medication"))
+                {
+                    if (FhirInput.Str(r, "id") is { } mid)
+                    {
+                        medications.TryAdd($"Medication/{mid}", r);
+                    }
+
+                    if (FhirInput.Str(e, "fullUrl") is { } url)
+                    {
+                        medications.TryAdd(url, r);
+                    }
+                }
+            }
+        }
+
         if (service.Hook is "order-sign" or "order-select")
         {
             var selections = FhirInput.Array(context, "selections").Select(s => s.ValueKind == JsonValueKind.String ? s.GetString() : null).ToHashSet();
+            Included(FhirInput.Prop(context, "draftOrders"));
             foreach (var r in Resources(FhirInput.Prop(context, "draftOrders")))
             {
                 if (FhirInput.IsResource(r, "MedicationRequest")
@@ -164,7 +187,26 @@ public static class CdsHooksEndpoints
                 bundle = await ehr.GetAsync($"MedicationRequest?subject=Patient/{patientId}&_include=MedicationRequest:medication");
             }
 
+            Included(bundle);
             orders.AddRange(Resources(bundle).Where(r => FhirInput.IsResource(r, "MedicationRequest")));
+        }
+
+        string? DrugOf(JsonElement order)
+        {
+            if (DrugCodes.FromMedicationResource(order) is { } coded)
+            {
+                return coded;
+            }
+
+            var reference = FhirInput.Str(FhirInput.Prop(order, "medicationReference"), "reference");
+            if (reference is null)
+            {
+                return null;
+            }
+
+            var segments = reference.Split('/');
+            var relative = segments.Length >= 2 ? $"{segments[^2]}/{segments[^1]}" : reference;
+            return medications.TryGetValue(reference, out var med) || medications.TryGetValue(relative, out med) ? DrugCodes.FromMedicationResource(med) : null;
         }
 
         var now = clock.GetCurrentInstant();
@@ -175,7 +217,7 @@ public static class CdsHooksEndpoints
         var programs = new List<(ProgramRules Program, string Drug, JsonElement Order)>();
         foreach (var o in orders)
         {
-            if (DrugCodes.FromMedicationResource(o) is { } drug && DrugCodes.Program(drug) is { } p && programs.All(x => x.Program.Id != p.Id))
+            if (DrugOf(o) is { } drug && DrugCodes.Program(drug) is { } p && programs.All(x => x.Program.Id != p.Id))
             {
                 programs.Add((p, drug, o));
             }
@@ -211,8 +253,7 @@ public static class CdsHooksEndpoints
             }
 
             var request = FhirInput.Prop(order, "dispenseRequest");
-            var days = FhirInput.Prop(request, "expectedSupplyDuration") is var d && d.ValueKind == JsonValueKind.Object && FhirInput.Prop(d, "value").TryGetDecimalSafe() is { } v
-                ? (int)Math.Ceiling(v) : (int?)null;
+            var days = SupplyDays(FhirInput.Prop(request, "expectedSupplyDuration"));
             var outcome = await RemsStatus.EvaluateAsync(db, caller, facts, drug, now, days, FhirInput.Int(request, "numberOfRepeatsAllowed"), ct);
             cards.AddRange(CardMapping.Cards(outcome, ctx));
             if (FhirInput.IsResource(FhirInput.Prop(prefetch, "pharmacy"), "HealthcareService"))
@@ -222,6 +263,32 @@ public static class CdsHooksEndpoints
         }
 
         return Cards(cards);
+    }
+
+    /// <summary>
+    /// A FHIR Duration in whole days, by its UCUM code (or unit text): d, wk, mo (30.4375 d), a, h, min.
+    /// No value, or a unit we cannot read, is "not given" (the program's maximum supply is then checked).
+    /// </summary>
+    public static int? SupplyDays(JsonElement duration)
+    {
+        if (duration.ValueKind != JsonValueKind.Object || FhirInput.Prop(duration, "value").TryGetDecimalSafe() is not { } v)
+        {
+            return null;
+        }
+
+        var unit = (FhirInput.Str(duration, "code") ?? FhirInput.Str(duration, "unit") ?? "d").Trim().ToLowerInvariant();
+        decimal? perUnit = unit switch
+        {
+            "d" or "day" or "days" => 1m,
+            "wk" or "week" or "weeks" => 7m,
+            "mo" or "month" or "months" => 30.4375m,
+            "a" or "year" or "years" => 365.25m,
+            "h" or "hour" or "hours" => 1m / 24,
+            "min" or "minute" or "minutes" => 1m / 1440,
+            _ => null,
+        };
+        // Clamped first, so an absurd value is refused as out of range rather than overflowing.
+        return perUnit is { } f ? (int)Math.Ceiling(Math.Clamp(v, -1_000_000m, 1_000_000m) * f) : null;
     }
 
     private static decimal? TryGetDecimalSafe(this JsonElement e) => e.ValueKind == JsonValueKind.Number && e.TryGetDecimal(out var d) ? d : null;

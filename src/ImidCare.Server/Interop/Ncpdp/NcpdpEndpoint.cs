@@ -52,6 +52,17 @@ public static class NcpdpEndpoint
         }
 
         h.Add(new XElement("SentTime", FhirFormat.Instant(now)));
+
+        // The prescription's own numbers come back, in NCPDP's header order (after SentTime), so the
+        // pharmacy can pair the answer with its order (rems-admin echoes them; see its RxFill Status).
+        foreach (var echoed in new[] { "RxReferenceNumber", "PrescriberOrderNumber" })
+        {
+            if (header.FirstText([echoed]) is { } value)
+            {
+                h.Add(new XElement(echoed, value));
+            }
+        }
+
         return new XElement("Message",
             new XAttribute("DatatypesVersion", Attr("DatatypesVersion")), new XAttribute("TransportVersion", Attr("TransportVersion")),
             new XAttribute("TransactionDomain", "SCRIPT"), new XAttribute("TransactionVersion", Attr("TransactionVersion")),
@@ -180,6 +191,18 @@ public static class NcpdpEndpoint
 
     private static XElement? ReferenceId(XElement m) => m.FirstText(["REMSReferenceID"]) is { } r ? new XElement("REMSReferenceID", r) : null;
 
+    /// <summary>
+    /// The request's Pharmacy, Prescriber and MedicationPrescribed, echoed after the Patient as
+    /// rems-admin does. PIMS needs it: it takes the case number (REMSPatientID) from an open
+    /// REMSInitiationResponse only when the response has a MedicationPrescribed.
+    /// </summary>
+    private static IEnumerable<XElement> Echo(XElement m) =>
+        new[] { "Pharmacy", "Prescriber", "MedicationPrescribed" }.Select(n => m.Child(n) is { } e ? Plain(e, n) : null).OfType<XElement>();
+
+    /// <summary>A copy in our reply's terms: element names without the sender's namespace, no namespace declarations.</summary>
+    private static XElement Plain(XElement e, string? name = null) =>
+        new(name ?? e.Name.LocalName, e.Attributes().Where(a => !a.IsNamespaceDeclaration), e.Nodes().Select(n => n is XElement c ? Plain(c) : n));
+
     /// <summary>Program from the message's drug, else the patient's only enrollment. A drug outside our programs is a case error.</summary>
     private static async Task<(ProgramRules? Program, string? Drug)> ProgramAsync(ImidCareDb db, Patient p, Subject s, AuthorizationRecord? a, CancellationToken ct)
     {
@@ -221,7 +244,7 @@ public static class NcpdpEndpoint
             return (p, outcome.Decision, outcome.CaseNumber);
         }, ct);
 
-        var response = new XElement("REMSInitiationResponse", ReferenceId(m), PatientBlock(s, patient, caseNumber));
+        var response = new XElement("REMSInitiationResponse", ReferenceId(m), PatientBlock(s, patient, caseNumber), Echo(m));
         response.Add(decision.IsAllowed
             ? new XElement("Response", new XElement("ResponseStatus", new XElement("Open", new XElement("REMSCaseID", caseNumber))))
             : new XElement("Response", new XElement("ResponseStatus", new XElement("Closed",
@@ -302,7 +325,7 @@ public static class NcpdpEndpoint
                 new XElement("REMSCaseID", answer.CaseNumber ?? s.CaseId ?? string.Empty),
                 new XElement("DeniedReasonCode", NcpdpMapping.PrimaryCode(answer.Decision)),
                 new XElement("REMSNote", NcpdpMapping.Note(answer.Decision)));
-        var response = new XElement("REMSResponse", ReferenceId(m), PatientBlock(s, answer.Patient, answer.CaseNumber),
+        var response = new XElement("REMSResponse", ReferenceId(m), PatientBlock(s, answer.Patient, answer.CaseNumber), Echo(m),
             new XElement("Response", new XElement("ResponseStatus", status)));
         return Xml(Envelope(root, answer.At, response));
     }
@@ -342,6 +365,15 @@ public static class NcpdpEndpoint
     /// </summary>
     private static async Task<IResult> RxFillAsync(WriteGate gate, Caller caller, XElement root, XElement m, Instant now, CancellationToken ct)
     {
+        // FillStatus says what happened (Dispensed, PartiallyDispensed, NotDispensed, Transferred). Only a
+        // dispense is recorded; a fill that was not dispensed is acknowledged and changes nothing.
+        if (m.Child("FillStatus")?.Elements().FirstOrDefault() is { } fillStatus
+            && fillStatus.Name.LocalName.ToUpperInvariant() is "NOTDISPENSED" or "TRANSFERRED")
+        {
+            return Xml(Envelope(root, now, new XElement("Status", new XElement("Code", "000"),
+                new XElement("Description", $"Fill status {fillStatus.Name.LocalName}: no dispense was recorded; an open confirmation stays open until it is used or expires."))));
+        }
+
         var s = Read(m);
         var fill = ReadFill(m);
         var answer = await gate.RunAsync(async (db, audit, at) =>
