@@ -374,6 +374,7 @@ public abstract class TherapyApiTests(ImidCareApp app)
         using var web = await app.WebLoginAsync("dr.park", "demo-park-2026");
         var page = await web.GetStringAsync("/office/therapy/pat_demo_john", TestContext.Current.CancellationToken);
         page.ShouldContain("id=\"imwg-response\"");
+        page.ShouldContain("<strong>partial response (PR)</strong>"); // not the enum's "PartialResponse"
         var reasons = System.Text.RegularExpressions.Regex.Match(page, "<ul class=\"reasons\" id=\"imwg-reasons\">(.*?)</ul>", System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
         reasons.ShouldContain("IMWG");
         reasons.ShouldContain("(rule not verified)");

@@ -27,6 +27,18 @@ public static class Words
 
     public static string Day(LocalDate? d) => d is { } v ? Day(v) : "—";
 
+    /// <summary>An IMWG response category as clinicians write it: the words and the abbreviation.</summary>
+    public static string Response(Rules.Response.ResponseCategory c) => c switch
+    {
+        Rules.Response.ResponseCategory.StringentCompleteResponse => "stringent complete response (sCR)",
+        Rules.Response.ResponseCategory.CompleteResponse => "complete response (CR)",
+        Rules.Response.ResponseCategory.VeryGoodPartialResponse => "very good partial response (VGPR)",
+        Rules.Response.ResponseCategory.PartialResponse => "partial response (PR)",
+        Rules.Response.ResponseCategory.MinimalResponse => "minimal response (MR)",
+        Rules.Response.ResponseCategory.StableDisease => "stable disease (SD)",
+        _ => "progressive disease (PD)",
+    };
+
     public static string When(Instant i, DateTimeZone zone) => $"{Day(i.InZone(zone).Date)} {i.InZone(zone).TimeOfDay:HH:mm}";
 
     /// <summary>A patient survey that is not due, in words: when it was done, or why none is needed yet.</summary>
