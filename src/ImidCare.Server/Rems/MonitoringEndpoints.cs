@@ -181,9 +181,6 @@ public static class MonitoringEndpoints
     private static PregnancyTest ToRule(PregnancyTestRecord t) =>
         new(t.SpecimenAt, Enum.Parse<TestResult>(t.Result), t.SensitivityMiuPerMl, Enum.Parse<TestSetting>(t.Setting));
 
-    private static async Task<ProgramRules> ProgramOfAsync(ImidCareDb db, string patientId, CancellationToken ct) =>
-        ProgramCatalog.Find(await db.Enrollments.Where(e => e.PatientId == patientId).Select(e => e.ProgramId).FirstAsync(ct))!;
-
     internal static async Task<Reply> ClearHoldAsync(Caller caller, string id, string holdId, ClearHoldRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
     {
         // Who may act is settled before anything about the hold is revealed.
@@ -225,7 +222,7 @@ public static class MonitoringEndpoints
                 HoldClearance.NegativePregnancyTestAfterHold => PregnancyTestRules.CountingTestAfter(
                     (await db.PregnancyTests.AsNoTracking().Where(t => t.PatientId == id && t.SpecimenAt > hold.OpenedAt).ToListAsync(ct))
                         .Select(ToRule),
-                    await ProgramOfAsync(db, id, ct), hold.OpenedAt, now),
+                    (await PatientFacts.ProgramOfAsync(db, id, ct))!, hold.OpenedAt, now),
                 _ => false,
             };
             if (met)

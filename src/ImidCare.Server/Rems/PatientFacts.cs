@@ -53,18 +53,15 @@ public sealed record PatientFacts(
     /// <summary>The facts of a patient already loaded; without a program, the patient's first enrollment's.</summary>
     public static async Task<PatientFacts?> LoadAsync(ImidCareDb db, Patient patient, ProgramRules? program, Instant now, CancellationToken ct)
     {
-        if (program is null)
-        {
-            var programId = await db.Enrollments.AsNoTracking().Where(e => e.PatientId == patient.Id).Select(e => e.ProgramId).FirstOrDefaultAsync(ct);
-            program = programId is null ? null : ProgramCatalog.Find(programId);
-            if (program is null)
-            {
-                return null;
-            }
-        }
-
-        return await FactsQuery.LoadAsync(db, patient, program, now, ct);
+        program ??= await ProgramOfAsync(db, patient.Id, ct);
+        return program is null ? null : await FactsQuery.LoadAsync(db, patient, program, now, ct);
     }
+
+    /// <summary>The program of the patient's first enrollment; null when the patient has none.</summary>
+    public static async Task<ProgramRules?> ProgramOfAsync(ImidCareDb db, string patientId, CancellationToken ct) =>
+        await db.Enrollments.AsNoTracking().Where(e => e.PatientId == patientId).Select(e => e.ProgramId).FirstOrDefaultAsync(ct) is { } programId
+            ? ProgramCatalog.Find(programId)
+            : null;
 }
 
 /// <summary>Who may see or act for a patient.</summary>

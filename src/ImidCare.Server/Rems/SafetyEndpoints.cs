@@ -128,13 +128,10 @@ public static class SafetyEndpoints
     }
 
     /// <summary>Today in the zone of the patient's program (the latest today of any program if they have none).</summary>
-    private static async Task<LocalDate> TodayForAsync(ImidCareDb db, string patientId, Instant now, CancellationToken ct)
-    {
-        var programId = await db.Enrollments.Where(e => e.PatientId == patientId).Select(e => e.ProgramId).FirstOrDefaultAsync(ct);
-        return programId is not null && ProgramCatalog.Find(programId) is { } program
+    private static async Task<LocalDate> TodayForAsync(ImidCareDb db, string patientId, Instant now, CancellationToken ct) =>
+        await PatientFacts.ProgramOfAsync(db, patientId, ct) is { } program
             ? ProgramTime.Today(now, program.Zone)
             : ProgramCatalog.All.Max(p => ProgramTime.Today(now, p.Zone));
-    }
 
     /// <summary>Revokes every live authorization of the patient and its unused confirmations (a pregnancy report, an enrollment leaving "enrolled").</summary>
     internal static async Task<(IReadOnlyList<string> Authorizations, IReadOnlyList<string> Confirmations)> RevokeLiveAsync(ImidCareDb db, string patientId)
