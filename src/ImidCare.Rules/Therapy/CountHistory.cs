@@ -14,6 +14,21 @@ public sealed record CountReading(LocalDate TakenOn, int? Anc, int? Platelets);
 public static class CountHistory
 {
     /// <summary>
+    /// The two history fields of a <see cref="CountCheck"/> for <paramref name="drug"/> and
+    /// <paramref name="indication"/>: the earlier drops of the row whose restart depends on them
+    /// (the first drop resumes at the starting dose) and the days the ANC has been below the row
+    /// that asks "for at least N days"; 0 where the drug and indication have no such row.
+    /// </summary>
+    public static (int PriorDrops, int AncLowDays) Of(Drug drug, Indication indication, IEnumerable<CountReading> earlier, LocalDate currentOn, int? currentAnc)
+    {
+        var readings = earlier.ToList();
+        var rows = HematologicRules.For(drug, indication).ToList();
+        var firstDrop = rows.FirstOrDefault(r => r.Resume == ResumeRule.StartingDoseIfOnlyToxicityElseNextLower);
+        var days = rows.FirstOrDefault(r => r.LowForDays is not null);
+        return (firstDrop is null ? 0 : CompletedEpisodes(firstDrop, readings), days is null ? 0 : AncDaysBelow(days.Below, readings, currentOn, currentAnc));
+    }
+
+    /// <summary>
     /// Earlier episodes of <paramref name="rule"/>'s trigger that are over: the count fell below the
     /// row's <see cref="HematologicRule.Below"/> and later came back to its
     /// <see cref="HematologicRule.ResumeAtOrAbove"/>. A drop still under way is not counted.

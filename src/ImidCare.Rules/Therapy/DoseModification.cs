@@ -11,9 +11,7 @@ public static class DoseModification
         ArgumentNullException.ThrowIfNull(check);
         Validate(check);
 
-        var firing = HematologicRules.All
-            .Where(r => r.Drug == check.Drug && r.Indication == check.Indication && Fires(r, check))
-            .ToList();
+        var firing = RulesFor(check).Where(r => Fires(r, check)).ToList();
 
         if (check.HoldingFor is not null)
         {
@@ -170,8 +168,7 @@ public static class DoseModification
         }
     }
 
-    private static IEnumerable<HematologicRule> RulesFor(CountCheck check) =>
-        HematologicRules.All.Where(r => r.Drug == check.Drug && r.Indication == check.Indication);
+    private static IEnumerable<HematologicRule> RulesFor(CountCheck check) => HematologicRules.For(check.Drug, check.Indication);
 
     private static Reason HoldReason(HematologicRule r) => new(
         "HOLD_" + r.Id.ToUpperInvariant().Replace('-', '_'),

@@ -86,6 +86,9 @@ public static class HematologicRules
     private const Indication Mm = Indication.MultipleMyeloma;
     private const Indication Ks = Indication.KaposiSarcoma;
 
+    /// <summary>The rows of one drug and indication, in table order.</summary>
+    public static IEnumerable<HematologicRule> For(Drug drug, Indication indication) => All.Where(r => r.Drug == drug && r.Indication == indication);
+
     public static readonly ImmutableArray<HematologicRule> All =
     [
         // POMALYST MM Table 1: every occurrence resumes at 1 mg less (current label; the 2013 "3 mg" is superseded).

@@ -612,15 +612,12 @@ public static class TherapyEndpoints
         var starting = await TherapyService.StartingDoseAsync(db, plan, ct);
 
         // The label rows that depend on earlier counts ("each subsequent drop"; "ANC < 1,000 for at least 7 days") read the recorded labs of this plan.
-        var earlier = (await db.LabResults.AsNoTracking().Where(l => l.PatientId == id).ToListAsync(ct))
-            .Where(l => l.TakenOn >= plan.Start && l.TakenOn <= req.TakenOn)
-            .OrderBy(l => l.TakenOn).ThenBy(l => l.RecordedAt)
-            .Select(l => new CountReading(l.TakenOn, l.Anc, l.Platelets)).ToList();
-        var rows = HematologicRules.All.Where(r => r.Drug == regimen.Drug && r.Indication == regimen.Indication).ToList();
-        var firstDropRule = rows.FirstOrDefault(r => r.Resume == ResumeRule.StartingDoseIfOnlyToxicityElseNextLower);
-        var priorHolds = Math.Max(req.PriorNeutropeniaHolds ?? 0, firstDropRule is null ? 0 : CountHistory.CompletedEpisodes(firstDropRule, earlier));
-        var daysRule = rows.FirstOrDefault(r => r.LowForDays is not null);
-        var lowDays = Math.Max(req.AncLowForDays ?? 0, daysRule is null ? 0 : CountHistory.AncDaysBelow(daysRule.Below, earlier, req.TakenOn, req.Anc));
+        var earlier = (await db.LabResults.AsNoTracking().Where(l => l.PatientId == id && l.TakenOn >= plan.Start && l.TakenOn <= req.TakenOn)
+            .OrderBy(l => l.TakenOn).ThenBy(l => l.RecordedAt).Select(l => new { l.TakenOn, l.Anc, l.Platelets }).ToListAsync(ct))
+            .Select(l => new CountReading(l.TakenOn, l.Anc, l.Platelets));
+        var history = CountHistory.Of(regimen.Drug, regimen.Indication, earlier, req.TakenOn, req.Anc);
+        var priorHolds = Math.Max(req.PriorNeutropeniaHolds ?? 0, history.PriorDrops);
+        var lowDays = Math.Max(req.AncLowForDays ?? 0, history.AncLowDays);
         DoseAdvice advice;
         try
         {

@@ -79,8 +79,8 @@ public static class TherapyService
     /// </summary>
     public static async Task<decimal> StartingDoseAsync(ImidCareDb db, TreatmentPlanRecord r, CancellationToken ct)
     {
-        var first = (await db.TreatmentPlans.AsNoTracking().Where(p => p.PatientId == r.PatientId && p.RegimenId == r.RegimenId).ToListAsync(ct))
-            .Where(p => p.Start == r.Start).OrderBy(p => p.SetAt).FirstOrDefault() ?? r;
+        var first = await db.TreatmentPlans.AsNoTracking().Where(p => p.PatientId == r.PatientId && p.RegimenId == r.RegimenId && p.Start == r.Start)
+            .OrderBy(p => p.SetAt).FirstOrDefaultAsync(ct) ?? r;
         return first.DoseMg ?? Regimens.Get(r.RegimenId).StartDoseMg;
     }
 
