@@ -92,7 +92,6 @@ public static class SymptomTriage
         new("thal-drowsy", Drug.Thalidomide, ActionLevel.MentionAtNextVisit, "Drowsiness", "Avoid driving, alcohol and sedatives; tell your healthcare provider.", K("drowsy", "sleepy", "drowsiness"), ThalLs),
     ];
 
-    /// <summary>Matches by symptom rule id and by keyword in free text; the most urgent match decides the level.</summary>
     /// <summary>The medicine's own list of signs, in the Medication Guide's order.</summary>
     public static IEnumerable<SymptomRule> For(Drug drug) => All.Where(r => r.Drug == drug);
 
@@ -100,6 +99,7 @@ public static class SymptomTriage
     public static IReadOnlyList<Drug> ListsHolding(IEnumerable<string> ids) =>
         [.. All.Where(r => ids.Contains(r.Id, StringComparer.OrdinalIgnoreCase)).Select(r => r.Drug).Distinct()];
 
+    /// <summary>Matches by symptom rule id and by keyword in free text; the most urgent match decides the level.</summary>
     public static TriageResult Triage(Drug drug, IEnumerable<string>? symptomIds = null, string? freeText = null)
     {
         var rows = For(drug).ToList();
