@@ -13,7 +13,7 @@ public sealed class AccessTests(WebApp app)
     [Fact]
     public async Task Anonymous_IsSentToLogin()
     {
-        var context = await app.Browser.NewContextAsync(new() { BaseURL = app.BaseUrl });
+        var context = await app.NewContextAsync();
         var page = await context.NewPageAsync();
         await page.GotoAsync("/office/patient/pat_demo_maria");
         page.Url.ShouldContain("/login?ReturnUrl=");
@@ -80,7 +80,7 @@ public sealed class AccessTests(WebApp app)
             await db.SaveChangesAsync();
         }
 
-        var context = await app.Browser.NewContextAsync(new() { BaseURL = app.BaseUrl });
+        var context = await app.NewContextAsync();
         var page = await context.NewPageAsync();
         await page.GotoAsync("/login");
         for (var i = 0; i < 5; i++)

@@ -101,7 +101,7 @@ public sealed class AdminAndPatientTests(WebApp app)
     [Fact]
     public async Task LearnPages_DrugPageAndWalletCard()
     {
-        var context = await app.Browser.NewContextAsync(new() { BaseURL = app.BaseUrl, ViewportSize = new() { Width = 390, Height = 844 } });
+        var context = await app.NewContextAsync(new() { ViewportSize = new() { Width = 390, Height = 844 } });
         var page = await context.NewPageAsync();
         var cspErrors = new List<string>();
         page.Console += (_, m) =>
@@ -154,7 +154,7 @@ public sealed class AdminAndPatientTests(WebApp app)
         await carla.Context.CloseAsync();
 
         // Anyone else is asked to choose, and gets the list of the medicine chosen.
-        var context = await app.Browser.NewContextAsync(new() { BaseURL = app.BaseUrl, JavaScriptEnabled = false });
+        var context = await app.NewContextAsync(new() { JavaScriptEnabled = false });
         var anyone = await context.NewPageAsync();
         await anyone.GotoAsync("/learn/symptoms");
         (await anyone.Locator("#choose-medicine").InnerTextAsync()).ShouldContain("Choose your medicine");

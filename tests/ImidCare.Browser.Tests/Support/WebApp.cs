@@ -76,6 +76,8 @@ public sealed class WebApp : IAsyncLifetime
         factory.UseKestrel();
         factory.StartServer();
         BaseUrl = factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');
+        // Expect(...) waits 5 s by default: too little for a first page on CI's shared two cores (see ActionTimeoutMs).
+        Assertions.SetDefaultExpectTimeout(30_000);
         playwright = await Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new()
         {
@@ -87,10 +89,28 @@ public sealed class WebApp : IAsyncLifetime
 
     public async Task<ImidCareDb> DbAsync() => await Services.GetRequiredService<IDbContextFactory<ImidCareDb>>().CreateDbContextAsync();
 
+    /// <summary>
+    /// How long a page action or navigation may take. CI runs this suite beside the server tests on
+    /// two cores, and a first page (cold JIT, cold EF queries) has been seen to pass Playwright's
+    /// 30 s there; a page that never comes still fails, a minute and a half later.
+    /// </summary>
+    public const float ActionTimeoutMs = 90_000;
+
+    /// <summary>A fresh browser context (its own cookies) on this server, with <see cref="ActionTimeoutMs"/>.</summary>
+    public async Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions? options = null)
+    {
+        options ??= new();
+        options.BaseURL = BaseUrl;
+        var context = await Browser.NewContextAsync(options);
+        context.SetDefaultTimeout(ActionTimeoutMs);
+        context.SetDefaultNavigationTimeout(ActionTimeoutMs);
+        return context;
+    }
+
     /// <summary>A fresh browser context (its own cookies), logged in as the given user.</summary>
     public async Task<IPage> LoginAsync(string username, string password, int width = 1200)
     {
-        var context = await Browser.NewContextAsync(new() { BaseURL = BaseUrl, ViewportSize = new() { Width = width, Height = 900 } });
+        var context = await NewContextAsync(new() { ViewportSize = new() { Width = width, Height = 900 } });
         var page = await context.NewPageAsync();
         await page.GotoAsync("/login");
         await page.GetByLabel("Username").FillAsync(username);
