@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using NodaTime;
 
@@ -39,6 +40,9 @@ public sealed class WebApp : IAsyncLifetime
 
     public SettableClock Clock { get; } = new(Start);
 
+    /// <summary>The server's warnings and errors, kept so that a failed page wait can say what the server saw.</summary>
+    public RecentLog ServerLog { get; } = new();
+
     public string BaseUrl { get; private set; } = string.Empty;
 
     public IBrowser Browser { get; private set; } = null!;
@@ -72,6 +76,7 @@ public sealed class WebApp : IAsyncLifetime
             b.UseSetting("ImidCare:Reminders:Enabled", "false"); // the demo seed fills the inboxes; a background run would race the clock the tests set
             b.UseSetting("ImidCare:RateLimit:LoginPerMinute", "10000"); // every test logs in; the limit itself is the API tests' concern
             b.ConfigureTestServices(s => s.AddSingleton<NodaTime.IClock>(Clock));
+            b.ConfigureLogging(l => l.AddProvider(ServerLog));
         });
         factory.UseKestrel();
         factory.StartServer();
@@ -112,13 +117,35 @@ public sealed class WebApp : IAsyncLifetime
     {
         var context = await NewContextAsync(new() { ViewportSize = new() { Width = width, Height = 900 } });
         var page = await context.NewPageAsync();
+        var failed = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.RequestFailed += (_, r) => failed.Enqueue($"{r.Method} {r.Url}: {r.Failure}");
         await page.GotoAsync("/login");
         await page.GetByLabel("Username").FillAsync(username);
         await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-        await page.WaitForURLAsync(u => !u.Contains("/login", StringComparison.Ordinal));
+        try
+        {
+            // Committed, then the document parsed: a start page's "load" has been seen never to come on
+            // CI (Playwright logged "networkidle" and nothing else for 30 s), which is what a failed
+            // navigation's error page does; the tests then wait for the elements they read anyway.
+            await page.WaitForURLAsync(u => !u.Contains("/login", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
+            await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{username}'s login did not reach a start page. {Seen(page, failed)}", e);
+        }
+
+        if (!page.Url.StartsWith(BaseUrl, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"{username}'s login ended on a browser error page, not the server's. {Seen(page, failed)}");
+        }
+
         return page;
     }
+
+    private string Seen(IPage page, IEnumerable<string> failed) =>
+        $"Page: {page.Url}. Failed requests: {(failed.Any() ? string.Join("; ", failed) : "none")}. Server warnings: {ServerLog.Summary()}";
 
     /// <summary>axe-core from the npm registry (./test.sh fetches it into artifacts/axe-core).</summary>
     public static string AxeScript
@@ -175,6 +202,45 @@ public sealed class WebApp : IAsyncLifetime
             catch (IOException)
             {
                 // A file still held open only leaves a temp folder behind.
+            }
+        }
+    }
+}
+
+/// <summary>The last warnings and errors the server logged (a bounded queue), for failure messages.</summary>
+public sealed class RecentLog : ILoggerProvider
+{
+    private const int Keep = 20;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> entries = new();
+
+    public ILogger CreateLogger(string categoryName) => new Sink(this, categoryName);
+
+    public string Summary() => entries.IsEmpty ? "none" : string.Join(" | ", entries);
+
+    public void Dispose()
+    {
+    }
+
+    private void Add(string entry)
+    {
+        entries.Enqueue(entry);
+        while (entries.Count > Keep && entries.TryDequeue(out _))
+        {
+        }
+    }
+
+    private sealed class Sink(RecentLog log, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                log.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)}{(exception is null ? string.Empty : $" ({exception.GetType().Name}: {exception.Message})")}");
             }
         }
     }
