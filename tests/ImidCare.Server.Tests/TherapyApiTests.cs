@@ -476,7 +476,8 @@ public abstract class TherapyApiTests(ImidCareApp app)
 
     /// <summary>
     /// The rule is the database's, not only the diary write's: a second row for a patient's day
-    /// written straight through EF (as any code path or tool could) is refused.
+    /// written straight through EF (as any code path or tool could) is refused, and the refusal is
+    /// the one the diary write turns into a correction (<see cref="Therapy.TherapyEndpoints.DayWasTaken"/>).
     /// </summary>
     [Fact]
     public async Task ASecondRowForAPatientsDay_IsRefusedByTheDatabase()
@@ -489,7 +490,8 @@ public abstract class TherapyApiTests(ImidCareApp app)
             Id = "dose_second_row", PatientId = "pat_demo_john", Date = day, Status = "taken", Capsules = 1, RecordedBy = "usr_demo_john", RecordedAt = app.Clock.Now,
         });
 
-        await Should.ThrowAsync<DbUpdateException>(() => db.SaveChangesAsync());
+        var refused = await Should.ThrowAsync<DbUpdateException>(() => db.SaveChangesAsync());
+        Therapy.TherapyEndpoints.DayWasTaken(refused).ShouldBeTrue(refused.InnerException?.Message);
         await using var check = await app.DbAsync();
         (await check.DoseEntries.CountAsync(d => d.PatientId == "pat_demo_john" && d.Date == day)).ShouldBe(1);
     }
