@@ -502,10 +502,9 @@ public static class TherapyEndpoints
 
         // One entry per day: a second one for a day corrects the first (a mis-tap, a missed dose
         // taken after all), so the day is counted once. The entry is changed in place and the audit
-        // trail, which is append-only, keeps what it said before. Rows of a day from before this
-        // rule (several per day) are folded into the latest.
-        var earlier = await db.DoseEntries.Where(d => d.PatientId == id && d.Date == req.Date).ToListAsync(ct);
-        var previous = TherapyService.OnePerDay(earlier).SingleOrDefault();
+        // trail, which is append-only, keeps what it said before. A day has at most one row (the
+        // unique index; migration OneDoseEntryPerDay folded the days that had several).
+        var previous = await db.DoseEntries.SingleOrDefaultAsync(d => d.PatientId == id && d.Date == req.Date, ct);
         var status = req.Status.ToString().ToLowerInvariant();
         var capsules = req.Status == DiaryStatus.Taken ? req.Capsules : 0;
         DoseEntryRecord entry;
@@ -519,17 +518,12 @@ public static class TherapyEndpoints
         else
         {
             before = new DoseEntryBefore(previous.Status, previous.Capsules, previous.RecordedBy, previous.RecordedAt);
-            var folded = earlier.Where(e => e != previous).Select(e => new { e.Id, e.Status, e.Capsules, e.RecordedBy, e.RecordedAt }).ToList();
-            db.DoseEntries.RemoveRange(earlier.Where(e => e != previous));
             entry = previous;
             entry.Status = status;
             entry.Capsules = capsules;
             entry.RecordedBy = caller.Id;
             entry.RecordedAt = now;
-            audit.Append(caller.AsActor(id), "dose.corrected", $"patient/{id}", AuditData.Of(new
-            {
-                entry.Id, entry.Date, entry.Status, entry.Capsules, was = before, folded = folded.Count == 0 ? null : folded,
-            }));
+            audit.Append(caller.AsActor(id), "dose.corrected", $"patient/{id}", AuditData.Of(new { entry.Id, entry.Date, entry.Status, entry.Capsules, was = before }));
         }
 
         var takenBefore = before?.Status == "taken";
