@@ -212,7 +212,9 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
         b.Entity<DoseEntryRecord>(e =>
         {
             e.ToTable("dose_entries").HasKey(x => x.Id);
-            e.HasIndex(x => new { x.PatientId, x.Date });
+
+            // One diary entry per patient and day, on every node and for every writer (migration OneDoseEntryPerDay).
+            e.HasIndex(x => new { x.PatientId, x.Date }).IsUnique();
         });
         b.Entity<LabResultRecord>(e =>
         {

@@ -474,6 +474,28 @@ public abstract class TherapyApiTests(ImidCareApp app)
         trail.ShouldAllBe(a => a.GetProperty("actor").GetString() == "usr_demo_carla");
     }
 
+    /// <summary>
+    /// The rule is the database's, not only the diary write's: a second row for a patient's day
+    /// written straight through EF (as any code path or tool could) is refused, and the refusal is
+    /// the one the diary write turns into a correction (<see cref="Therapy.TherapyEndpoints.DayWasTaken"/>).
+    /// </summary>
+    [Fact]
+    public async Task ASecondRowForAPatientsDay_IsRefusedByTheDatabase()
+    {
+        await using var db = await app.DbAsync();
+        var day = new LocalDate(2026, 11, 8);
+        (await db.DoseEntries.CountAsync(d => d.PatientId == "pat_demo_john" && d.Date == day)).ShouldBe(1);
+        db.DoseEntries.Add(new Store.Entities.DoseEntryRecord
+        {
+            Id = "dose_second_row", PatientId = "pat_demo_john", Date = day, Status = "taken", Capsules = 1, RecordedBy = "usr_demo_john", RecordedAt = app.Clock.Now,
+        });
+
+        var refused = await Should.ThrowAsync<DbUpdateException>(() => db.SaveChangesAsync());
+        Therapy.TherapyEndpoints.DayWasTaken(refused).ShouldBeTrue(refused.InnerException?.Message);
+        await using var check = await app.DbAsync();
+        (await check.DoseEntries.CountAsync(d => d.PatientId == "pat_demo_john" && d.Date == day)).ShouldBe(1);
+    }
+
     /// <summary>Counts VEVENTs with Debian's python3-icalendar, an iCalendar parser we did not write.</summary>
     private static int ParseWithPythonIcalendar(string ics)
     {

@@ -413,8 +413,51 @@ public static class TherapyEndpoints
             return Problems.Validation("capsules", "Capsules taken at one time are between 0 and 10.").ToResult();
         }
 
-        return await Writes.RunAsync(http, gate, req, (db, audit, now) => RecordDoseAsync(caller, id, req, db, audit, now, http.RequestAborted), scoped: true);
+        return await OnceMoreIfTheDayWasTakenAsync(() =>
+            Writes.RunAsync(http, gate, req, (db, audit, now) => RecordDoseAsync(caller, id, req, db, audit, now, http.RequestAborted), scoped: true));
     }
+
+    /// <summary>
+    /// Runs a diary write (<see cref="RecordDoseAsync"/> through the write gate) once more when the
+    /// database refused its new entry because the day had one by then (the unique index on patient
+    /// and day). The write gate's own writers never race each other for a day: on PostgreSQL every
+    /// node's batch holds the audit chain's advisory lock from before its first read, and on SQLite
+    /// the one writer's transaction holds the file's write lock. So the row that won was committed
+    /// by a writer outside the gate (`psql`, an import) between the look and the insert. The gate
+    /// has rolled the failed request back whole (its savepoint, or its batch of one), with its audit
+    /// record and any idempotent reply it stored, and handed the error to its caller, who decides,
+    /// as the CDS Hooks token check does for a jti another node recorded first.
+    /// Retried rather than answered 409: the diary's rule already says what a second entry for a
+    /// day is, a correction of the first, so the server applies it itself; asking the patient to
+    /// send it again would only give the same result. The retry reads the day afresh, finds the
+    /// winner's row and corrects it (200, `dose.corrected`, the winner's values as <c>corrected</c>).
+    /// Once is enough: the retry updates the row it found, which the index cannot refuse.
+    /// </summary>
+    internal static async Task<T> OnceMoreIfTheDayWasTakenAsync<T>(Func<Task<T>> write)
+    {
+        try
+        {
+            return await write();
+        }
+        catch (DbUpdateException e) when (DayWasTaken(e))
+        {
+            return await write();
+        }
+    }
+
+    /// <summary>
+    /// A diary entry refused by the unique index on (PatientId, Date): SQLite's SQLITE_CONSTRAINT_UNIQUE,
+    /// PostgreSQL's 23505. Only a new entry can be (a correction keeps its patient and day); the
+    /// entries' states are not asked, as the gate has cleared its change tracker by the time the
+    /// error reaches the caller.
+    /// </summary>
+    internal static bool DayWasTaken(DbUpdateException e) =>
+        e.Entries.Any(x => x.Entity is DoseEntryRecord) && e.InnerException switch
+        {
+            Microsoft.Data.Sqlite.SqliteException s => s.SqliteErrorCode == 19 && s.SqliteExtendedErrorCode == 2067,
+            Npgsql.PostgresException p => p.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation,
+            _ => false,
+        };
 
     internal static async Task<Reply> RecordDoseAsync(Caller caller, string id, DoseEntryRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
     {
@@ -459,10 +502,9 @@ public static class TherapyEndpoints
 
         // One entry per day: a second one for a day corrects the first (a mis-tap, a missed dose
         // taken after all), so the day is counted once. The entry is changed in place and the audit
-        // trail, which is append-only, keeps what it said before. Rows of a day from before this
-        // rule (several per day) are folded into the latest.
-        var earlier = await db.DoseEntries.Where(d => d.PatientId == id && d.Date == req.Date).ToListAsync(ct);
-        var previous = TherapyService.OnePerDay(earlier).SingleOrDefault();
+        // trail, which is append-only, keeps what it said before. A day has at most one row (the
+        // unique index; migration OneDoseEntryPerDay folded the days that had several).
+        var previous = await db.DoseEntries.SingleOrDefaultAsync(d => d.PatientId == id && d.Date == req.Date, ct);
         var status = req.Status.ToString().ToLowerInvariant();
         var capsules = req.Status == DiaryStatus.Taken ? req.Capsules : 0;
         DoseEntryRecord entry;
@@ -476,17 +518,12 @@ public static class TherapyEndpoints
         else
         {
             before = new DoseEntryBefore(previous.Status, previous.Capsules, previous.RecordedBy, previous.RecordedAt);
-            var folded = earlier.Where(e => e != previous).Select(e => new { e.Id, e.Status, e.Capsules, e.RecordedBy, e.RecordedAt }).ToList();
-            db.DoseEntries.RemoveRange(earlier.Where(e => e != previous));
             entry = previous;
             entry.Status = status;
             entry.Capsules = capsules;
             entry.RecordedBy = caller.Id;
             entry.RecordedAt = now;
-            audit.Append(caller.AsActor(id), "dose.corrected", $"patient/{id}", AuditData.Of(new
-            {
-                entry.Id, entry.Date, entry.Status, entry.Capsules, was = before, folded = folded.Count == 0 ? null : folded,
-            }));
+            audit.Append(caller.AsActor(id), "dose.corrected", $"patient/{id}", AuditData.Of(new { entry.Id, entry.Date, entry.Status, entry.Capsules, was = before }));
         }
 
         var takenBefore = before?.Status == "taken";

@@ -50,8 +50,11 @@ public static class TherapyService
 
     /// <summary>
     /// A diary keeps one entry per day: a later entry for a day corrects the earlier one
-    /// (RecordDoseAsync). Diaries written before that rule may still hold several rows for a day;
-    /// the latest one recorded is the day's entry, so nothing counts a day twice.
+    /// (RecordDoseAsync). The latest one recorded is the day's entry, so nothing counts a day twice.
+    /// Since migration OneDoseEntryPerDay the database holds one row per patient and day (a unique
+    /// index; days that had several were folded the same way), so the grouping no longer changes
+    /// what the reads see. Kept because it costs nothing beside the query that loaded the rows, the
+    /// callers rely on its order by date, and the rule then stays stated where the diary is read.
     /// </summary>
     public static IEnumerable<DoseEntryRecord> OnePerDay(IEnumerable<DoseEntryRecord> entries) =>
         entries.GroupBy(e => e.Date).Select(g => g.OrderBy(e => e.RecordedAt).ThenBy(e => e.Id, StringComparer.Ordinal).Last()).OrderBy(e => e.Date);

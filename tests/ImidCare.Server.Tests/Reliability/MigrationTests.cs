@@ -1,4 +1,5 @@
 using ImidCare.Server.Tests.Support;
+using ImidCare.Server.Therapy;
 using ImidCare.Store;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -44,6 +45,68 @@ public sealed class MigrationTests
         await InsertAsReleasedAsync(db, "2");
         (await db.Database.SqlQueryRaw<string>("""SELECT "DecisionJson" AS "Value" FROM confirmations WHERE "Number" = 'C1'""").SingleAsync()).ShouldBe("{}");
     }
+
+    private const string BeforeOneDoseEntryPerDay = "20261205000000_PlanDoseInterval";
+
+    /// <summary>
+    /// Diaries written before the one-entry-per-day rule hold several rows for some days: the
+    /// migration keeps, per patient and day, the row the reads kept (<see cref="TherapyService.OnePerDay"/>:
+    /// the latest recorded, ties to the greatest id in ordinal order), deletes the others, and makes
+    /// the index unique; taken back, the index takes a second row for a day again.
+    /// On PostgreSQL the ids are given a linguistic collation first, as a database made with
+    /// en_US.UTF-8 has them ("dose_a" before "dose_B"), so a tie is decided ordinally or the test fails.
+    /// </summary>
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.Postgres)]
+    public async Task DaysWithSeveralDiaryRows_KeepTheRowTheReadsKept_AndTheDayBecomesUnique(StorageProvider provider)
+    {
+        await using var store = await TestDatabase.CreateAsync(provider);
+        var builder = new DbContextOptionsBuilder<ImidCareDb>();
+        store.Options.Configure(builder);
+        await using var db = new ImidCareDb(builder.Options);
+        var migrator = db.GetService<IMigrator>();
+        await migrator.MigrateAsync(BeforeOneDoseEntryPerDay);
+        if (provider == StorageProvider.Postgres)
+        {
+            await db.Database.ExecuteSqlRawAsync("""ALTER TABLE dose_entries ALTER COLUMN "Id" TYPE text COLLATE "und-x-icu";""");
+        }
+
+        var day1 = new DateOnly(2026, 11, 10);
+        var day2 = new DateOnly(2026, 11, 11);
+        var day3 = new DateOnly(2026, 11, 12);
+        await InsertDoseAsync(db, "dose_1", "pat1", day1, "missed", 100);
+        await InsertDoseAsync(db, "dose_2", "pat1", day1, "taken", 300);
+        await InsertDoseAsync(db, "dose_3", "pat1", day1, "skipped", 200);
+        await InsertDoseAsync(db, "dose_B", "pat1", day2, "missed", 500);
+        await InsertDoseAsync(db, "dose_a", "pat1", day2, "taken", 500);
+        await InsertDoseAsync(db, "dose_single", "pat1", day3, "taken", 100);
+        await InsertDoseAsync(db, "dose_other", "pat2", day1, "taken", 100);
+        var read = (await db.DoseEntries.AsNoTracking().ToListAsync()).GroupBy(d => d.PatientId).SelectMany(TherapyService.OnePerDay).Select(d => d.Id).Order().ToList();
+        read.ShouldBe(["dose_2", "dose_a", "dose_other", "dose_single"]);
+
+        await migrator.MigrateAsync();
+
+        (await db.DoseEntries.AsNoTracking().Select(d => d.Id).ToListAsync()).Order().ShouldBe(read);
+        (await DoseIndexIsUniqueAsync(db)).ShouldBeTrue();
+        var duplicate = await Should.ThrowAsync<System.Data.Common.DbException>(() => InsertDoseAsync(db, "dose_4", "pat1", day1, "taken", 400));
+        (duplicate is Microsoft.Data.Sqlite.SqliteException { SqliteExtendedErrorCode: 2067 } or Npgsql.PostgresException { SqlState: "23505" }).ShouldBeTrue(duplicate.ToString());
+
+        await migrator.MigrateAsync(BeforeOneDoseEntryPerDay);
+        (await DoseIndexIsUniqueAsync(db)).ShouldBeFalse();
+        await InsertDoseAsync(db, "dose_4", "pat1", day1, "taken", 400);
+        (await db.DoseEntries.CountAsync(d => d.PatientId == "pat1" && d.Date == LocalDate.FromDateOnly(day1))).ShouldBe(2);
+    }
+
+    private static Task InsertDoseAsync(ImidCareDb db, string id, string patient, DateOnly date, string status, long recordedAt) =>
+        db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO dose_entries ("Id", "PatientId", "Date", "Status", "Capsules", "RecordedBy", "RecordedAt")
+            VALUES ({id}, {patient}, {date}, {status}, {(status == "taken" ? 1 : 0)}, 'usr1', {recordedAt})
+            """);
+
+    private static async Task<bool> DoseIndexIsUniqueAsync(ImidCareDb db) => db.Database.IsSqlite()
+        ? await db.Database.SqlQuery<bool>($"SELECT \"unique\" AS \"Value\" FROM pragma_index_list('dose_entries') WHERE name = 'ix_dose_entries_patientid_date'").SingleAsync()
+        : await db.Database.SqlQuery<bool>($"SELECT i.indisunique AS \"Value\" FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'ix_dose_entries_patientid_date'").SingleAsync();
 
     /// <summary>The three rows as the release before this migration wrote them, each with its decision.</summary>
     private static async Task InsertAsReleasedAsync(ImidCareDb db, string n)

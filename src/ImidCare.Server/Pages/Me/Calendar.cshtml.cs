@@ -71,7 +71,7 @@ public sealed class CalendarModel : MePage
         var me = Me;
         var id = Patient.Id;
         var req = new DoseEntryRequest(LocalDate.FromDateOnly(Entry.Date.Value), Entry.Status, Entry.Status == DiaryStatus.Taken ? Entry.Capsules : 0);
-        var reply = await WriteAsync((db, audit, now) => TherapyEndpoints.RecordDoseAsync(me, id, req, db, audit, now, Ct));
+        var reply = await TherapyEndpoints.OnceMoreIfTheDayWasTakenAsync(() => WriteAsync((db, audit, now) => TherapyEndpoints.RecordDoseAsync(me, id, req, db, audit, now, Ct)));
         if (Accept(reply, new Dictionary<string, string> { ["date"] = "Entry.Date", ["capsules"] = "Entry.Capsules" }))
         {
             Recorded = (DoseEntryReply)reply.Body!;

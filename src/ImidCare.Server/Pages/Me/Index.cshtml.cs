@@ -64,7 +64,7 @@ public sealed class IndexModel : MePage
         var me = Me;
         var id = Patient.Id;
         var req = new DoseEntryRequest(Today.Date, status, status == DiaryStatus.Taken ? 1 : 0);
-        var reply = await WriteAsync((db, audit, now) => TherapyEndpoints.RecordDoseAsync(me, id, req, db, audit, now, Ct));
+        var reply = await TherapyEndpoints.OnceMoreIfTheDayWasTakenAsync(() => WriteAsync((db, audit, now) => TherapyEndpoints.RecordDoseAsync(me, id, req, db, audit, now, Ct)));
         if (Accept(reply))
         {
             Done = status == DiaryStatus.Taken ? "Recorded: today's dose is taken." : $"Recorded in {Voice.WhoseLower} diary.";
