@@ -9,7 +9,7 @@ namespace ImidCare.Server.Tests.Reliability;
 /// <summary>
 /// A diary write that loses its day to a row committed outside the write gate, between its look
 /// at the day and its insert, on a real PostgreSQL. The write gate's own writers cannot race each
-/// other for a day (the audit chain's advisory lock is held from before the look, TwoNodeDiaryTests),
+/// other for a day (the audit chain's advisory lock is held from before the look),
 /// so the race is made the one way it can happen: a plain connection, which takes no such lock,
 /// inserts the day's row and holds its transaction open; the diary write looks, finds nothing,
 /// and its insert waits on the unique index until that transaction commits, then is refused.
