@@ -51,6 +51,36 @@ public abstract class ComplianceTests(ImidCareApp app)
         app.Clock.Now = ImidCareApp.Start;
     }
 
+    // A fill is its own program's record, as at the counter: a patient on lenalidomide who is
+    // enrolled in the pomalidomide program as well owes no pomalidomide survey before his first
+    // pomalidomide prescription; his lenalidomide survey, 40 days old, is overdue.
+    [Fact]
+    public async Task Sweep_CountsTheSurveysOwed_ProgramByProgram()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var pharmacy = app.Pharmacy();
+        string id;
+        using (var park = await app.ParkAsync())
+        {
+            id = await Scenario.InTwoProgramsAsync(app, park, "Sweep Two", first: "LEN", second: "POM");
+            await Scenario.FilledAsync(park, pharmacy, id, "lenalidomide");
+        }
+
+        app.Clock.Now = ImidCareApp.Start + Duration.FromDays(40);
+        try
+        {
+            using var admin = await app.AdminAsync();
+            var sweep = await admin.GetJsonAsync("/api/v1/compliance");
+            sweep.Code.ShouldBe(200, sweep.ToString());
+            sweep.Body.GetProperty("overdueSurveys").EnumerateArray().Where(x => x.GetProperty("patientId").GetString() == id)
+                .Select(x => x.GetProperty("program").GetString()).ShouldBe(["LEN"]);
+        }
+        finally
+        {
+            app.Clock.Now = ImidCareApp.Start;
+        }
+    }
+
     // facts §4.1: only a negative test of at least 50 mIU/mL sensitivity counts; a later 100 mIU/mL
     // negative test does not make an overdue pregnancy test on time.
     [Fact]

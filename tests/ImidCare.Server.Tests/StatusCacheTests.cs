@@ -116,6 +116,31 @@ public abstract class StatusCacheTests(ImidCareApp app)
     }
 
     /// <summary>
+    /// A fill is its own program's record (FactsQuery): a lenalidomide fill leaves the pharmacy's
+    /// answer for the same patient's pomalidomide authorization a first fill. The fill still moves
+    /// the patient's count, so that answer is read again, never kept from before the fill.
+    /// </summary>
+    [Fact]
+    public async Task AFillInAnotherProgram_IsReadAgain_AndLeavesThisProgramsFirstFill()
+    {
+        using var park = await app.ParkAsync();
+        using var pharmacy = app.Pharmacy();
+        var id = await Scenario.InTwoProgramsAsync(app, park, "Cache Switch", first: "POM", second: "LEN");
+        var number = await Scenario.AuthorizedAsync(park, id, "pomalidomide");
+        var cached = await CachedStatusAsync(pharmacy, number);
+        Scenario.ReasonCodes(cached.Body.GetProperty("wouldConfirm")).ShouldContain("REMS.FIRST_FILL");
+
+        await Scenario.FilledAsync(park, pharmacy, id, "lenalidomide");
+
+        var misses = Cache.Misses;
+        var after = await pharmacy.GetJsonAsync($"/api/v1/authorizations/{number}");
+        Cache.Misses.ShouldBe(misses + 1);
+        var would = after.Body.GetProperty("wouldConfirm");
+        would.GetProperty("outcome").GetString().ShouldBe("allowed", after.ToString());
+        Scenario.ReasonCodes(would).ShouldContain("REMS.FIRST_FILL");
+    }
+
+    /// <summary>
     /// A counter's confirmation and dispense move only their patient's count: another patient's
     /// cached status keeps answering (on PostgreSQL too: the watcher knows this process's own
     /// transactions). Other tests' servers in this process, and their databases on the same

@@ -55,7 +55,6 @@ public static class ComplianceSweep
         var lastSurveys = await db.Surveys.AsNoTracking().GroupBy(s => s.PatientId)
             .Select(g => new { g.Key, Last = g.Max(s => s.CompletedOn) })
             .ToDictionaryAsync(x => x.Key, x => x.Last, ct);
-        var dispensed = (await db.Dispenses.AsNoTracking().Select(d => d.PatientId).Distinct().ToListAsync(ct)).ToHashSet();
         var onHold = await db.Holds.AsNoTracking().Where(h => h.ClearedAt == null).Select(h => h.PatientId).Distinct().CountAsync(ct);
 
         var late = new List<LateTest>();
@@ -90,8 +89,12 @@ public static class ComplianceSweep
                 }
             }
 
-            // Surveys matter once treatment has begun (none is owed before the first prescription).
-            var first = !dispensed.Contains(r.PatientId);
+            // Surveys matter once treatment has begun (none is owed before the first prescription),
+            // in this program: a fill in another program is another program's record, as at the
+            // counter (FactsQuery). The enrollment's therapy start is that program's first fill,
+            // set in the same transaction as every dispense (CounterSql), so no pass over the
+            // dispenses is needed to know it.
+            var first = r.TherapyStart is null;
             LocalDate? lastSurvey = lastSurveys.TryGetValue(r.PatientId, out var s) ? s : null;
             if (!first && !SurveyRules.PatientSurveyCurrent(program, category, first, lastSurvey, today).IsAllowed)
             {

@@ -23,13 +23,19 @@ internal static class FactsQuery
 
     private const string AuthorizationColumns = """a."Number", a."PatientId", a."PrescriberId", a."ProgramId", a."Drug", a."Category", a."DaysSupply", a."IssuedAt", a."ValidThrough", a."ExpiresAt", a."AnchorTestDate", a."State", a."Version" """;
 
+    // The last dispense is the last in the program being decided, never the patient's last of any
+    // drug: the three REMS are separate programs with separate records, and a patient switched from
+    // lenalidomide to pomalidomide is on a first fill in the new program, not an early refill of the
+    // old one (docs/rems-rules.md, "Early fill"). A dispense names no program; its authorization
+    // does. The walk down the patient's (PatientId, At) index, newest first, stops at the first fill
+    // of the program, one primary-key lookup per fill passed: an index walk still, no sort, no new index.
     internal const string FactsSql = """
         SELECT e."Id", e."PatientId", e."ProgramId", e."Category", e."Status", e."EnrolledAt", e."TherapyStart", e."FactsJson" FROM enrollments e WHERE e."PatientId" = @pid AND e."ProgramId" = @prog;
         SELECT CAST(COUNT(*) AS BIGINT) FROM agreements g JOIN enrollments e ON g."EnrollmentId" = e."Id" WHERE e."PatientId" = @pid AND e."ProgramId" = @prog AND g."TextVersion" = @agv;
         SELECT h."Id", h."Code", h."Why", h."ClearedByList", h."SatisfiedList", h."OpenedAt" FROM holds h WHERE h."PatientId" = @pid AND h."ClearedAt" IS NULL;
         SELECT t."SpecimenAt", t."Result", t."SensitivityMiuPerMl", t."Setting" FROM pregnancy_tests t WHERE t."PatientId" = @pid;
         SELECT s."CompletedOn" FROM surveys s WHERE s."PatientId" = @pid AND s."ProgramId" = @prog ORDER BY s."CompletedAt" DESC LIMIT 1;
-        SELECT d."DispensedOn", d."DaysSupply" FROM dispenses d WHERE d."PatientId" = @pid ORDER BY d."At" DESC LIMIT 1;
+        SELECT d."DispensedOn", d."DaysSupply" FROM dispenses d JOIN authorizations da ON da."Number" = d."AuthorizationNumber" WHERE d."PatientId" = @pid AND da."ProgramId" = @prog ORDER BY d."At" DESC LIMIT 1;
         SELECT a."AnchorTestDate" FROM authorizations a WHERE a."PatientId" = @pid AND a."ProgramId" = @prog AND a."State" = 'Active' AND a."AnchorTestDate" IS NOT NULL AND a."ExpiresAt" <= @now;
         SELECT c."Status" FROM prescriber_certifications c WHERE c."PrescriberId" = @prescriber AND c."ProgramId" = @prog;
         """;
@@ -119,14 +125,15 @@ internal static class FactsQuery
     // confirmation's facts as scalar subqueries. Statements, not rows, were the cost (each pays the
     // driver's per-statement and per-column work, and on SQLite its own read transaction); the
     // open holds and declared outages, rare, are only counted here and read by the full query
-    // when there are any.
+    // when there are any. The last dispense, as in FactsSql, is the last in the authorization's
+    // program (see the note above FactsSql).
     internal const string CounterRowSql = $"""
         SELECT {AuthorizationColumns}, {PatientColumns},
           (SELECT e."Status" FROM enrollments e WHERE e."PatientId" = a."PatientId" AND e."ProgramId" = a."ProgramId"),
           (SELECT CAST(COUNT(*) AS BIGINT) FROM holds h WHERE h."PatientId" = a."PatientId" AND h."ClearedAt" IS NULL),
           (SELECT s."CompletedOn" FROM surveys s WHERE s."PatientId" = a."PatientId" AND s."ProgramId" = a."ProgramId" ORDER BY s."CompletedAt" DESC LIMIT 1),
-          (SELECT d."DispensedOn" FROM dispenses d WHERE d."PatientId" = a."PatientId" ORDER BY d."At" DESC LIMIT 1),
-          (SELECT d."DaysSupply" FROM dispenses d WHERE d."PatientId" = a."PatientId" ORDER BY d."At" DESC LIMIT 1),
+          (SELECT d."DispensedOn" FROM dispenses d JOIN authorizations da ON da."Number" = d."AuthorizationNumber" WHERE d."PatientId" = a."PatientId" AND da."ProgramId" = a."ProgramId" ORDER BY d."At" DESC LIMIT 1),
+          (SELECT d."DaysSupply" FROM dispenses d JOIN authorizations da ON da."Number" = d."AuthorizationNumber" WHERE d."PatientId" = a."PatientId" AND da."ProgramId" = a."ProgramId" ORDER BY d."At" DESC LIMIT 1),
           (SELECT c."Status" FROM pharmacy_certifications c WHERE c."PharmacyId" = @pharmacy AND c."ProgramId" = a."ProgramId"),
           (SELECT c."Status" FROM prescriber_certifications c WHERE c."PrescriberId" = a."PrescriberId" AND c."ProgramId" = a."ProgramId"),
           (SELECT CAST(COUNT(*) AS BIGINT) FROM outages o WHERE o."ProgramId" IS NULL OR o."ProgramId" = a."ProgramId")

@@ -119,6 +119,40 @@ public abstract partial class NcpdpTests(ImidCareApp app)
         Peer.Pims(again.Raw, Resp + ".approved.remsauthorizationnumber").ShouldBe(number);
     }
 
+    /// <summary>
+    /// The early-refill rule counts fills within the program: days into a 28-day lenalidomide fill,
+    /// a patient moved to pomalidomide is on a first pomalidomide fill, confirmed through NCPDP as
+    /// through the JSON API (SeparateProgramsTests).
+    /// </summary>
+    [Fact]
+    public async Task RemsRequest_AFirstPomalidomideFill_DaysIntoALenalidomideFill_IsApproved_NotAnEarlyRefill()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var json = app.Pharmacy();
+        string id;
+        using (var park = await app.ParkAsync())
+        {
+            id = await Scenario.InTwoProgramsAsync(app, park, "Ncpdp Switch", first: "POM", second: "LEN");
+            await Scenario.FilledAsync(park, json, id, "lenalidomide");
+        }
+
+        app.Clock.Now = ImidCareApp.Start + NodaTime.Duration.FromDays(5);
+        try
+        {
+            using var park = await app.ParkAsync();
+            var authorization = await Scenario.AuthorizedAsync(park, id, "pomalidomide");
+            using var pharmacy = Peer.Pharmacy(app);
+            var r = await pharmacy.XmlPostAsync(Request(authorization));
+            r.Code.ShouldBe(200, r.ToString());
+            Peer.Pims(r.Raw, Resp + ".approved.remsauthorizationnumber").ShouldNotBeNull(r.Raw);
+            (await json.GetJsonAsync($"/api/v1/authorizations/{authorization}")).Str("state").ShouldBe("Confirmed");
+        }
+        finally
+        {
+            app.Clock.Now = ImidCareApp.Start;
+        }
+    }
+
     [Fact]
     public async Task RemsRequest_PatientOnHold_IsDeniedEM_WithTheHoldInTheNote()
     {

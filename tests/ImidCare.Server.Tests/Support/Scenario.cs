@@ -1,4 +1,8 @@
+using ImidCare.Rules.Programs;
 using ImidCare.Server.Hosting;
+using ImidCare.Server.Rems;
+using ImidCare.Store.Entities;
+using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using Shouldly;
 
@@ -56,6 +60,43 @@ public static class Scenario
         return id;
     }
 
+    /// <summary>
+    /// An adult male enrolled in <paramref name="first"/> through the API, his patient survey of
+    /// now on file there, and enrolled in <paramref name="second"/> as well: a patient moved from
+    /// one drug to another (lenalidomide to pomalidomide, at relapse) holds an enrollment in each
+    /// program. The API enrolls new patients only, so the second enrollment (enrolled, that
+    /// program's agreement signed) is written to the database; the survey is taken before it, as
+    /// the survey endpoint records a survey in the patient's first program.
+    /// </summary>
+    public static async Task<string> InTwoProgramsAsync(ImidCareApp app, HttpClient prescriber, string name, string first, string second)
+    {
+        var user = "two" + Guid.NewGuid().ToString("N")[..10];
+        var id = await EnrollAsync(prescriber, Enrollment(name, program: first, sex: "male", menses: false, login: new { username = user, password = "patient-pass-1" }));
+        using (var patient = await app.LoginAsync(user, "patient-pass-1"))
+        {
+            var survey = await patient.PostAsync($"/api/v1/patients/{id}/surveys", Survey());
+            survey.Code.ShouldBe(201, survey.ToString());
+        }
+
+        await using var db = await app.DbAsync();
+        var enrolled = await db.Enrollments.AsNoTracking().SingleAsync(e => e.PatientId == id, TestContext.Current.CancellationToken);
+        var witness = await db.Agreements.Where(a => a.EnrollmentId == enrolled.Id).Select(a => a.WitnessedBy).SingleAsync(TestContext.Current.CancellationToken);
+        var program = ProgramCatalog.Find(second)!;
+        var enrollment = new Enrollment
+        {
+            Id = $"enr_{second.ToLowerInvariant()}_{id}", PatientId = id, ProgramId = program.Id, Category = enrolled.Category, Status = "Enrolled",
+            EnrolledAt = app.Clock.Now, FactsJson = enrolled.FactsJson,
+        };
+        db.Enrollments.Add(enrollment);
+        db.Agreements.Add(new Agreement
+        {
+            Id = $"agr_{second.ToLowerInvariant()}_{id}", EnrollmentId = enrollment.Id, SignedBy = name, SignerRole = "patient", SignedAt = app.Clock.Now,
+            TextVersion = program.AgreementTextVersion, TextSha256 = AgreementTexts.Sha256(program), WitnessedBy = witness,
+        });
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        return id;
+    }
+
     public static Task<ApiResult> AuthorizeAsync(HttpClient prescriber, string patientId, string drug = "pomalidomide", int days = 28) =>
         prescriber.PostAsync("/api/v1/authorizations", new { patientId, drug, daysSupply = days, refills = 0, counselingAttested = true });
 
@@ -65,6 +106,23 @@ public static class Scenario
         r.Code.ShouldBe(201, r.ToString());
         return r.Str("number");
     }
+
+    /// <summary>A fill now: authorized, confirmed and dispensed with <paramref name="days"/> days' supply; the authorization's number.</summary>
+    public static async Task<string> FilledAsync(HttpClient prescriber, HttpClient pharmacy, string patientId, string drug, int days = 28)
+    {
+        var authorized = await AuthorizeAsync(prescriber, patientId, drug, days);
+        authorized.Code.ShouldBe(201, authorized.ToString());
+        var number = authorized.Str("number");
+        var confirmation = await pharmacy.PostAsync($"/api/v1/authorizations/{number}/confirmations");
+        confirmation.Code.ShouldBe(201, confirmation.ToString());
+        var dispense = await DispenseAsync(pharmacy, confirmation.Str("number"), days);
+        dispense.Code.ShouldBe(201, dispense.ToString());
+        return number;
+    }
+
+    /// <summary>The codes of a decision's reasons, allowed or not.</summary>
+    public static IReadOnlyList<string> ReasonCodes(System.Text.Json.JsonElement decision) =>
+        [.. decision.GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("code").GetString()!)];
 
     public static Task<ApiResult> DispenseAsync(HttpClient pharmacy, string confirmation, int days = 28, string? key = null) =>
         pharmacy.PostAsync($"/api/v1/confirmations/{confirmation}/dispense", new { ndc = "59572-0504-21", quantity = 21, daysSupply = days, checklist = FullChecklist }, key);
