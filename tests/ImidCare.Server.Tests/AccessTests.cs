@@ -85,6 +85,66 @@ public abstract class AccessTests(ImidCareApp app)
         (await Scenario.DispenseAsync(pharmacist, c)).Code.ShouldBe(201);
     }
 
+    /// <summary>
+    /// A calendar feed is a secret address anyone holding it can read, with no owner: a caregiver who
+    /// made one (or was given the patient's) kept reading the patient's dose days and tests through it
+    /// after the patient revoked their access. Revoking a caregiver ends the patient's feeds.
+    /// </summary>
+    [Fact]
+    public async Task RevokedCaregiver_LosesTheCalendarFeed()
+    {
+        using var john = await app.LoginAsync("john", "demo-john-2026");
+        using var casey = await app.LoginAsync("casey", "demo-casey-2026");
+        var grant = await john.PostAsync("/api/v1/patients/pat_demo_john/caregivers", new { username = "casey" });
+        grant.Code.ShouldBeOneOf(200, 201);
+        var feed = await casey.PostAsync("/api/v1/patients/pat_demo_john/calendar-feed");
+        feed.Code.ShouldBe(201, feed.ToString());
+        var path = new Uri(feed.Str("url")).PathAndQuery;
+        using var anon = app.Client();
+        using (var before = await anon.GetAsync(path, TestContext.Current.CancellationToken))
+        {
+            ((int)before.StatusCode).ShouldBe(200);
+        }
+
+        using var revoke = await john.DeleteAsync($"/api/v1/patients/pat_demo_john/caregivers/{grant.Str("grantId")}", TestContext.Current.CancellationToken);
+        ((int)revoke.StatusCode).ShouldBe(200);
+        (await casey.GetJsonAsync("/api/v1/patients/pat_demo_john/calendar")).Code.ShouldBe(403);
+        using var after = await anon.GetAsync(path, TestContext.Current.CancellationToken);
+        ((int)after.StatusCode).ShouldBe(404, "the revoked caregiver's feed still serves the patient's calendar");
+    }
+
+    /// <summary>
+    /// The inbox hides a revoked caregiver's old reminders about the patient; marking one read by its
+    /// id must not hand it back (title and detail name the patient and what is due).
+    /// </summary>
+    [Fact]
+    public async Task RevokedCaregiver_CannotReadOldRemindersAboutThePatient()
+    {
+        using var john = await app.LoginAsync("john", "demo-john-2026");
+        using var casey = await app.LoginAsync("casey", "demo-casey-2026");
+        var grant = await john.PostAsync("/api/v1/patients/pat_demo_john/caregivers", new { username = "casey" });
+        grant.Code.ShouldBeOneOf(200, 201);
+        var id = "rem_access_" + Random.Shared.Next(100_000, 999_999);
+        await using (var db = await app.DbAsync())
+        {
+            db.Reminders.Add(new Store.Entities.ReminderRecord
+            {
+                Id = id, UserId = "usr_demo_casey", PatientId = "pat_demo_john", Subject = id, Kind = "lab-due", DueOn = new NodaTime.LocalDate(2026, 11, 20),
+                Title = "John's blood count is due", Detail = "John Carter needs a blood count before his next cycle.", RuleCode = "LABEL.CBC", RuleMessage = "m",
+                RuleSource = "s", RuleEvidence = "e", Link = "/me?patient=pat_demo_john", CreatedAt = app.Clock.Now,
+            });
+            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        }
+
+        (await casey.GetJsonAsync("/api/v1/me/reminders")).Raw.ShouldContain(id);
+        using var revoke = await john.DeleteAsync($"/api/v1/patients/pat_demo_john/caregivers/{grant.Str("grantId")}", TestContext.Current.CancellationToken);
+        ((int)revoke.StatusCode).ShouldBe(200);
+        (await casey.GetJsonAsync("/api/v1/me/reminders")).Raw.ShouldNotContain(id);
+        var read = await casey.PostAsync($"/api/v1/me/reminders/{id}/read");
+        read.Code.ShouldBe(404, read.ToString());
+        read.Raw.ShouldNotContain("John Carter");
+    }
+
     [Fact]
     public async Task UncertifiedPharmacy_GetsNoConfirmation()
     {

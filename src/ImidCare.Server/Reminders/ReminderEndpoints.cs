@@ -82,7 +82,9 @@ public static class ReminderEndpoints
     {
         // Someone else's reminder is "not found": its existence is not revealed.
         var r = await db.Reminders.FirstOrDefaultAsync(x => x.Id == id && x.UserId == caller.Id, ct);
-        if (r is null)
+
+        // Nor is a revoked caregiver's old reminder about the patient, which the inbox no longer lists.
+        if (r is null || (caller.Role == Roles.Caregiver && r.PatientId is { } patient && !await Therapy.TherapyService.CaregiverMaySeeAsync(db, caller.Id, patient, ct)))
         {
             return Problems.NotFound($"Reminder '{id}'");
         }

@@ -794,8 +794,18 @@ public static class TherapyEndpoints
         }
 
         grant.RevokedAt ??= now;
-        audit.Append(caller.AsActor(), "caregiver.revoked", $"patient/{id}", AuditData.Of(new { grant.Id, caregiver = grant.CaregiverUserId }));
-        return Reply.Ok(new { grantId = grant.Id, grant.RevokedAt });
+
+        // A calendar feed is a secret address with no owner: whoever holds it reads the calendar. The
+        // caregiver may hold any of the patient's (made one, or was given the patient's), so all end
+        // with the access; the patient makes a new one for their own phone.
+        var feeds = await db.CalendarFeeds.Where(f => f.PatientId == id && f.RevokedAt == null).ToListAsync(ct);
+        foreach (var f in feeds)
+        {
+            f.RevokedAt = now;
+        }
+
+        audit.Append(caller.AsActor(), "caregiver.revoked", $"patient/{id}", AuditData.Of(new { grant.Id, caregiver = grant.CaregiverUserId, calendarFeedsEnded = feeds.Count }));
+        return Reply.Ok(new { grantId = grant.Id, grant.RevokedAt, calendarFeedsEnded = feeds.Count });
     }
 
     private static async Task<IResult> ListGrants(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs)

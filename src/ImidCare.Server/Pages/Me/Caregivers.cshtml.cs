@@ -58,7 +58,7 @@ public sealed class CaregiversModel : MePage
         var reply = await WriteAsync((db, audit, now) => TherapyEndpoints.RevokeAsync(me, id, grantId, db, audit, now, Ct));
         if (Accept(reply))
         {
-            Done = "Access revoked.";
+            Done = "Access revoked. Any calendar subscription address made for your record has stopped working too; make a new one on your start page.";
         }
 
         await LoadAsync();
