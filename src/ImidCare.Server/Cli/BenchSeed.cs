@@ -80,7 +80,8 @@ public static class BenchSeed
             db.Authorizations.Add(new AuthorizationRecord
             {
                 Number = number, PatientId = id, PrescriberId = "prs_demo_park", ProgramId = program.Id, Drug = "lenalidomide", Category = nameof(RiskCategory.AdultMale),
-                DaysSupply = 28, IssuedAt = now, ValidThrough = now.InZone(program.Zone).Date.PlusDays(29), ExpiresAt = now + Duration.FromDays(30),
+                DaysSupply = 28, IssuedAt = now, ValidThrough = program.AuthorizationFromIssue.Value.LastDay(now.InZone(program.Zone).Date),
+                ExpiresAt = program.AuthorizationFromIssue.Value.ClosesAt(now.InZone(program.Zone).Date, program.Zone),
                 State = nameof(AuthorizationState.Active), Version = 1,
             });
             numbers.Add(number);

@@ -131,7 +131,8 @@ internal static class HistorySeed
 
             var authNumber = RemsNumber.Create('A', 200_000_000 + i * 13 + k).Value;
             var issued = dayStart + Duration.FromHours(10);
-            var validThrough = anchor is { } a ? a.PlusDays(6) : fillDay.PlusDays(29);
+            // The windows are the program's own (ProgramCatalog), not copies of 7 and 30 days.
+            var validThrough = anchor is { } a ? program.AuthorizationFromLastTest.Value.LastDay(a) : program.AuthorizationFromIssue.Value.LastDay(fillDay);
             var expires = zone.AtStartOfDay(validThrough.PlusDays(1)).ToInstant();
             var openToday = last && i % 50 == 25;
             var unused = last && (openToday || i % 20 == 11);
@@ -153,7 +154,7 @@ internal static class HistorySeed
 
             var confNumber = RemsNumber.Create('C', 200_000_000 + i * 13 + k).Value;
             var confirmed = issued + Duration.FromHours(2);
-            w.Exec(w.Confirmation, confNumber, authNumber, "phy_demo_main", Ticks(confirmed), Ticks(confirmed + Duration.FromHours(24)), "dispensed", 2);
+            w.Exec(w.Confirmation, confNumber, authNumber, "phy_demo_main", Ticks(confirmed), Ticks(confirmed + program.ConfirmationValidity.Value), "dispensed", 2);
             w.Exec(w.Dispense, $"dsp_{id}_{k}", confNumber, authNumber, id, "phy_demo_main", ndc, 28, 28, fillDay.ToDateOnly(), Ticks(confirmed + Duration.FromMinutes(10)), "{}");
             rows += 2;
         }

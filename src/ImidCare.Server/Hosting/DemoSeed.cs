@@ -265,10 +265,11 @@ public static class DemoSeed
             db.Authorizations.Add(new AuthorizationRecord
             {
                 Number = auth, PatientId = patient, PrescriberId = "prs_demo_park", ProgramId = program.Id, Drug = "lenalidomide", Category = nameof(RiskCategory.AdultMale),
-                DaysSupply = 28, IssuedAt = issued, ValidThrough = issued.InZone(program.Zone).Date.PlusDays(29), ExpiresAt = issued + Duration.FromDays(30),
+                DaysSupply = 28, IssuedAt = issued, ValidThrough = program.AuthorizationFromIssue.Value.LastDay(issued.InZone(program.Zone).Date),
+                ExpiresAt = program.AuthorizationFromIssue.Value.ClosesAt(issued.InZone(program.Zone).Date, program.Zone),
                 State = nameof(AuthorizationState.Dispensed), Version = 3,
             });
-            db.Confirmations.Add(new ConfirmationRecord { Number = conf, AuthorizationNumber = auth, PharmacyId = pharmacy, IssuedAt = issued, ExpiresAt = issued + Duration.FromHours(24), State = "dispensed", Version = 2 });
+            db.Confirmations.Add(new ConfirmationRecord { Number = conf, AuthorizationNumber = auth, PharmacyId = pharmacy, IssuedAt = issued, ExpiresAt = issued + program.ConfirmationValidity.Value, State = "dispensed", Version = 2 });
             db.Dispenses.Add(new DispenseRecord
             {
                 Id = "dsp_demo_john", ConfirmationNumber = conf, AuthorizationNumber = auth, PatientId = patient, PharmacyId = pharmacy, Ndc = "59572041028", Quantity = 21, DaysSupply = 28,

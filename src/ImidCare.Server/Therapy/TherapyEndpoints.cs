@@ -490,9 +490,9 @@ public static class TherapyEndpoints
             return Problems.Validation("date", "A dose cannot be recorded for a future day.");
         }
 
-        if (plan is not null && req.Date < TherapyService.Today(plan, now).PlusDays(-TherapyService.DiaryBackdateDays))
+        if (plan is not null && req.Date < TherapyService.Today(plan, now).PlusDays(-DoseDiary.BackdateDays))
         {
-            return Problems.Validation("date", $"A dose can be recorded up to {TherapyService.DiaryBackdateDays} days back; tell your care team about anything older.");
+            return Problems.Validation("date", $"A dose can be recorded up to {DoseDiary.BackdateDays} days back; tell your care team about anything older.");
         }
 
         if (plan is not null && req.Date < plan.Start)

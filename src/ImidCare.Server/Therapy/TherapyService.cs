@@ -25,13 +25,6 @@ public sealed record TodayView(LocalDate Date, CalendarDay? Day, bool TakenToday
 public static class TherapyService
 {
     /// <summary>
-    /// How far back a diary entry may be recorded. The labels are silent; a week covers a weekend
-    /// away and a late entry while keeping the diary close enough to the day to be a record (an
-    /// engine choice, docs/therapy-rules.md).
-    /// </summary>
-    public const int DiaryBackdateDays = 7;
-
-    /// <summary>
     /// The medicines of every REMS program the patient is enrolled in, whatever the enrollment's
     /// status: a paused enrollment stops dispensing (the REMS gate), not the plan, which the
     /// prescriber may still need to change (a hold while paused); it still names the medicine the

@@ -78,7 +78,8 @@ public static class WebSetup
                 o.LoginPath = "/login";
                 o.LogoutPath = "/logout";
                 o.AccessDeniedPath = "/denied";
-                o.ExpireTimeSpan = TimeSpan.FromHours(12);
+                // The cookie lives as long as the session row it carries (SessionEndpoints.SessionLifetime), defined once there.
+                o.ExpireTimeSpan = ImidCare.Server.Rems.SessionEndpoints.SessionLifetime.ToTimeSpan();
                 o.SlidingExpiration = false;
                 o.Events.OnValidatePrincipal = ValidateSessionAsync;
             });

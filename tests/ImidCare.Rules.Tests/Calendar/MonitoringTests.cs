@@ -49,6 +49,55 @@ public class MonitoringTests
         rule.Source.Unverified.ShouldBeTrue();
     }
 
+    // The [K] CBC schedules, each at the edges of its phases: the last date inside a phase, the first of the next.
+    private static List<LocalDate> Cbc(string id) =>
+        MonitoringSchedule.Dates(MonitoringRules.All.Single(r => r.Id == id).Phases, Start, Start.PlusMonths(6)).ToList();
+
+    [Theory]
+    [InlineData("len-mm-cbc")]
+    [InlineData("len-maint-cbc")]
+    public void LenalidomideMmCbc_Weekly8Weeks_Every2WeeksFor4_ThenEvery28Days_Edges(string id)
+    {
+        var dates = Cbc(id);
+        dates.Take(8).ShouldBe(Enumerable.Range(0, 8).Select(i => Start.PlusWeeks(i))); // weeks 0..7: the last weekly one is week 7
+        dates[8].ShouldBe(Start.PlusWeeks(8)); // week 8 opens the two-weekly phase
+        dates[9].ShouldBe(Start.PlusWeeks(10)); // the last two-weekly date (cycle 3 day 15)
+        dates[10].ShouldBe(Start.PlusWeeks(12)); // week 12 opens the 28-day phase
+        dates[11].ShouldBe(Start.PlusWeeks(12).PlusDays(28));
+        MonitoringRules.All.Single(r => r.Id == id).Source.Unverified.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void LenalidomideMclCbc_Weekly4Weeks_Every2WeeksFor12_ThenMonthly_Edges()
+    {
+        var dates = Cbc("len-mcl-cbc");
+        dates.Take(4).ShouldBe(Enumerable.Range(0, 4).Select(i => Start.PlusWeeks(i))); // weeks 0..3
+        dates[4].ShouldBe(Start.PlusWeeks(4)); // then every 2 weeks from week 4
+        dates[9].ShouldBe(Start.PlusWeeks(14)); // the last two-weekly date
+        dates[10].ShouldBe(Start.PlusWeeks(16)); // week 16 opens the monthly phase
+        dates[11].ShouldBe(Start.PlusWeeks(16).PlusMonths(1));
+    }
+
+    [Fact]
+    public void LenalidomideFlCbc_Weekly3Weeks_NoneInWeek4_Every2WeeksFor12_ThenMonthly_Edges()
+    {
+        var dates = Cbc("len-fl-cbc");
+        dates.Take(3).ShouldBe(Enumerable.Range(0, 3).Select(i => Start.PlusWeeks(i))); // weeks 0..2
+        dates.ShouldNotContain(Start.PlusWeeks(3)); // nothing in week 4 of cycle 1
+        dates[3].ShouldBe(Start.PlusWeeks(4)); // cycle 2 day 1
+        dates[8].ShouldBe(Start.PlusWeeks(14));
+        dates[9].ShouldBe(Start.PlusWeeks(16));
+        dates[10].ShouldBe(Start.PlusWeeks(16).PlusMonths(1));
+    }
+
+    [Fact]
+    public void ThalidomideNeuropathyExam_MonthlyForThreeMonths_ThenNone()
+    {
+        var rule = MonitoringRules.All.Single(r => r.Id == "thal-neuro");
+        MonitoringSchedule.Dates(rule.Phases, Start, Start.PlusYears(1)).ShouldBe([Start, Start.PlusMonths(1), Start.PlusMonths(2)]);
+        rule.Source.Unverified.ShouldBeTrue();
+    }
+
     [Fact]
     public void Pomalidomide_HasNoThyroidItem_LenalidomideThyroidIsBaselineOnlyAndUnverified()
     {

@@ -270,6 +270,17 @@ public class AuthorizationRulesTests
     }
 
     [Fact]
+    public void Evaluate_IPledgeLockout_EndsAtTheStartOfDay19_NotAfterIt()
+    {
+        // A test taken on the lockout's last day is not enough, and an authorization asked on day 19 itself,
+        // with a test taken that morning, is allowed: the lockout covers days 0..18 and no more.
+        var day19 = MissedTest.PlusDays(19);
+        IPledgeAfterMiss(ProgramCatalog.IPledgeStyle).NegativeTestOn(day19).Now(Ny.At(day19, 15)).Evaluate().Decision.IsAllowed.ShouldBeTrue();
+        IPledgeAfterMiss(ProgramCatalog.IPledgeStyle).Test(Ny.Negative(Ny.At(day19, 8))).Now(Ny.StartOf(day19) - Ny.Tick).Evaluate()
+            .Decision.Codes().ShouldBe(["REMS.LOCKOUT"]);
+    }
+
+    [Fact]
     public void Evaluate_IPledgeLockout_IsData_SwitchedOffAllowsTheDay18Test()
     {
         var noLockout = ProgramCatalog.IPledgeStyle with { Lockout = ProgramCatalog.IPledgeStyle.Lockout with { Enabled = false } };

@@ -189,6 +189,23 @@ public class PregnancyTestRulesTests
         }
     }
 
+    // iPLEDGE-style: the initial test counts up to 60 days before the prescription date (our limit, [I]).
+    public static TheoryData<int, bool> IPledgeInitialAgeCases => new()
+    {
+        { 60, true },
+        { 61, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(IPledgeInitialAgeCases))]
+    public void PreStart_IPledge_InitialTestAtMost60DaysBefore_AndUnverified(int daysBefore, bool allowed)
+    {
+        var tests = new[] { Ny.Negative(Ny.At(RxDate.PlusDays(-daysBefore), 9)), Ny.Negative(Ny.At(RxDate, 9)) };
+        var d = PregnancyTestRules.PreStart(tests, ProgramCatalog.IPledgeStyle, RxAt);
+        d.IsAllowed.ShouldBe(allowed);
+        d.Reasons.Single(r => r.Code.StartsWith("REMS.INITIAL_TEST", StringComparison.Ordinal)).Unverified.ShouldBeTrue();
+    }
+
     [Fact]
     public void PreStart_IPledge_OneTestCannotSatisfyBoth() =>
         PregnancyTestRules.PreStart([Ny.Negative(Ny.At(RxDate, 9))], ProgramCatalog.IPledgeStyle, RxAt).IsAllowed.ShouldBeFalse();

@@ -32,6 +32,19 @@ public class HematologicRuleTests
         DoseModification.Fires(r, CheckFor(r, r.Below)).ShouldBeFalse();
     }
 
+    // "ANC < 1,000 (MCL, FL/MZL) or < 500 (MDS) for at least 7 days": the 7th day low fires, the 6th does not.
+    // The 7 is written here, not read from the row, so a row whose duration moved by a day fails.
+    [Theory]
+    [InlineData("len-mcl-anc-7d")]
+    [InlineData("len-fl-anc-7d")]
+    [InlineData("len-mds-anc-7d")]
+    public void SevenDayAncRow_FiresOnDay7_NotOnDay6(string id)
+    {
+        var r = R(id);
+        DoseModification.Fires(r, CheckFor(r, r.Below - 1) with { AncLowForDays = 7 }).ShouldBeTrue();
+        DoseModification.Fires(r, CheckFor(r, r.Below - 1) with { AncLowForDays = 6 }).ShouldBeFalse();
+    }
+
     [Theory]
     [MemberData(nameof(RowIds))]
     public void BandedRow_FiresAtLowerBound_NotBelowIt(string id)

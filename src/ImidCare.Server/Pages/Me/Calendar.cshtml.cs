@@ -34,7 +34,7 @@ public sealed class CalendarModel : MePage
 
     public DoseEntryReply? Recorded { get; private set; }
 
-    public int BackdateDays => TherapyService.DiaryBackdateDays;
+    public int BackdateDays => DoseDiary.BackdateDays;
 
     public async Task<IActionResult> OnGetAsync(string? patient, string? month)
     {
