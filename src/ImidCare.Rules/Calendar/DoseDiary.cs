@@ -42,11 +42,9 @@ public static class DoseDiary
     /// How far back a diary entry may be recorded: an entry for today minus <see cref="BackdateDays"/>
     /// (in the plan's zone) is accepted, one for the day before that is not. The labels are silent;
     /// a week covers a weekend away and a late entry while keeping the diary close enough to the day
-    /// to be a record. An engine choice, not a clinical claim, so it carries the engine's tag.
+    /// to be a record. An engine choice, not a clinical claim (docs/therapy-rules.md).
     /// </summary>
     public const int BackdateDays = 7;
-
-    public static readonly RuleSource Backdate = Sources.Verified("ImidCare engine: diary entries up to 7 days back (no label text; docs/therapy-rules.md)", "engine");
 
     public static DiarySummary Summarize(IEnumerable<DiaryEntry> entries, IEnumerable<Dispensing> dispensed, int? countedRemaining = null)
     {
