@@ -70,6 +70,12 @@ public static class BenchSeed
         var program = ProgramCatalog.Lenalidomide;
         var numbers = new List<string>(count);
         var seed = new Actor("bench-seed", "system");
+
+        // Every authorization of the batch is issued now: one window for all of them.
+        var window = program.AuthorizationFromIssue.Value;
+        var dayOne = now.InZone(program.Zone).Date;
+        var validThrough = window.LastDay(dayOne);
+        var expiresAt = window.ClosesAt(dayOne, program.Zone);
         for (var i = start; i < start + count; i++)
         {
             var id = $"pat_bench_{i:D7}";
@@ -80,8 +86,7 @@ public static class BenchSeed
             db.Authorizations.Add(new AuthorizationRecord
             {
                 Number = number, PatientId = id, PrescriberId = "prs_demo_park", ProgramId = program.Id, Drug = "lenalidomide", Category = nameof(RiskCategory.AdultMale),
-                DaysSupply = 28, IssuedAt = now, ValidThrough = program.AuthorizationFromIssue.Value.LastDay(now.InZone(program.Zone).Date),
-                ExpiresAt = program.AuthorizationFromIssue.Value.ClosesAt(now.InZone(program.Zone).Date, program.Zone),
+                DaysSupply = 28, IssuedAt = now, ValidThrough = validThrough, ExpiresAt = expiresAt,
                 State = nameof(AuthorizationState.Active), Version = 1,
             });
             numbers.Add(number);

@@ -132,8 +132,9 @@ internal static class HistorySeed
             var authNumber = RemsNumber.Create('A', 200_000_000 + i * 13 + k).Value;
             var issued = dayStart + Duration.FromHours(10);
             // The windows are the program's own (ProgramCatalog), not copies of 7 and 30 days.
-            var validThrough = anchor is { } a ? program.AuthorizationFromLastTest.Value.LastDay(a) : program.AuthorizationFromIssue.Value.LastDay(fillDay);
-            var expires = zone.AtStartOfDay(validThrough.PlusDays(1)).ToInstant();
+            var (window, dayOne) = anchor is { } a ? (program.AuthorizationFromLastTest.Value, a) : (program.AuthorizationFromIssue.Value, fillDay);
+            var validThrough = window.LastDay(dayOne);
+            var expires = window.ClosesAt(dayOne, zone);
             var openToday = last && i % 50 == 25;
             var unused = last && (openToday || i % 20 == 11);
             if (openToday)
