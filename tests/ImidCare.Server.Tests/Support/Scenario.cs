@@ -100,9 +100,9 @@ public static class Scenario
     public static Task<ApiResult> AuthorizeAsync(HttpClient prescriber, string patientId, string drug = "pomalidomide", int days = 28) =>
         prescriber.PostAsync("/api/v1/authorizations", new { patientId, drug, daysSupply = days, refills = 0, counselingAttested = true });
 
-    public static async Task<string> AuthorizedAsync(HttpClient prescriber, string patientId, string drug = "pomalidomide")
+    public static async Task<string> AuthorizedAsync(HttpClient prescriber, string patientId, string drug = "pomalidomide", int days = 28)
     {
-        var r = await AuthorizeAsync(prescriber, patientId, drug);
+        var r = await AuthorizeAsync(prescriber, patientId, drug, days);
         r.Code.ShouldBe(201, r.ToString());
         return r.Str("number");
     }
@@ -110,9 +110,7 @@ public static class Scenario
     /// <summary>A fill now: authorized, confirmed and dispensed with <paramref name="days"/> days' supply; the authorization's number.</summary>
     public static async Task<string> FilledAsync(HttpClient prescriber, HttpClient pharmacy, string patientId, string drug, int days = 28)
     {
-        var authorized = await AuthorizeAsync(prescriber, patientId, drug, days);
-        authorized.Code.ShouldBe(201, authorized.ToString());
-        var number = authorized.Str("number");
+        var number = await AuthorizedAsync(prescriber, patientId, drug, days);
         var confirmation = await pharmacy.PostAsync($"/api/v1/authorizations/{number}/confirmations");
         confirmation.Code.ShouldBe(201, confirmation.ToString());
         var dispense = await DispenseAsync(pharmacy, confirmation.Str("number"), days);
