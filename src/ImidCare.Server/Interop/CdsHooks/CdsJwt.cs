@@ -28,9 +28,10 @@ public sealed class CdsJwt(IConfiguration config, IClock clock, IHttpClientFacto
     internal static readonly Duration Skew = Duration.FromSeconds(60);
 
     /// <summary>
-    /// How far ahead of our clock a token's exp may be (plus <see cref="Skew"/>, as for nbf and iat). CDS Hooks 2.0
-    /// (as 1.0), "Trusting CDS Clients": exp "MUST be no more than five minutes in the future";
-    /// SMART Backend Services says the same of its client JWT, and the MITRE request generator
+    /// How far ahead of our clock a token's exp may be (plus <see cref="Skew"/>, as for nbf and iat). CDS Hooks'
+    /// first security text said exp "MUST be no more than five minutes in the future"; the 2.0
+    /// payload table dropped the sentence but still asks for exp and a jti against replay. SMART
+    /// Backend Services keeps the five minutes for its client JWT, and the MITRE request generator
     /// signs exp = iat + 300 s. A token that says it lives longer would be a bearer credential for
     /// as long as it says, and its jti would have to be kept that long to refuse its replay.
     /// </summary>
