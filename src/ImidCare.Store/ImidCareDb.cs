@@ -203,7 +203,13 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
             e.HasIndex(x => x.ConfirmationNumber).IsUnique();
             e.HasIndex(x => new { x.PatientId, x.At });
         });
-        b.Entity<IdempotencyRecord>().ToTable("idempotency").HasKey(x => new { x.CallerId, x.Key });
+        b.Entity<IdempotencyRecord>(e =>
+        {
+            e.ToTable("idempotency").HasKey(x => new { x.CallerId, x.Key });
+
+            // The purge of answers past their window deletes the oldest first (migration IdempotencyRetention).
+            e.HasIndex(x => x.At);
+        });
         b.Entity<TreatmentPlanRecord>(e =>
         {
             e.ToTable("treatment_plans").HasKey(x => x.Id);

@@ -47,6 +47,21 @@ public sealed class QueryPlanTests(SqliteApp app) : IClassFixture<SqliteApp>
         plan.ShouldContain(step => step.StartsWith("SEARCH da USING INDEX sqlite_autoindex_authorizations_1 (Number=?)"), shown);
     }
 
+    /// <summary>
+    /// The purge of expired idempotency answers finds them by the At index (migration
+    /// IdempotencyRetention) and each by its key: it never reads the whole table, which holds a
+    /// day of every keyed confirmation and dispense.
+    /// </summary>
+    [Fact]
+    public async Task TheIdempotencyPurge_FindsTheOldestAnswersByTheirIndex_AndDeletesEachByItsKey()
+    {
+        var plan = await PlanAsync(Infrastructure.IdempotencyPurge.PurgeSql);
+        var shown = string.Join(Environment.NewLine, plan);
+        plan.ShouldContain(step => step.StartsWith("SEARCH i USING") && step.EndsWith("INDEX ix_idempotency_at (At<?)"), shown);
+        plan.ShouldContain(step => step.StartsWith("SEARCH idempotency USING") && step.EndsWith("INDEX sqlite_autoindex_idempotency_1 (CallerId=? AND Key=?)"), shown);
+        plan.ShouldAllBe(step => !step.StartsWith("SCAN ") && !step.Contains("TEMP B-TREE"), shown);
+    }
+
     private async Task<List<string>> PlanAsync(string sql)
     {
         await using var db = await app.DbAsync();
@@ -95,6 +110,16 @@ public sealed class PostgresQueryPlanTests(PostgresApp app) : IClassFixture<Post
         plan.ShouldContain(step => step.Contains("Index Scan using pk_authorizations on authorizations da"), shown);
     }
 
+    [Fact]
+    public async Task TheIdempotencyPurge_FindsTheOldestAnswersByTheirIndex_AndDeletesEachByItsKey()
+    {
+        var plan = await PlanAsync(Infrastructure.IdempotencyPurge.PurgeSql);
+        var shown = string.Join(Environment.NewLine, plan);
+        plan.ShouldContain(step => step.Contains("using ix_idempotency_at on idempotency i"), shown);
+        plan.ShouldContain(step => step.Contains("using pk_idempotency on idempotency"), shown);
+        plan.ShouldAllBe(step => !step.Contains("Seq Scan") && !step.Contains("Sort"), shown);
+    }
+
     private async Task<List<string>> PlanAsync(string sql)
     {
         await using var connection = new NpgsqlConnection(app.Storage.EffectiveConnectionString);
@@ -108,7 +133,7 @@ public sealed class PostgresQueryPlanTests(PostgresApp app) : IClassFixture<Post
         await using var cmd = new NpgsqlCommand("EXPLAIN " + sql, connection, tx);
         foreach (var name in System.Text.RegularExpressions.Regex.Matches(sql, "@([a-z]+)").Select(m => m.Groups[1].Value).Distinct())
         {
-            cmd.Parameters.AddWithValue(name, name == "now" ? 0L : "x");
+            cmd.Parameters.AddWithValue(name, name switch { "now" or "before" => 0L, "limit" => 500, _ => "x" });
         }
 
         var plan = new List<string>();

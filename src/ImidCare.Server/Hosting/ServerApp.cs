@@ -57,6 +57,18 @@ public static class ServerApp
         }
     }
 
+    /// <summary>The purge of Idempotency-Key answers past their window; its background loop only when ImidCare:Idempotency:PurgeEnabled is not false.</summary>
+    public static void AddIdempotencyPurge(this IServiceCollection services, IConfiguration config)
+    {
+        var options = IdempotencyPurgeOptions.From(config);
+        services.AddSingleton(options);
+        services.AddSingleton<IdempotencyPurge>();
+        if (options.Enabled)
+        {
+            services.AddHostedService<IdempotencyPurgeService>();
+        }
+    }
+
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -87,6 +99,7 @@ public static class ServerApp
         builder.Services.AddImidCareHardening(builder.Configuration);
         builder.Services.AddDatabaseKeyRing(builder.Configuration);
         builder.Services.AddReminders(builder.Configuration);
+        builder.Services.AddIdempotencyPurge(builder.Configuration);
         builder.Services.AddStatusCache(builder.Configuration);
 
         var app = builder.Build();

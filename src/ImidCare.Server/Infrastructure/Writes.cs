@@ -15,11 +15,29 @@ namespace ImidCare.Server.Infrastructure;
 /// Runs a state change through the write gate, honouring an Idempotency-Key header: the first
 /// request's answer is stored in the same transaction as its effects, so a retry (even one racing
 /// the original) gets that answer back and changes nothing. The same key with a different body is
-/// refused.
+/// refused. A stored answer is honoured for <see cref="KeyRetention"/>; after that the key is
+/// unknown again and <see cref="IdempotencyPurge"/> deletes the row.
 /// </summary>
 public static class Writes
 {
     public const string Header = "Idempotency-Key";
+
+    /// <summary>
+    /// How long a stored answer is honoured. A retry follows its request within seconds or minutes
+    /// (a timeout, a dropped connection, a restarted pharmacy system); a day later the same key is a
+    /// new request. 24 hours, as the IETF httpapi Idempotency-Key draft and common APIs (Stripe) keep
+    /// keys: the stored answers can hold patient data, and kept forever the table grew with every
+    /// keyed request. A retry after the window cannot change anything twice: the REMS states refuse
+    /// it (a confirmed or dispensed authorization is not confirmed again, a dispensed confirmation
+    /// not dispensed again).
+    /// </summary>
+    public static readonly Duration KeyRetention = Duration.FromHours(24);
+
+    /// <summary>
+    /// The oldest stored answer still honoured at <paramref name="now"/>: one stored exactly
+    /// <see cref="KeyRetention"/> earlier is, one a tick older is not. The read and the purge share it.
+    /// </summary>
+    internal static Instant RetainedSince(Instant now) => now - KeyRetention;
 
     public static async Task<IResult> RunAsync(
         HttpContext http,
@@ -45,7 +63,7 @@ public static class Writes
             $"{http.Request.Method} {http.Request.Path}\n{JsonSerializer.Serialize(request, Json.Options)}")));
         var reply = await gate.RunAsync(async (db, audit, now) =>
         {
-            var seen = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.CallerId == caller.Id && r.Key == key, http.RequestAborted);
+            var seen = await HonouredAsync(db, caller.Id, key, now, http.RequestAborted);
             if (seen is not null)
             {
                 return seen.RequestHash == requestHash
@@ -65,6 +83,34 @@ public static class Writes
         }, http.RequestAborted, scoped);
         return reply.ToResult();
     }
+
+    /// <summary>
+    /// The answer stored under the caller's key if it is still honoured at <paramref name="now"/>.
+    /// One past <see cref="KeyRetention"/> is deleted here (in the request's savepoint, by its key),
+    /// so the request runs as new and its answer takes the key. Judged on every read, the window's
+    /// edge is exact however late the purge runs.
+    /// </summary>
+    internal static async Task<IdempotencyRecord?> HonouredAsync(ImidCareDb db, string callerId, string key, Instant now, CancellationToken ct)
+    {
+        var seen = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.CallerId == callerId && r.Key == key, ct);
+        if (seen is null || seen.At >= RetainedSince(now))
+        {
+            return seen;
+        }
+
+        // Plain SQL, as InsertAsync below: no cache reads this table.
+        await FactsQuery.WithCommandAsync(db, DeleteSql, async cmd =>
+        {
+            FactsQuery.Add(cmd, "caller", callerId);
+            FactsQuery.Add(cmd, "key", key);
+            return await cmd.ExecuteNonQueryAsync(ct);
+        });
+        return null;
+    }
+
+    private const string DeleteSql = """
+        DELETE FROM idempotency WHERE "CallerId" = @caller AND "Key" = @key;
+        """;
 
     private const string InsertSql = """
         INSERT INTO idempotency ("CallerId", "Key", "RequestHash", "StatusCode", "ResponseJson", "At")

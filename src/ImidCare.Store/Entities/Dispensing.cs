@@ -81,7 +81,10 @@ public sealed class DispenseRecord
     public required string ChecklistJson { get; set; }
 }
 
-/// <summary>A remembered answer to a request sent with an Idempotency-Key, so a retry gets the same answer.</summary>
+/// <summary>
+/// A remembered answer to a request sent with an Idempotency-Key, so a retry gets the same answer;
+/// honoured for 24 hours after <see cref="At"/>, then purged (the server's Writes.KeyRetention).
+/// </summary>
 public sealed class IdempotencyRecord
 {
     public required string CallerId { get; set; }

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ImidCare.Server.Infrastructure;
 using ImidCare.Server.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using NodaTime;
 using Shouldly;
 
 namespace ImidCare.Server.Tests.Interop;
@@ -118,6 +120,32 @@ public abstract class FhirSubmitTests(ImidCareApp app)
         (await park.GetJsonAsync($"/api/v1/patients/{patientId}")).Body.GetProperty("canGetPregnant").GetBoolean().ShouldBeFalse();
         await using var after = await app.DbAsync();
         (await after.Patients.CountAsync(p => p.Name == "Fiona Form")).ShouldBe(1);
+    }
+
+    /// <summary>
+    /// The form's own key (no Idempotency-Key header) is honoured for Writes.KeyRetention like a
+    /// header's: the same form exactly 24 h later gets the stored answer, a tick after that it is a
+    /// new submission, which finds the patient enrolled with the same facts and records nothing.
+    /// </summary>
+    [Fact]
+    public async Task EnrollmentForm_SentAgainAfterTheWindow_IsANewSubmission_ThatEnrollsNobodyTwice()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var office = Peer.Office(app);
+        var body = Bundle("imidcare-patient-enrollment", Enrollment(), "Later", "Lena", "1990-05-15", practitionerId: "prs-demo-park");
+        var r = await office.FhirPostAsync(Submit, body);
+        r.Code.ShouldBe(201, r.ToString());
+        r.Body.GetProperty("recorded").GetProperty("action").GetString().ShouldBe("enrolled");
+
+        app.Clock.Now = ImidCareApp.Start + Writes.KeyRetention;
+        (await office.FhirPostAsync(Submit, body)).Raw.ShouldBe(r.Raw);
+
+        app.Clock.Advance(Duration.FromTicks(1));
+        var later = await office.FhirPostAsync(Submit, body);
+        later.Code.ShouldBe(201, later.ToString());
+        later.Body.GetProperty("recorded").GetProperty("action").GetString().ShouldBe("unchanged");
+        await using var db = await app.DbAsync();
+        (await db.Patients.CountAsync(p => p.Name == "Lena Later")).ShouldBe(1);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
+using ImidCare.Server.Interop.CdsHooks;
 using ImidCare.Server.Tests.Support;
 using ImidCare.Store;
 using Microsoft.AspNetCore.Builder;
@@ -192,7 +193,7 @@ public abstract class PeersTests(PeersApp app)
         trail.TakeLast(3).ShouldBe(["interop.notification-queued", "interop.notification-retry", "interop.notification-delivered"]);
     }
 
-    private string Token(string? audience = null, Duration? age = null, ECDsa? key = null, string? jti = null, string issuer = PeersApp.Issuer, string kid = "k1", string? jku = null)
+    private string Token(string? audience = null, Duration? age = null, ECDsa? key = null, string? jti = null, string issuer = PeersApp.Issuer, string kid = "k1", string? jku = null, Duration? lifetime = null)
     {
         var iat = app.Clock.Now - (age ?? Duration.Zero);
         var d = new SecurityTokenDescriptor
@@ -201,7 +202,7 @@ public abstract class PeersTests(PeersApp app)
             Audience = audience ?? new Uri(app.BaseAddress, "cds-services/rems-order-sign").AbsoluteUri,
             IssuedAt = iat.ToDateTimeUtc(),
             NotBefore = iat.ToDateTimeUtc(),
-            Expires = (iat + Duration.FromMinutes(5)).ToDateTimeUtc(),
+            Expires = (iat + (lifetime ?? Duration.FromMinutes(5))).ToDateTimeUtc(),
             Claims = new Dictionary<string, object> { ["jti"] = jti ?? Guid.NewGuid().ToString() },
             SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key ?? app.Key) { KeyId = kid }, SecurityAlgorithms.EcdsaSha384),
         };
@@ -247,6 +248,30 @@ public abstract class PeersTests(PeersApp app)
         var r = await HookAsync(Token(age: Duration.FromMinutes(10)));
         r.Code.ShouldBe(401, r.ToString());
         r.Raw.ShouldContain("expired");
+    }
+
+    /// <summary>
+    /// CDS Hooks: exp no more than five minutes in the future, which we read as our clock's now plus
+    /// the same 60 s skew allowed on nbf and iat. Exactly at that edge the token is accepted; a
+    /// second further (exp is whole seconds) it is refused, before its jti is stored.
+    /// </summary>
+    [Fact]
+    public async Task SignedJwt_ExpiringMoreThanFiveMinutesAhead_IsRefused_AndOneExactlyAtTheCapIsAccepted()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        var cap = CdsJwt.ExpiresWithin + CdsJwt.Skew;
+        var atCap = await HookAsync(Token(lifetime: cap));
+        atCap.Code.ShouldBe(200, atCap.ToString());
+
+        var jti = Guid.NewGuid().ToString();
+        var beyond = await HookAsync(Token(lifetime: cap + Duration.FromSeconds(1), jti: jti));
+        beyond.Code.ShouldBe(401, beyond.ToString());
+        beyond.Raw.ShouldContain("more than 5 minutes ahead");
+
+        // A year-long token, the case the cap is for, is refused the same way.
+        (await HookAsync(Token(lifetime: Duration.FromDays(365)))).Raw.ShouldContain("more than 5 minutes ahead");
+        await using var db = await app.DbAsync();
+        (await db.SeenJwtIds.AnyAsync(s => s.Jti == jti)).ShouldBeFalse();
     }
 
     [Fact]

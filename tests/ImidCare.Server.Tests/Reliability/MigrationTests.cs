@@ -98,6 +98,39 @@ public sealed class MigrationTests
         (await db.DoseEntries.CountAsync(d => d.PatientId == "pat1" && d.Date == LocalDate.FromDateOnly(day1))).ShouldBe(2);
     }
 
+    private const string BeforeIdempotencyRetention = "20261206000000_OneDoseEntryPerDay";
+
+    /// <summary>The answers stored before the upgrade are kept (the purge deletes them later, in batches) and gain the index on At; taken back, it goes.</summary>
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.Postgres)]
+    public async Task StoredIdempotencyAnswers_SurviveTheUpgrade_AndGainTheIndexThePurgeReadsBy(StorageProvider provider)
+    {
+        await using var store = await TestDatabase.CreateAsync(provider);
+        var builder = new DbContextOptionsBuilder<ImidCareDb>();
+        store.Options.Configure(builder);
+        await using var db = new ImidCareDb(builder.Options);
+        var migrator = db.GetService<IMigrator>();
+        await migrator.MigrateAsync(BeforeIdempotencyRetention);
+        await db.Database.ExecuteSqlRawAsync("""
+            INSERT INTO idempotency ("CallerId", "Key", "RequestHash", "StatusCode", "ResponseJson", "At")
+            VALUES ('phy1', 'k1', 'h', 201, '{{}}', 1), ('phy1', 'k2', 'h', 201, '{{}}', 2)
+            """);
+        (await IndexesAsync(db, "idempotency")).ShouldNotContain("ix_idempotency_at");
+
+        await migrator.MigrateAsync();
+        (await db.IdempotencyRecords.CountAsync()).ShouldBe(2);
+        (await IndexesAsync(db, "idempotency")).ShouldContain("ix_idempotency_at");
+
+        await migrator.MigrateAsync(BeforeIdempotencyRetention);
+        (await IndexesAsync(db, "idempotency")).ShouldNotContain("ix_idempotency_at");
+        (await db.IdempotencyRecords.CountAsync()).ShouldBe(2);
+    }
+
+    private static Task<List<string>> IndexesAsync(ImidCareDb db, string table) => db.Database.IsSqlite()
+        ? db.Database.SqlQuery<string>($"SELECT name AS \"Value\" FROM pragma_index_list({table})").ToListAsync()
+        : db.Database.SqlQuery<string>($"SELECT indexname::text AS \"Value\" FROM pg_indexes WHERE tablename = {table}").ToListAsync();
+
     private static Task InsertDoseAsync(ImidCareDb db, string id, string patient, DateOnly date, string status, long recordedAt) =>
         db.Database.ExecuteSqlInterpolatedAsync($"""
             INSERT INTO dose_entries ("Id", "PatientId", "Date", "Status", "Capsules", "RecordedBy", "RecordedAt")

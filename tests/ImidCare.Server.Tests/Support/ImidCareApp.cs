@@ -35,6 +35,9 @@ public class ImidCareApp : IAsyncLifetime
 
         // The reminder job's loop stays off so other tests see only their own writes; reminder tests run it by hand.
         ["ImidCare:Reminders:Enabled"] = "false",
+
+        // Likewise the purge of expired idempotency answers: IdempotencyAndConcurrencyTests runs it by hand, IdempotencyPurgeServiceTests on its loop.
+        ["ImidCare:Idempotency:PurgeEnabled"] = "false",
     };
 
     public SettableClock Clock { get; } = new(Start);

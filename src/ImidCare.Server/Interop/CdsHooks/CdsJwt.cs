@@ -17,14 +17,25 @@ namespace ImidCare.Server.Interop.CdsHooks;
 /// a JwksUrl); a jku header is followed only when it starts with an entry of
 /// ImidCare:Interop:CdsHooks:JkuAllowList. The token must be signed by one of those keys with an
 /// asymmetric algorithm, name this service (the URL called, or one of
-/// ImidCare:Interop:CdsHooks:Audiences) as aud, be unexpired by our clock, carry iat and a jti not
-/// seen before from that issuer (kept in the database until the token expires, so a replay to
-/// another node fails too). A valid token acts as the configured practice's office: it sees that
-/// practice's patients and nothing else.
+/// ImidCare:Interop:CdsHooks:Audiences) as aud, be unexpired by our clock and expire within
+/// <see cref="ExpiresWithin"/> of it, carry iat and a jti not seen before from that issuer (kept in
+/// the database until the token expires, so a replay to another node fails too). A valid token
+/// acts as the configured practice's office: it sees that practice's patients and nothing else.
 /// </summary>
 public sealed class CdsJwt(IConfiguration config, IClock clock, IHttpClientFactory clients, WriteGate gate)
 {
-    private static readonly Duration Skew = Duration.FromSeconds(60);
+    /// <summary>How far our clock and the EHR's may disagree, allowed on every time the token states.</summary>
+    internal static readonly Duration Skew = Duration.FromSeconds(60);
+
+    /// <summary>
+    /// How far ahead of our clock a token's exp may be (plus <see cref="Skew"/>, as for nbf and iat). CDS Hooks'
+    /// first security text said exp "MUST be no more than five minutes in the future"; the 2.0
+    /// payload table dropped the sentence but still asks for exp and a jti against replay. SMART
+    /// Backend Services keeps the five minutes for its client JWT, and the MITRE request generator
+    /// signs exp = iat + 300 s. A token that says it lives longer would be a bearer credential for
+    /// as long as it says, and its jti would have to be kept that long to refuse its replay.
+    /// </summary>
+    internal static readonly Duration ExpiresWithin = Duration.FromMinutes(5);
 
     private static readonly string[] Algorithms =
     [
@@ -101,6 +112,12 @@ public sealed class CdsJwt(IConfiguration config, IClock clock, IHttpClientFacto
             });
         }
 
+        var expiresAt = Instant.FromDateTimeUtc(DateTime.SpecifyKind(jwt.ValidTo, DateTimeKind.Utc));
+        if (expiresAt > now + ExpiresWithin + Skew)
+        {
+            return (null, $"The token's exp is more than {ExpiresWithin.TotalMinutes:0} minutes ahead: a CDS Hooks token must expire within {ExpiresWithin.TotalMinutes:0} minutes.");
+        }
+
         if (!jwt.TryGetPayloadValue<long>("iat", out var iat) || Instant.FromUnixTimeSeconds(iat) > now + Skew)
         {
             return (null, "The token needs an iat that is not in the future.");
@@ -111,7 +128,7 @@ public sealed class CdsJwt(IConfiguration config, IClock clock, IHttpClientFacto
             return (null, "The token needs a jti.");
         }
 
-        if (!await FirstUseAsync(jwt.Issuer, jwt.Id, Instant.FromDateTimeUtc(DateTime.SpecifyKind(jwt.ValidTo, DateTimeKind.Utc)), now, ct))
+        if (!await FirstUseAsync(jwt.Issuer, jwt.Id, expiresAt, now, ct))
         {
             return (null, "This token (jti) was already used: CDS Hooks tokens are single-use.");
         }

@@ -30,7 +30,7 @@ namespace ImidCare.Server.Interop.Fhir;
 /// </list>
 /// The answer (HTTP 201, plain JSON as the SMART app reads it) carries the case number, what was
 /// recorded, and an OperationOutcome of what is still missing. A retry of the same form (or the
-/// same Idempotency-Key) gets the stored answer and changes nothing.
+/// same Idempotency-Key) within Writes.KeyRetention gets the stored answer and changes nothing.
 /// </summary>
 public static class FhirSubmit
 {
@@ -79,7 +79,8 @@ public static class FhirSubmit
 
         var (status, json) = await gate.RunAsync(async (db, audit, at) =>
         {
-            if (await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.CallerId == caller.Id && r.Key == key, ct) is { } seen)
+            // Honoured for Writes.KeyRetention, the form's own key as much as a header's: a day later the same form is a new submission.
+            if (await Writes.HonouredAsync(db, caller.Id, key, at, ct) is { } seen)
             {
                 return seen.RequestHash == formHash
                     ? (seen.StatusCode, seen.ResponseJson)
