@@ -130,6 +130,7 @@ public sealed class CalendarModel : MePage
         }
 
         await LoadAsync(month);
+        Entry.Date ??= Today.PlusDays(-1).ToDateOnly(); // the diary form below shows what a fresh page does
         return Page();
     }
 
