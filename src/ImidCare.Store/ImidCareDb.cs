@@ -242,6 +242,7 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
         {
             e.ToTable("calendar_feeds").HasKey(x => x.TokenHash);
             e.HasIndex(x => x.PatientId);
+            e.HasIndex(x => x.Id).IsUnique();
         });
         b.Entity<OutageRecord>().ToTable("outages").HasKey(x => x.Id);
         b.Entity<OutboxMessage>(e =>

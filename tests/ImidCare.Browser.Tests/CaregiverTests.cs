@@ -127,6 +127,56 @@ public sealed class CaregiverTests(WebApp app)
         await wide.Context.CloseAsync();
     }
 
+    /// <summary>
+    /// The calendar page lists the subscriptions to the patient's calendar: the patient sees every
+    /// one, with who made it, and stops the caregiver's; the caregiver sees only hers. The stopped
+    /// address answers 404 at once; the patient's own keeps serving.
+    /// </summary>
+    [Fact]
+    public async Task Patient_StopsTheCaregiversCalendarSubscription_OnTheCalendarPage()
+    {
+        var carla = await app.LoginAsync("carla", "demo-carla-2026");
+        var (carlas, carlasUrl) = await MakeFeedAsync(carla, "Add John's cycle calendar to my phone");
+        var john = await app.LoginAsync("john", "demo-john-2026");
+        var (johns, johnsUrl) = await MakeFeedAsync(john, "Add my cycle calendar to my phone");
+
+        await carla.GotoAsync("/me/calendar");
+        await Assertions.Expect(carla.GetByRole(AriaRole.Heading, new() { Name = "Subscriptions you made to John's calendar" })).ToBeVisibleAsync();
+        (await carla.Locator($"#feed-{carlas}").InnerTextAsync()).ShouldContain("Made by you");
+        (await carla.Locator($"#feed-{johns}").CountAsync()).ShouldBe(0);
+        (await WebApp.AxeViolationsAsync(carla)).ShouldBeEmpty();
+
+        await john.GotoAsync("/me/calendar");
+        (await john.Locator($"#feed-{carlas}").InnerTextAsync()).ShouldContain("Made by Carla Carter (caregiver)");
+        (await john.Locator($"#feed-{johns}").InnerTextAsync()).ShouldContain("Made by you");
+        (await WebApp.AxeViolationsAsync(john)).ShouldBeEmpty();
+        await john.Locator($"#feed-{carlas}").GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Stop the subscription made by Carla Carter") }).ClickAsync();
+        (await john.Locator("#feed-stopped").InnerTextAsync()).ShouldStartWith("Stopped");
+        (await john.Locator($"#feeds #feed-{carlas}").CountAsync()).ShouldBe(0);
+        (await john.Locator($"#feeds #feed-{johns}").CountAsync()).ShouldBe(1);
+        (await john.Locator($"#feeds-stopped #feed-{carlas}").TextContentAsync())!.ShouldContain("stopped");
+        (await WebApp.AxeViolationsAsync(john)).ShouldBeEmpty();
+
+        (await john.Context.APIRequest.GetAsync(carlasUrl)).Status.ShouldBe(404);
+        (await john.Context.APIRequest.GetAsync(johnsUrl)).Status.ShouldBe(200);
+        await carla.GotoAsync("/me/calendar");
+        (await carla.Locator($"#feeds #feed-{carlas}").CountAsync()).ShouldBe(0);
+        await carla.Context.CloseAsync();
+        await john.Context.CloseAsync();
+    }
+
+    /// <summary>A subscription made on the start page: its public id (found by the address's hash, as the server finds it) and its address.</summary>
+    private async Task<(string Id, string Url)> MakeFeedAsync(IPage page, string button)
+    {
+        await page.GotoAsync("/me");
+        await page.GetByRole(AriaRole.Button, new() { Name = button }).ClickAsync();
+        var url = (await page.Locator("#feed-url").GetAttributeAsync("href"))!;
+        var token = url[(url.LastIndexOf('/') + 1)..^".ics".Length];
+        await using var db = await app.DbAsync();
+        var hash = ImidCare.Server.Security.Secrets.Hash(token);
+        return ((await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.CalendarFeeds, f => f.TokenHash == hash)).Id, url);
+    }
+
     [Fact]
     public async Task GrantedCaregiver_SeesTheCharts_AsLabelledSvg()
     {

@@ -111,6 +111,143 @@ public abstract class AccessTests(ImidCareApp app)
         (await casey.GetJsonAsync("/api/v1/patients/pat_demo_john/calendar")).Code.ShouldBe(403);
         using var after = await anon.GetAsync(path, TestContext.Current.CancellationToken);
         ((int)after.StatusCode).ShouldBe(404, "the revoked caregiver's feed still serves the patient's calendar");
+        (await FeedsAsync(john)).Values.All(f => f.TryGetProperty("revokedAt", out _)).ShouldBeTrue("a revocation ends every feed of the patient, whoever made it");
+    }
+
+    /// <summary>
+    /// A feed has a maker and can be ended on its own: the patient ends any of theirs, a caregiver
+    /// (or prescriber) only one they made, and the ended address answers 404 at once. Ending it
+    /// again answers when it ended; the audit trail names the feed by its public id, never the token.
+    /// </summary>
+    [Fact]
+    public async Task CalendarFeed_ThePatientEndsAny_AMakerOnlyTheirOwn_AndTheAddressIs404AtOnce()
+    {
+        using var john = await app.LoginAsync("john", "demo-john-2026");
+        using var carla = await app.LoginAsync("carla", "demo-carla-2026");
+        using var park = await app.ParkAsync();
+        using var anon = app.Client();
+        var (carlas, carlasPath) = await MakeFeedAsync(carla);
+        var (johns, johnsPath) = await MakeFeedAsync(john);
+        var (parks, parksPath) = await MakeFeedAsync(park);
+
+        // Carla made none of the patient's own nor the prescriber's: refused, and they keep serving.
+        (await carla.DeleteJsonAsync($"/api/v1/patients/pat_demo_john/calendar-feeds/{johns}")).Code.ShouldBe(403);
+        (await carla.DeleteJsonAsync($"/api/v1/patients/pat_demo_john/calendar-feeds/{parks}")).Code.ShouldBe(403);
+        (await park.DeleteJsonAsync($"/api/v1/patients/pat_demo_john/calendar-feeds/{carlas}")).Code.ShouldBe(403);
+        (await StatusAsync(anon, johnsPath)).ShouldBe(200);
+        (await StatusAsync(anon, parksPath)).ShouldBe(200);
+
+        // Her own she ends; the address is dead on the next request; ending it again changes nothing.
+        var ended = await carla.DeleteJsonAsync($"/api/v1/patients/pat_demo_john/calendar-feeds/{carlas}");
+        ended.Code.ShouldBe(200, ended.ToString());
+        ended.Str("id").ShouldBe(carlas);
+        var revokedAt = ended.Str("revokedAt");
+        (await StatusAsync(anon, carlasPath)).ShouldBe(404);
+        app.Clock.Now += NodaTime.Duration.FromMinutes(5);
+        var again = await carla.DeleteJsonAsync($"/api/v1/patients/pat_demo_john/calendar-feeds/{carlas}");
+        app.Clock.Now -= NodaTime.Duration.FromMinutes(5);
+        again.Code.ShouldBe(200, again.ToString());
+        again.Str("revokedAt").ShouldBe(revokedAt);
+
+        // The patient ends anyone's: the prescriber's as well as their own.
+        (await john.DeleteJsonAsync($"/api/v1/patients/pat_demo_john/calendar-feeds/{parks}")).Code.ShouldBe(200);
+        (await john.DeleteJsonAsync($"/api/v1/patients/pat_demo_john/calendar-feeds/{johns}")).Code.ShouldBe(200);
+        (await StatusAsync(anon, parksPath)).ShouldBe(404);
+        (await StatusAsync(anon, johnsPath)).ShouldBe(404);
+        (await john.DeleteJsonAsync("/api/v1/patients/pat_demo_john/calendar-feeds/feed_nosuchfeed00")).Code.ShouldBe(404);
+
+        using var admin = await app.AdminAsync();
+        var trail = (await admin.GetJsonAsync("/api/v1/audit?subject=patient/pat_demo_john&action=calendar-feed.revoked&take=1000")).Body.EnumerateArray()
+            .Where(a => a.GetProperty("data").GetProperty("id").GetString() is { } id && (id == carlas || id == parks || id == johns)).ToList();
+        trail.Select(a => (a.GetProperty("data").GetProperty("id").GetString(), a.GetProperty("actor").GetString()))
+            .ShouldBe([(carlas, "usr_demo_carla"), (parks, "usr_demo_john"), (johns, "usr_demo_john")]); // one record each: the second end of Carla's wrote none
+        foreach (var path in new[] { carlasPath, parksPath, johnsPath })
+        {
+            var token = path[(path.LastIndexOf('/') + 1)..^".ics".Length];
+            trail.Any(a => a.GetRawText().Contains(token, StringComparison.Ordinal)).ShouldBeFalse();
+        }
+    }
+
+    /// <summary>
+    /// The patient sees every subscription to their calendar, with who made it; anyone else who may
+    /// see the patient (caregiver, prescriber, office key, staff) sees only the ones they made.
+    /// </summary>
+    [Fact]
+    public async Task CalendarFeeds_ThePatientSeesAll_OthersOnlyWhatTheyMade()
+    {
+        using var john = await app.LoginAsync("john", "demo-john-2026");
+        using var carla = await app.LoginAsync("carla", "demo-carla-2026");
+        using var park = await app.ParkAsync();
+        using var office = app.Client(apiKey: Hosting.DemoSeed.OfficeKey);
+        using var admin = await app.AdminAsync();
+        var (carlas, _) = await MakeFeedAsync(carla);
+        var (johns, _) = await MakeFeedAsync(john);
+        var (parks, _) = await MakeFeedAsync(park);
+        var (admins, _) = await MakeFeedAsync(admin);
+        string[] all = [carlas, johns, parks, admins];
+
+        var johnSees = await FeedsAsync(john);
+        all.Except(johnSees.Keys).ShouldBeEmpty();
+        johnSees[carlas].GetProperty("madeBy").GetString().ShouldBe("Carla Carter");
+        johnSees[carlas].GetProperty("madeByRole").GetString().ShouldBe("caregiver");
+        johnSees[carlas].GetProperty("mine").GetBoolean().ShouldBeFalse();
+        johnSees[johns].GetProperty("mine").GetBoolean().ShouldBeTrue();
+        johnSees[parks].GetProperty("madeByRole").GetString().ShouldBe("prescriber");
+        johnSees[carlas].TryGetProperty("revokedAt", out _).ShouldBeFalse();
+        johnSees[carlas].GetProperty("createdAt").GetString().ShouldNotBeNullOrEmpty();
+        johnSees.Values.Any(f => f.TryGetProperty("url", out _) || f.TryGetProperty("tokenHash", out _)).ShouldBeFalse();
+
+        foreach (var (who, client, own) in new[] { ("carla", carla, carlas), ("park", park, parks), ("admin", admin, admins) })
+        {
+            var seen = await FeedsAsync(client);
+            seen.Keys.Intersect(all).ShouldBe([own], who);
+            seen.Values.All(f => f.GetProperty("mine").GetBoolean()).ShouldBeTrue(who);
+        }
+
+        // The practice's key is another maker than the prescriber: it sees none of these.
+        (await FeedsAsync(office)).Keys.Intersect(all).ShouldBeEmpty();
+    }
+
+    /// <summary>Another patient, a caregiver nobody granted and a pharmacy neither list a patient's feeds nor end one.</summary>
+    [Fact]
+    public async Task CalendarFeeds_AnotherPatientACaregiverWithoutGrantOrAPharmacy_AreRefused()
+    {
+        using var john = await app.LoginAsync("john", "demo-john-2026");
+        var (johns, path) = await MakeFeedAsync(john);
+        using var maria = await app.LoginAsync("maria", "demo-maria-2026");
+        using var casey = await app.LoginAsync("casey", "demo-casey-2026");
+        using var pharmacy = app.Pharmacy();
+        using var ode = await app.LoginAsync("dr.ode", "demo-ode-2026");
+        foreach (var (who, client) in new[] { ("maria", maria), ("casey", casey), ("pharmacy", pharmacy), ("ode", ode) })
+        {
+            (await client.GetJsonAsync("/api/v1/patients/pat_demo_john/calendar-feeds")).Code.ShouldBe(403, who);
+            (await client.DeleteJsonAsync($"/api/v1/patients/pat_demo_john/calendar-feeds/{johns}")).Code.ShouldBe(403, who);
+        }
+
+        (await maria.DeleteJsonAsync($"/api/v1/patients/pat_demo_maria/calendar-feeds/{johns}")).Code.ShouldBe(404); // her own patient id does not reach John's feed
+        using var anon = app.Client();
+        (await StatusAsync(anon, path)).ShouldBe(200);
+    }
+
+    private static async Task<(string Id, string Path)> MakeFeedAsync(HttpClient who)
+    {
+        var feed = await who.PostAsync("/api/v1/patients/pat_demo_john/calendar-feed");
+        feed.Code.ShouldBe(201, feed.ToString());
+        feed.Str("id").ShouldStartWith("feed_");
+        return (feed.Str("id"), new Uri(feed.Str("url")).PathAndQuery);
+    }
+
+    private static async Task<Dictionary<string, System.Text.Json.JsonElement>> FeedsAsync(HttpClient who)
+    {
+        var list = await who.GetJsonAsync("/api/v1/patients/pat_demo_john/calendar-feeds");
+        list.Code.ShouldBe(200, list.ToString());
+        return list.Body.EnumerateArray().ToDictionary(f => f.GetProperty("id").GetString()!);
+    }
+
+    private static async Task<int> StatusAsync(HttpClient client, string path)
+    {
+        using var r = await client.GetAsync(path, TestContext.Current.CancellationToken);
+        return (int)r.StatusCode;
     }
 
     /// <summary>

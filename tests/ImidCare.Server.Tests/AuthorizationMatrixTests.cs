@@ -96,6 +96,9 @@ public sealed class AuthorizationMatrixTests(SqliteApp app) : IClassFixture<Sqli
         [("GET", "/api/v1/patients/{id}/calendar")] = (SeesMaria, null),
         [("POST", "/api/v1/patients/{id}/calendar-feed")] = (SeesMaria, null),
         [("GET", "/api/v1/feeds/{token}.ics")] = (Everyone, null), // the secret address is the credential: a wrong one is 404 for everybody
+        // Whoever may see the patient lists (the patient all feeds, anyone else their own) and may try to end one: an unknown feed is 404 past the door.
+        [("GET", "/api/v1/patients/{id}/calendar-feeds")] = (SeesMaria, null),
+        [("DELETE", "/api/v1/patients/{id}/calendar-feeds/{feedId}")] = (SeesMaria, null),
         [("GET", "/api/v1/patients/{id}/monitoring")] = (SeesMaria, null),
         [("POST", "/api/v1/patients/{id}/doses")] = ([Maria, Carla], new { date = "2026-11-10", status = "taken", capsules = 1 }),
         [("GET", "/api/v1/patients/{id}/doses")] = (SeesMaria, null),
@@ -166,7 +169,8 @@ public sealed class AuthorizationMatrixTests(SqliteApp app) : IClassFixture<Sqli
             .Replace("{action:regex(^(deactivate|disenroll|reactivate)$)}", "reactivate", StringComparison.Ordinal)
             .Replace("{holdId}", "hold_demo_rosa", StringComparison.Ordinal)
             .Replace("{grantId}", "grant_demo_carla", StringComparison.Ordinal)
-            .Replace("{token}", "no-such-feed", StringComparison.Ordinal);
+            .Replace("{token}", "no-such-feed", StringComparison.Ordinal)
+            .Replace("{feedId}", "feed_no_such_feed", StringComparison.Ordinal);
     }
 
     [Fact]

@@ -77,6 +77,13 @@ public sealed record CalendarRequest(PlanInput Plan, LocalDate Through);
 public sealed record CaregiverRequest(string Username);
 
 /// <summary>
+/// A calendar subscription as its list shows it: never the address (the secret) nor its hash.
+/// <see cref="MadeBy"/> (the maker's display name when they made it) and <see cref="MadeByRole"/>
+/// are absent for a feed made before makers were recorded; <see cref="Mine"/> says the caller made it.
+/// </summary>
+public sealed record CalendarFeedDto(string Id, string? MadeBy, string? MadeByRole, bool Mine, Instant CreatedAt, Instant? RevokedAt);
+
+/// <summary>
 /// The treatment companion's API: the engine's calculators for any signed-in clinician or patient,
 /// and each patient's plan, calendar, diary, labs and response — scoped like the REMS data, plus
 /// caregivers the patient granted.
@@ -112,6 +119,8 @@ public static class TherapyEndpoints
         api.MapGet("/patients/{id}/calendar", GetCalendar).WithSummary("The cycle calendar through a date (JSON, or .ics with ?format=ics).");
         api.MapPost("/patients/{id}/calendar-feed", CreateFeed).WithSummary("A secret subscription address for a phone calendar.");
         api.MapGet("/feeds/{token}.ics", Feed).AllowAnonymous().WithSummary("The calendar subscription (the address is the credential).");
+        api.MapGet("/patients/{id}/calendar-feeds", ListFeeds).WithSummary("Calendar subscriptions: every one for the patient, the caller's own for anyone else.");
+        api.MapDelete("/patients/{id}/calendar-feeds/{feedId}", RevokeFeed).WithSummary("End one calendar subscription (the patient, or whoever made it).");
         api.MapGet("/patients/{id}/monitoring", GetMonitoring).WithSummary("What is due when: labs from the label and the REMS pregnancy tests (JSON or ?format=ics).");
         api.MapPost("/patients/{id}/doses", RecordDose).WithSummary("Dose diary entry (patient or granted caregiver).");
         api.MapGet("/patients/{id}/doses", GetDiary).WithSummary("Diary summary: capsules taken against dispensed.");
@@ -359,9 +368,86 @@ public static class TherapyEndpoints
         }
 
         var token = Secrets.NewToken();
-        db.CalendarFeeds.Add(new CalendarFeed { TokenHash = Secrets.Hash(token), PatientId = id, CreatedAt = now });
-        audit.Append(caller.AsActor(), "calendar-feed.created", $"patient/{id}", "{}");
-        return Reply.Created(new { url = $"{baseUrl}/api/v1/feeds/{token}.ics", note = "Anyone with this address can read the calendar; keep it private." });
+        var feed = new CalendarFeed
+        {
+            TokenHash = Secrets.Hash(token), Id = Ids.New("feed"), PatientId = id, CreatedAt = now,
+            MadeById = caller.Id, MadeByRole = caller.Role, MadeByName = string.IsNullOrWhiteSpace(caller.DisplayName) ? null : caller.DisplayName,
+        };
+        db.CalendarFeeds.Add(feed);
+        audit.Append(caller.AsActor(), "calendar-feed.created", $"patient/{id}", AuditData.Of(new { feed.Id }));
+        return Reply.Created(new { feed.Id, url = $"{baseUrl}/api/v1/feeds/{token}.ics", note = "Anyone with this address can read the calendar; keep it private." });
+    }
+
+    private static async Task<IResult> ListFeeds(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs)
+    {
+        await using var db = await dbs.CreateDbContextAsync(http.RequestAborted);
+        var (_, refusal) = await ReadableAsync(db, http, id);
+        return refusal ?? Results.Json(await FeedsAsync(db, http.Caller(), id, http.RequestAborted), Json.Options);
+    }
+
+    /// <summary>
+    /// The subscriptions a caller who may see the patient is shown, newest first. The patient sees
+    /// every one: each is a standing copy of their treatment calendar, and they decide who keeps
+    /// one. Anyone else (caregiver, prescriber, office key, staff) sees only those they made: who
+    /// else subscribed to a patient's calendar, and when, is the patient's business, and nobody but
+    /// the patient and a feed's maker may end one. Staff who look into a leaked address read the
+    /// audit trail, whose calendar-feed records name the feed and who made or ended it.
+    /// </summary>
+    internal static async Task<IReadOnlyList<CalendarFeedDto>> FeedsAsync(ImidCareDb db, Caller caller, string patientId, CancellationToken ct)
+    {
+        var feeds = db.CalendarFeeds.AsNoTracking().Where(f => f.PatientId == patientId);
+        if (caller.PatientId != patientId)
+        {
+            feeds = feeds.Where(f => f.MadeById == caller.Id);
+        }
+
+        return [.. (await feeds.ToListAsync(ct)).OrderByDescending(f => f.CreatedAt).ThenBy(f => f.Id, StringComparer.Ordinal).Select(f => ToDto(f, caller))];
+    }
+
+    private static CalendarFeedDto ToDto(CalendarFeed f, Caller caller) => new(f.Id, f.MadeByName, f.MadeByRole, f.MadeById == caller.Id, f.CreatedAt, f.RevokedAt);
+
+    private static async Task<IResult> RevokeFeed(HttpContext http, string id, string feedId, WriteGate gate)
+    {
+        var caller = http.Caller();
+        return await Writes.RunAsync(http, gate, new { id, feedId }, (db, audit, now) => RevokeFeedAsync(caller, id, feedId, db, audit, now, http.RequestAborted), scoped: true);
+    }
+
+    /// <summary>
+    /// Ends one subscription: its address answers 404 from the next request on. The patient ends any
+    /// of theirs; anyone else who may see the patient ends only one they made (403 for another's).
+    /// Ending an ended feed changes nothing and says when it ended (200, no second audit record).
+    /// </summary>
+    internal static async Task<Reply> RevokeFeedAsync(Caller caller, string id, string feedId, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        var patient = await db.Patients.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct);
+        if (patient is null)
+        {
+            return Problems.NotFound($"Patient '{id}'");
+        }
+
+        if (!await Access.CanSeePatientAsync(db, caller, patient, ct))
+        {
+            return Problems.Forbidden("You may see only your own patients, or a patient who granted you access.");
+        }
+
+        var feed = await db.CalendarFeeds.FirstOrDefaultAsync(f => f.Id == feedId && f.PatientId == id, ct);
+        if (feed is null)
+        {
+            return Problems.NotFound($"Calendar feed '{feedId}'");
+        }
+
+        if (caller.PatientId != id && feed.MadeById != caller.Id)
+        {
+            return Problems.Forbidden("A calendar subscription is ended by the patient, or by whoever made it.");
+        }
+
+        if (feed.RevokedAt is null)
+        {
+            feed.RevokedAt = now;
+            audit.Append(caller.AsActor(), "calendar-feed.revoked", $"patient/{id}", AuditData.Of(new { feed.Id, madeBy = feed.MadeById }));
+        }
+
+        return Reply.Ok(ToDto(feed, caller));
     }
 
     private static async Task<IResult> Feed(HttpContext http, string token, IDbContextFactory<ImidCareDb> dbs, IClock clock)
@@ -795,16 +881,16 @@ public static class TherapyEndpoints
 
         grant.RevokedAt ??= now;
 
-        // A calendar feed is a secret address with no owner: whoever holds it reads the calendar. The
-        // caregiver may hold any of the patient's (made one, or was given the patient's), so all end
-        // with the access; the patient makes a new one for their own phone.
+        // A calendar feed is a secret address: whoever holds it reads the calendar, whoever made it.
+        // The caregiver may hold any of the patient's (made one, or was given the patient's), so all
+        // end with the access; the patient makes a new one for their own phone.
         var feeds = await db.CalendarFeeds.Where(f => f.PatientId == id && f.RevokedAt == null).ToListAsync(ct);
         foreach (var f in feeds)
         {
             f.RevokedAt = now;
         }
 
-        audit.Append(caller.AsActor(), "caregiver.revoked", $"patient/{id}", AuditData.Of(new { grant.Id, caregiver = grant.CaregiverUserId, calendarFeedsEnded = feeds.Count }));
+        audit.Append(caller.AsActor(), "caregiver.revoked", $"patient/{id}", AuditData.Of(new { grant.Id, caregiver = grant.CaregiverUserId, calendarFeedsEnded = feeds.Count, calendarFeeds = feeds.Select(f => f.Id) }));
         return Reply.Ok(new { grantId = grant.Id, grant.RevokedAt, calendarFeedsEnded = feeds.Count });
     }
 

@@ -104,13 +104,30 @@ public sealed class CaregiverGrant
 
 /// <summary>
 /// A secret calendar-feed address: phone calendars subscribe without credentials, so the address
-/// itself is the credential (stored hashed, revocable).
+/// itself is the credential (stored hashed, revocable). The row is keyed by the hash, which the
+/// address is looked up by; <see cref="Id"/> is what people and the API name a feed by, so ending
+/// or listing one never carries the secret or its hash.
 /// </summary>
 public sealed class CalendarFeed
 {
     public required string TokenHash { get; set; }
 
+    /// <summary>The public id ("feed_…"), unrelated to the token.</summary>
+    public required string Id { get; set; }
+
     public required string PatientId { get; set; }
+
+    /// <summary>
+    /// Who made it, as the audit trail names actors (a user's or an organisation key's id); null
+    /// for a feed made before makers were recorded, which only the patient can then end.
+    /// </summary>
+    public string? MadeById { get; set; }
+
+    /// <summary>The maker's role (patient, caregiver, prescriber, prescriber-office, admin, ...); null as <see cref="MadeById"/>.</summary>
+    public string? MadeByRole { get; set; }
+
+    /// <summary>The maker's display name when the feed was made, shown to the patient; null as <see cref="MadeById"/>.</summary>
+    public string? MadeByName { get; set; }
 
     public Instant CreatedAt { get; set; }
 

@@ -131,6 +131,61 @@ public sealed class MigrationTests
         ? db.Database.SqlQuery<string>($"SELECT name AS \"Value\" FROM pragma_index_list({table})").ToListAsync()
         : db.Database.SqlQuery<string>($"SELECT indexname::text AS \"Value\" FROM pg_indexes WHERE tablename = {table}").ToListAsync();
 
+    private const string BeforeCalendarFeedOwners = "20261207000000_IdempotencyRetention";
+
+    /// <summary>
+    /// Feeds made before makers were recorded keep working: each gets its own public id of the
+    /// server's shape, never derived from the token's hash, and an unknown (null) maker; a feed made
+    /// after the upgrade records its maker. Taken back, the release before writes a feed again.
+    /// </summary>
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.Postgres)]
+    public async Task FeedsMadeBeforeMakersWereRecorded_GetAPublicIdAndAnUnknownMaker(StorageProvider provider)
+    {
+        await using var store = await TestDatabase.CreateAsync(provider);
+        var builder = new DbContextOptionsBuilder<ImidCareDb>();
+        store.Options.Configure(builder);
+        await using var db = new ImidCareDb(builder.Options);
+        var migrator = db.GetService<IMigrator>();
+        await migrator.MigrateAsync(BeforeCalendarFeedOwners);
+        await InsertFeedAsReleasedAsync(db, "hash_live", "pat1", 100, null);
+        await InsertFeedAsReleasedAsync(db, "hash_ended", "pat1", 200, 300);
+
+        await migrator.MigrateAsync();
+
+        var feeds = await db.CalendarFeeds.AsNoTracking().OrderBy(f => f.CreatedAt).ToListAsync();
+        feeds.Select(f => (f.TokenHash, f.PatientId, f.CreatedAt.ToUnixTimeTicks(), f.RevokedAt?.ToUnixTimeTicks()))
+            .ShouldBe([("hash_live", "pat1", 100L, (long?)null), ("hash_ended", "pat1", 200L, 300L)]);
+        feeds.ShouldAllBe(f => f.MadeById == null && f.MadeByRole == null && f.MadeByName == null);
+        feeds.Select(f => f.Id).Distinct().Count().ShouldBe(2);
+        foreach (var f in feeds)
+        {
+            f.Id.ShouldMatch("^feed_[0-9a-f]{16}$");
+            f.Id.Length.ShouldBe(Rems.Ids.New("feed").Length);
+            f.TokenHash.ShouldNotContain(f.Id["feed_".Length..]);
+        }
+
+        db.CalendarFeeds.Add(new Store.Entities.CalendarFeed
+        {
+            TokenHash = "hash_new", Id = "feed_new", PatientId = "pat1", CreatedAt = Instant.FromUnixTimeTicks(400), MadeById = "usr1", MadeByRole = "caregiver", MadeByName = "Carla",
+        });
+        await db.SaveChangesAsync();
+        (await db.CalendarFeeds.AsNoTracking().SingleAsync(f => f.Id == "feed_new")).MadeByName.ShouldBe("Carla");
+        var duplicate = await Should.ThrowAsync<System.Data.Common.DbException>(() => db.Database.ExecuteSqlRawAsync(
+            """INSERT INTO calendar_feeds ("TokenHash", "Id", "PatientId", "CreatedAt") VALUES ('hash_other', 'feed_new', 'pat1', 500)"""));
+        (duplicate is Microsoft.Data.Sqlite.SqliteException { SqliteExtendedErrorCode: 2067 } or Npgsql.PostgresException { SqlState: "23505" }).ShouldBeTrue(duplicate.ToString());
+
+        await migrator.MigrateAsync(BeforeCalendarFeedOwners);
+        (await ColumnsAsync(db, "calendar_feeds")).ShouldBe(["TokenHash", "PatientId", "CreatedAt", "RevokedAt"], ignoreOrder: true);
+        await InsertFeedAsReleasedAsync(db, "hash_after_downgrade", "pat1", 600, null);
+    }
+
+    private static Task InsertFeedAsReleasedAsync(ImidCareDb db, string tokenHash, string patient, long createdAt, long? revokedAt) =>
+        db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO calendar_feeds ("TokenHash", "PatientId", "CreatedAt", "RevokedAt") VALUES ({tokenHash}, {patient}, {createdAt}, {revokedAt})
+            """);
+
     private static Task InsertDoseAsync(ImidCareDb db, string id, string patient, DateOnly date, string status, long recordedAt) =>
         db.Database.ExecuteSqlInterpolatedAsync($"""
             INSERT INTO dose_entries ("Id", "PatientId", "Date", "Status", "Capsules", "RecordedBy", "RecordedAt")

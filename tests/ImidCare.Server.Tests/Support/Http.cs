@@ -50,6 +50,8 @@ public static class Http
 
     public static async Task<ApiResult> GetJsonAsync(this HttpClient c, string url) => await SendAsync(c, new HttpRequestMessage(HttpMethod.Get, url));
 
+    public static async Task<ApiResult> DeleteJsonAsync(this HttpClient c, string url) => await SendAsync(c, new HttpRequestMessage(HttpMethod.Delete, url));
+
     private static async Task<ApiResult> SendAsync(HttpClient c, HttpRequestMessage req)
     {
         using var r = await c.SendAsync(req);

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using ImidCare.Rules.Calendar;
 using ImidCare.Rules.Therapy;
+using ImidCare.Server.Infrastructure;
 using ImidCare.Server.Therapy;
 using ImidCare.Store.Entities;
 using Microsoft.AspNetCore.Mvc;
@@ -13,7 +14,8 @@ namespace ImidCare.Server.Pages.Me;
 /// The cycle as a month grid (dose, rest and held days from the therapy engine, test days from the
 /// monitoring schedule, the diary's record per day), printable; and an earlier day recorded in the
 /// diary with its capsule count through the API's own diary core (its back-dating window and its
-/// missed-dose answer).
+/// missed-dose answer). Below it the calendar subscriptions (the API's feed list and revocation):
+/// the patient sees and stops every one, a caregiver only those they made.
 /// </summary>
 public sealed class CalendarModel : MePage
 {
@@ -35,6 +37,30 @@ public sealed class CalendarModel : MePage
     public DoseEntryReply? Recorded { get; private set; }
 
     public int BackdateDays => DoseDiary.BackdateDays;
+
+    public IReadOnlyList<CalendarFeedDto> Feeds { get; private set; } = [];
+
+    /// <summary>Where the subscriptions' times are told: the plan's zone, as the month's days are.</summary>
+    public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
+
+    public string? FeedStopped { get; private set; }
+
+    public string? FeedError { get; private set; }
+
+    /// <summary>Who made a subscription, in words: "you", a name with its role, or unknown for one made before makers were recorded.</summary>
+    public static string Maker(CalendarFeedDto f) =>
+        f.Mine ? "you"
+        : f.MadeBy is null ? "someone unknown (made before ImidCare recorded who makes a subscription)"
+        : f.MadeByRole switch
+        {
+            Roles.Patient => $"{f.MadeBy} (the patient)",
+            Roles.Caregiver => $"{f.MadeBy} (caregiver)",
+            Roles.Prescriber => $"{f.MadeBy} (prescriber)",
+            Roles.PrescriberOffice => $"{f.MadeBy} (prescriber's office)",
+            Roles.Admin => $"{f.MadeBy} (administrator)",
+            Roles.Safety => $"{f.MadeBy} (safety staff)",
+            _ => f.MadeBy,
+        };
 
     public async Task<IActionResult> OnGetAsync(string? patient, string? month)
     {
@@ -78,6 +104,33 @@ public sealed class CalendarModel : MePage
             await LoadAsync(month);
         }
 
+        return Page();
+    }
+
+    /// <summary>Stops one subscription through the API's own revocation (same access rule, same audit record).</summary>
+    public async Task<IActionResult> OnPostStopAsync(string? patient, string? month, string? feedId)
+    {
+        if (!await LoadPatientAsync(patient))
+        {
+            return NoPatient();
+        }
+
+        var me = Me;
+        var id = Patient.Id;
+        var reply = await WriteAsync((db, audit, now) => TherapyEndpoints.RevokeFeedAsync(me, id, feedId ?? string.Empty, db, audit, now, Ct));
+
+        // Told in the subscriptions' own section, not the diary form's error summary above it.
+        if (reply.Body is ProblemDto problem)
+        {
+            FeedError = problem.Detail is null ? problem.Title : $"{problem.Title} {problem.Detail}";
+        }
+        else
+        {
+            FeedStopped = "Stopped: that address no longer shows the calendar. A phone subscribed to it may keep what it fetched last; remove the subscription there too.";
+        }
+
+        await LoadAsync(month);
+        Entry.Date ??= Today.PlusDays(-1).ToDateOnly(); // the diary form below shows what a fresh page does
         return Page();
     }
 
@@ -127,6 +180,8 @@ public sealed class CalendarModel : MePage
         }
 
         Weeks = weeks;
+        Zone = Plan is null ? DateTimeZone.Utc : TherapyService.Zone(Plan);
+        Feeds = await TherapyEndpoints.FeedsAsync(db, Me, Patient.Id, Ct);
     }
 
     private static LocalDate? TryMonth(string? month) =>
