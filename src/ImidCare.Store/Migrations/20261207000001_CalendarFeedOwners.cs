@@ -17,7 +17,7 @@ namespace ImidCare.Store.Migrations;
 /// </para>
 /// </summary>
 [DbContext(typeof(ImidCareDb))]
-[Migration("20261207000000_CalendarFeedOwners")]
+[Migration("20261207000001_CalendarFeedOwners")]
 public sealed class CalendarFeedOwners : Migration
 {
     private const string Index = "ix_calendar_feeds_id";
