@@ -31,13 +31,38 @@ public sealed class PageWaitsTests(WebApp app)
     public async Task Open_WhenTheContentNeverComes_SaysWhatTheDocumentAndTheRequestsSay()
     {
         var page = await NewPageAsync(TimeSpan.FromSeconds(3));
+        // One stylesheet refused (a failed request; its sheet counts as settled), one never answered (a sheet not applied).
         await page.RouteAsync("**/broken.css", r => r.AbortAsync());
-        await page.RouteAsync("**/no-footer", r => r.FulfillAsync(new() { ContentType = "text/html", Body = "<!DOCTYPE html><html><head><link rel=\"stylesheet\" href=\"/broken.css\"></head><body><main>no footer</main></body></html>" }));
+        await page.RouteAsync("**/held.css", _ => { });
+        await page.RouteAsync("**/no-footer", r => r.FulfillAsync(new()
+        {
+            ContentType = "text/html",
+            Body = "<!DOCTYPE html><html><head><link rel=\"stylesheet\" href=\"/broken.css\"><link rel=\"stylesheet\" href=\"/held.css\"></head><body><main>no footer</main></body></html>",
+        }));
 
         var e = await Should.ThrowAsync<TimeoutException>(() => page.OpenAsync("/no-footer"));
-        e.Message.ShouldStartWith("/no-footer did not open. Page: " + app.BaseUrl + "/no-footer (document: complete, ");
-        e.Message.ShouldContain(" characters). Failed requests: GET " + app.BaseUrl + "/broken.css: ");
+        e.Message.ShouldStartWith("/no-footer did not open. Page: " + app.BaseUrl + "/no-footer (document: interactive, ");
+        e.Message.ShouldContain(" characters, stylesheets not applied: 1). Failed requests: GET " + app.BaseUrl + "/broken.css: ");
         e.Message.ShouldContain("Server warnings: ");
+        await page.Context.CloseAsync();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // a test may turn the page's script off; the wait must not depend on it
+    public async Task Styled_WaitsForTheStylesheet_ThatTheFooterDoesNotWaitFor(bool javaScript)
+    {
+        var page = await NewPageAsync(TimeSpan.FromSeconds(20), javaScript);
+        await page.RouteAsync("**/slow.css", async r =>
+        {
+            await Task.Delay(1_500);
+            await r.FulfillAsync(new() { ContentType = "text/css", Body = "footer { color: rgb(1, 2, 3); }" });
+        });
+        await page.RouteAsync("**/styled-page", r => r.FulfillAsync(new() { ContentType = "text/html", Body = $"<!DOCTYPE html><html><head><link rel=\"stylesheet\" href=\"/slow.css\"></head><body><main>styled</main>{Footer}</body></html>" }));
+        await page.OpenAsync("/styled-page");
+
+        await page.StyledAsync();
+        (await page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('footer')).color")).ShouldBe("rgb(1, 2, 3)");
         await page.Context.CloseAsync();
     }
 
@@ -62,9 +87,9 @@ public sealed class PageWaitsTests(WebApp app)
         await page.Context.CloseAsync();
     }
 
-    private async Task<IPage> NewPageAsync(TimeSpan timeout)
+    private async Task<IPage> NewPageAsync(TimeSpan timeout, bool javaScript = true)
     {
-        var page = await (await app.NewContextAsync()).NewPageAsync();
+        var page = await (await app.NewContextAsync(new() { JavaScriptEnabled = javaScript })).NewPageAsync();
         page.SetDefaultTimeout((float)timeout.TotalMilliseconds);
         page.SetDefaultNavigationTimeout((float)timeout.TotalMilliseconds);
         return page;

@@ -46,7 +46,9 @@ public static class PageWaits
     /// Clicks a link or a submit button and waits for the whole next page, for the reads that do not
     /// wait on their own (counts, all texts, the page's HTML, axe-core): they would otherwise see a page
     /// still being parsed. The page the click leaves is marked first, so the footer waited for is the
-    /// next page's even where the address stays the same (a form posted back to its own page).
+    /// next page's even where the address stays the same (a form posted back to its own page) and
+    /// where the navigation starts after the click returns (Playwright's click waits only for the
+    /// navigations it sees start, and that wait, NoWaitAfter = false, is deprecated).
     /// </summary>
     public static async Task ClickToNextPageAsync(this ILocator target)
     {
@@ -63,24 +65,63 @@ public static class PageWaits
         Contexts.AddOrUpdate(context, watched);
     }
 
-    /// <summary>What the page and the server say: the address, the document's readyState and size, failed requests, the server's warnings.</summary>
+    /// <summary>
+    /// Waits until every stylesheet of the page applies. "load" used to include them; the footer does
+    /// not, and axe-core's contrast rules and the screenshots need the styled page (unstyled, black on
+    /// white passes every contrast check). Asked from here in a loop rather than with
+    /// WaitForFunctionAsync, whose in-page timers do not run where a test turns JavaScript off.
+    /// </summary>
+    public static Task StyledAsync(this IPage page) =>
+        ExplainedAsync(page, "The page's stylesheets did not apply", async () =>
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (await AskAsync<bool>(page, $"() => {UnstyledSheets} === 0") is not true)
+            {
+                if (waited.ElapsedMilliseconds > WebApp.ActionTimeoutMs)
+                {
+                    throw new TimeoutException($"Not in {WebApp.ActionTimeoutMs} ms.");
+                }
+
+                await Task.Delay(50);
+            }
+        });
+
+    /// <summary>What the page and the server say: the address, the document's readyState, size and stylesheets, failed requests, the server's warnings.</summary>
     internal static async Task<string> SeenAsync(IPage page)
     {
-        // What the document itself says, asked with a bound: an evaluation can wait on a page that never became ready.
-        var state = page.EvaluateAsync<string>("() => document.readyState + ', ' + document.documentElement.outerHTML.length + ' characters'");
-        var said = await Task.WhenAny(state, Task.Delay(5_000)) == state && state.IsCompletedSuccessfully ? state.Result : "no answer in 5 s";
+        var said = await AskAsync<string>(page, $"() => document.readyState + ', ' + document.documentElement.outerHTML.length + ' characters, stylesheets not applied: ' + {UnstyledSheets}") ?? "no answer in 5 s";
         var seen = $"Page: {page.Url} (document: {said}).";
         return Contexts.TryGetValue(page.Context, out var watched)
             ? $"{seen} Failed requests: {(watched.Failed.IsEmpty ? "none" : string.Join("; ", watched.Failed))}. Server warnings: {watched.ServerLog.Summary()}"
             : seen;
     }
 
-    private static async Task ArriveAsync(IPage page, string failure, Func<Task> navigate, string marker = ContentMarker)
+    // A link's sheet stays null until its stylesheet has loaded and been parsed; one that failed gets an empty sheet (and is among the failed requests).
+    private const string UnstyledSheets = "[...document.querySelectorAll('link[rel=stylesheet]')].filter(l => l.sheet === null).length";
+
+    /// <summary>
+    /// Evaluates <paramref name="expression"/> in the page with a bound: an evaluation can wait without
+    /// end on a page that never became ready. No answer in 5 s, or an error, gives the default.
+    /// </summary>
+    private static async Task<T?> AskAsync<T>(IPage page, string expression)
     {
-        try
+        var answer = page.EvaluateAsync<T>(expression);
+        return await Task.WhenAny(answer, Task.Delay(5_000)) == answer && answer.IsCompletedSuccessfully ? answer.Result : default;
+    }
+
+    private static Task ArriveAsync(IPage page, string failure, Func<Task> navigate, string marker = ContentMarker) =>
+        ExplainedAsync(page, failure, async () =>
         {
             await navigate();
             await page.Locator(marker).WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        });
+
+    /// <summary>Runs <paramref name="wait"/>; a timeout fails with <paramref name="failure"/> and what the page and the server say.</summary>
+    private static async Task ExplainedAsync(IPage page, string failure, Func<Task> wait)
+    {
+        try
+        {
+            await wait();
         }
         catch (TimeoutException e)
         {

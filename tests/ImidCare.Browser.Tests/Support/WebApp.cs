@@ -145,6 +145,7 @@ public sealed class WebApp : IAsyncLifetime
     /// <summary>Runs axe-core (WCAG 2 A and AA rules) on the page; returns each violation as "rule: targets".</summary>
     public static async Task<IReadOnlyList<string>> AxeViolationsAsync(IPage page)
     {
+        await page.StyledAsync(); // the contrast rules read the styled page
         // Through DevTools evaluation rather than a <script> tag: the app's Content-Security-Policy
         // (script-src 'self') rightly refuses injected inline scripts, and it stays on in the tests.
         await page.EvaluateAsync("() => {\n" + await File.ReadAllTextAsync(AxeScript) + "\n}");
@@ -161,6 +162,7 @@ public sealed class WebApp : IAsyncLifetime
     {
         var folder = Path.Combine(RepoRoot, "docs", "screenshots");
         Directory.CreateDirectory(folder);
+        await page.StyledAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png"), FullPage = true });
     }
 
