@@ -12,15 +12,13 @@ namespace ImidCare.Browser.Tests;
 [Collection(WebCollection.Name)]
 public sealed class PageWaitsTests(WebApp app)
 {
-    private const string Footer = "<footer class=\"foot\"><p>end</p></footer>";
-
     [Fact]
     public async Task Open_ReturnsWhenTheContentIsThere_WithoutTheLoadEvent()
     {
         var page = await NewPageAsync(TimeSpan.FromSeconds(20));
         // An image that never arrives: the document is parsed but "load" never fires, the CI failure's shape.
         await page.RouteAsync("**/held.png", _ => { });
-        await page.RouteAsync("**/held-page", r => r.FulfillAsync(new() { ContentType = "text/html", Body = $"<!DOCTYPE html><html><body><main><img src=\"/held.png\" alt=\"held\"></main>{Footer}</body></html>" }));
+        await page.RouteAsync("**/held-page", r => PageAsync(r, string.Empty, "<img src=\"/held.png\" alt=\"held\">"));
 
         (await page.OpenAsync("/held-page"))!.Status.ShouldBe(200);
         (await page.EvaluateAsync<string>("() => document.readyState")).ShouldBe("interactive"); // parsed, not loaded
@@ -34,11 +32,7 @@ public sealed class PageWaitsTests(WebApp app)
         // One stylesheet refused (a failed request; its sheet counts as settled), one never answered (a sheet not applied).
         await page.RouteAsync("**/broken.css", r => r.AbortAsync());
         await page.RouteAsync("**/held.css", _ => { });
-        await page.RouteAsync("**/no-footer", r => r.FulfillAsync(new()
-        {
-            ContentType = "text/html",
-            Body = "<!DOCTYPE html><html><head><link rel=\"stylesheet\" href=\"/broken.css\"><link rel=\"stylesheet\" href=\"/held.css\"></head><body><main>no footer</main></body></html>",
-        }));
+        await page.RouteAsync("**/no-footer", r => PageAsync(r, "<link rel=\"stylesheet\" href=\"/broken.css\"><link rel=\"stylesheet\" href=\"/held.css\">", "no footer", footer: false));
 
         var e = await Should.ThrowAsync<TimeoutException>(() => page.OpenAsync("/no-footer"));
         e.Message.ShouldStartWith("/no-footer did not open. Page: " + app.BaseUrl + "/no-footer (document: interactive, ");
@@ -58,7 +52,7 @@ public sealed class PageWaitsTests(WebApp app)
             await Task.Delay(1_500);
             await r.FulfillAsync(new() { ContentType = "text/css", Body = "footer { color: rgb(1, 2, 3); }" });
         });
-        await page.RouteAsync("**/styled-page", r => r.FulfillAsync(new() { ContentType = "text/html", Body = $"<!DOCTYPE html><html><head><link rel=\"stylesheet\" href=\"/slow.css\"></head><body><main>styled</main>{Footer}</body></html>" }));
+        await page.RouteAsync("**/styled-page", r => PageAsync(r, "<link rel=\"stylesheet\" href=\"/slow.css\">", "styled"));
         await page.OpenAsync("/styled-page");
 
         await page.StyledAsync();
@@ -78,7 +72,7 @@ public sealed class PageWaitsTests(WebApp app)
             var main = r.Request.Method == "POST"
                 ? "<p id=\"answer\">sent</p>"
                 : "<form method=\"post\"><button type=\"button\" onclick=\"setTimeout(() => this.form.submit(), 500)\">Send</button></form>";
-            return r.FulfillAsync(new() { ContentType = "text/html", Body = $"<!DOCTYPE html><html><body><main>{main}</main>{Footer}</body></html>" });
+            return PageAsync(r, string.Empty, main);
         });
         await page.OpenAsync("/form");
 
@@ -86,6 +80,13 @@ public sealed class PageWaitsTests(WebApp app)
         (await page.ContentAsync()).ShouldContain("<p id=\"answer\">sent</p>");
         await page.Context.CloseAsync();
     }
+
+    /// <summary>Answers with a page shaped like the layout's: <paramref name="head"/>, <paramref name="main"/>, and the footer unless told not to.</summary>
+    private static Task PageAsync(IRoute route, string head, string main, bool footer = true) => route.FulfillAsync(new()
+    {
+        ContentType = "text/html",
+        Body = $"<!DOCTYPE html><html><head>{head}</head><body><main>{main}</main>{(footer ? "<footer class=\"foot\"><p>end</p></footer>" : string.Empty)}</body></html>",
+    });
 
     private async Task<IPage> NewPageAsync(TimeSpan timeout, bool javaScript = true)
     {
