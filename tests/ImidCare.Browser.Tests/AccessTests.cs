@@ -15,7 +15,7 @@ public sealed class AccessTests(WebApp app)
     {
         var context = await app.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/office/patient/pat_demo_maria");
+        await page.OpenAsync("/office/patient/pat_demo_maria");
         page.Url.ShouldContain("/login?ReturnUrl=");
         await WebApp.ScreenshotAsync(page, "login");
         await context.CloseAsync();
@@ -27,7 +27,7 @@ public sealed class AccessTests(WebApp app)
         var page = await app.LoginAsync("dr.ode", "demo-ode-2026");
         await ExpectDeniedAsync(page, "/office/patient/pat_demo_maria");
         await ExpectDeniedAsync(page, "/office/agreement/pat_demo_maria");
-        (await page.GotoAsync("/office"))!.Status.ShouldBe(200);
+        (await page.OpenAsync("/office"))!.Status.ShouldBe(200);
         (await page.ContentAsync()).ShouldNotContain("Maria Lopez");
         await page.Context.CloseAsync();
     }
@@ -61,7 +61,7 @@ public sealed class AccessTests(WebApp app)
         await ExpectDeniedAsync(page, "/office/patient/pat_demo_john");
 
         var carla = await app.LoginAsync("carla", "demo-carla-2026");
-        (await carla.GotoAsync("/me?patient=pat_demo_john"))!.Status.ShouldBe(200);
+        (await carla.OpenAsync("/me?patient=pat_demo_john"))!.Status.ShouldBe(200);
         await ExpectDeniedAsync(carla, "/me?patient=pat_demo_maria");
         await page.Context.CloseAsync();
         await carla.Context.CloseAsync();
@@ -82,7 +82,7 @@ public sealed class AccessTests(WebApp app)
 
         var context = await app.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/login");
+        await page.OpenAsync("/login");
         for (var i = 0; i < 5; i++)
         {
             await page.GetByLabel("Username").FillAsync("lock.me");
@@ -100,7 +100,7 @@ public sealed class AccessTests(WebApp app)
 
     private static async Task ExpectDeniedAsync(IPage page, string url)
     {
-        var response = await page.GotoAsync(url);
+        var response = await page.OpenAsync(url);
         response!.Status.ShouldBe(403, url);
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Access denied" })).ToBeVisibleAsync();
     }

@@ -40,7 +40,7 @@ public sealed class AccessibilityTests(WebApp app)
     public async Task Page_HasNoAxeViolations(string user, string password, string url)
     {
         var page = await app.LoginAsync(user, password);
-        await page.GotoAsync(url);
+        await page.OpenAsync(url);
         var violations = await WebApp.AxeViolationsAsync(page);
         violations.ShouldBeEmpty(string.Join("\n", violations));
         await page.Context.CloseAsync();
@@ -50,7 +50,7 @@ public sealed class AccessibilityTests(WebApp app)
     public async Task TheCheck_CatchesAViolation()
     {
         var page = await app.LoginAsync("john", "demo-john-2026");
-        await page.GotoAsync("/learn");
+        await page.OpenAsync("/learn");
         await page.EvaluateAsync("() => document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/static/site.css\">')");
         (await WebApp.AxeViolationsAsync(page)).ShouldContain(v => v.StartsWith("image-alt", StringComparison.Ordinal));
         await page.Context.CloseAsync();

@@ -17,7 +17,7 @@ public sealed class AdminAndPatientTests(WebApp app)
         (await page.Locator("main").InnerTextAsync()).ShouldContain("Rosa Diaz");
         await WebApp.ScreenshotAsync(page, "admin-compliance");
 
-        await page.GotoAsync("/admin/audit");
+        await page.OpenAsync("/admin/audit");
         await page.GetByRole(AriaRole.Button, new() { Name = "Verify the hash chain" }).ClickAsync();
         (await page.Locator("#verify-result").InnerTextAsync()).ShouldStartWith("Chain intact");
         await page.GetByLabel("Subject contains").FillAsync("pat_demo_rosa");
@@ -25,11 +25,11 @@ public sealed class AdminAndPatientTests(WebApp app)
         (await page.Locator("tbody").InnerTextAsync()).ShouldContain("patient.enrolled");
         await WebApp.ScreenshotAsync(page, "admin-audit");
 
-        await page.GotoAsync("/admin/holds");
+        await page.OpenAsync("/admin/holds");
         (await page.Locator("main").InnerTextAsync()).ShouldContain("Rosa Diaz");
         await WebApp.ScreenshotAsync(page, "admin-holds");
-        await page.GotoAsync("/admin/certifications");
-        await page.GotoAsync("/admin/cases");
+        await page.OpenAsync("/admin/certifications");
+        await page.OpenAsync("/admin/cases");
         await page.Context.CloseAsync();
     }
 
@@ -57,15 +57,15 @@ public sealed class AdminAndPatientTests(WebApp app)
         (await ics.TextAsync()).ShouldContain("BEGIN:VCALENDAR");
 
         // A symptom: the action level in plain words, with the numbers to call.
-        await page.GotoAsync("/learn/symptoms?Drug=Lenalidomide");
+        await page.OpenAsync("/learn/symptoms?Drug=Lenalidomide");
         await page.GetByLabel("Or describe it in your own words").FillAsync("I have a fever and chills");
         await page.GetByRole(AriaRole.Button, new() { Name = "Check" }).ClickAsync();
         (await page.Locator("#level-h").InnerTextAsync()).ShouldBe("Call your prescriber or care team today.");
         (await page.Locator(".decision").InnerTextAsync()).ShouldContain("911");
         await WebApp.ScreenshotAsync(page, "companion-symptom-checker");
 
-        await page.GotoAsync("/me/survey");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Send my answers" }).ClickAsync();
+        await page.OpenAsync("/me/survey");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send my answers" }).ClickToNextPageAsync();
         (await page.Locator(".field-validation-error").CountAsync()).ShouldBe(6);
         foreach (var radio in await page.GetByLabel("No", new() { Exact = true }).AllAsync())
         {
@@ -82,14 +82,14 @@ public sealed class AdminAndPatientTests(WebApp app)
     public async Task Survey_AsksEachPatientOnlyWhatCanApplyToThem()
     {
         var maria = await app.LoginAsync("maria", "demo-maria-2026");
-        await maria.GotoAsync("/me/survey");
+        await maria.OpenAsync("/me/survey");
         var asked = await maria.Locator("legend").AllInnerTextsAsync();
         asked.ShouldContain("Could you be pregnant?");
         asked.ShouldContain("Have you missed any birth control, or used it wrongly?");
         asked.ShouldNotContain(q => q.Contains("sperm", StringComparison.Ordinal));
 
         var john = await app.LoginAsync("john", "demo-john-2026");
-        await john.GotoAsync("/me/survey");
+        await john.OpenAsync("/me/survey");
         asked = await john.Locator("legend").AllInnerTextsAsync();
         asked.ShouldContain("Have you donated sperm?");
         asked.ShouldContain("Could your partner be pregnant?");
@@ -111,13 +111,13 @@ public sealed class AdminAndPatientTests(WebApp app)
                 cspErrors.Add(m.Text);
             }
         };
-        await page.GotoAsync("/learn/drug/pomalidomide");
+        await page.OpenAsync("/learn/drug/pomalidomide");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Pomalidomide (Pomalyst)" })).ToBeVisibleAsync();
         await WebApp.ScreenshotAsync(page, "learn-pomalidomide");
-        await page.GotoAsync("/learn/wallet-card?drug=pomalidomide");
+        await page.OpenAsync("/learn/wallet-card?drug=pomalidomide");
         (await page.Locator("article").InnerTextAsync()).ShouldContain("I take pomalidomide");
         await WebApp.ScreenshotAsync(page, "learn-wallet-card");
-        (await page.GotoAsync("/learn/drug/aspirin"))!.Status.ShouldBe(404);
+        (await page.OpenAsync("/learn/drug/aspirin"))!.Status.ShouldBe(404);
         cspErrors.ShouldBeEmpty(); // the pages' own script runs under the server's content security policy
         await context.CloseAsync();
     }
@@ -127,13 +127,13 @@ public sealed class AdminAndPatientTests(WebApp app)
     {
         // John takes lenalidomide: the Today page's link starts there.
         var john = await app.LoginAsync("john", "demo-john-2026");
-        await john.GotoAsync("/me");
-        await john.GetByRole(AriaRole.Link, new() { Name = "Not feeling well? Check a symptom" }).ClickAsync();
+        await john.OpenAsync("/me");
+        await john.GetByRole(AriaRole.Link, new() { Name = "Not feeling well? Check a symptom" }).ClickToNextPageAsync();
         (await john.GetByLabel("My medicine").Locator("option:checked").InnerTextAsync()).ShouldBe("Lenalidomide");
         (await john.Locator("input[name=Symptom]").EvaluateAllAsync<string[]>("els => els.map(e => e.value)")).ShouldAllBe(id => id.StartsWith("len-"));
 
         // A sign from another medicine's list (an old link) is not "no match": the list comes again, with why.
-        await john.GotoAsync("/learn/symptoms?Drug=1&Symptom=pom-fever");
+        await john.OpenAsync("/learn/symptoms?Drug=1&Symptom=pom-fever");
         (await john.Locator(".decision").CountAsync()).ShouldBe(0);
         (await john.Locator("[data-valmsg-for='Symptom']").InnerTextAsync()).ShouldContain("list for Pomalidomide");
         await john.GetByLabel("Fever, chills or other signs of infection; unusual bleeding or bruising").CheckAsync();
@@ -142,21 +142,21 @@ public sealed class AdminAndPatientTests(WebApp app)
 
         // Another medicine: "Show symptoms" brings its list (a plain GET form; no script needed).
         await john.GetByLabel("My medicine").SelectOptionAsync(new SelectOptionValue { Label = "Thalidomide" });
-        await john.GetByRole(AriaRole.Button, new() { Name = "Show symptoms" }).ClickAsync();
+        await john.GetByRole(AriaRole.Button, new() { Name = "Show symptoms" }).ClickToNextPageAsync();
         (await john.Locator("input[name=Symptom]").EvaluateAllAsync<string[]>("els => els.map(e => e.value)")).ShouldAllBe(id => id.StartsWith("thal-"));
         (await WebApp.AxeViolationsAsync(john)).ShouldBeEmpty();
         await john.Context.CloseAsync();
 
         // His caregiver starts with his medicine too.
         var carla = await app.LoginAsync("carla", "demo-carla-2026");
-        await carla.GotoAsync("/learn/symptoms");
+        await carla.OpenAsync("/learn/symptoms");
         (await carla.GetByLabel("My medicine").Locator("option:checked").InnerTextAsync()).ShouldBe("Lenalidomide");
         await carla.Context.CloseAsync();
 
         // Anyone else is asked to choose, and gets the list of the medicine chosen.
         var context = await app.NewContextAsync(new() { JavaScriptEnabled = false });
         var anyone = await context.NewPageAsync();
-        await anyone.GotoAsync("/learn/symptoms");
+        await anyone.OpenAsync("/learn/symptoms");
         (await anyone.Locator("#choose-medicine").InnerTextAsync()).ShouldContain("Choose your medicine");
         (await anyone.Locator("input[name=Symptom]").CountAsync()).ShouldBe(0);
         await anyone.GetByLabel("My medicine").SelectOptionAsync(new SelectOptionValue { Label = "Pomalidomide" });

@@ -24,10 +24,10 @@ public sealed class CaregiverTests(WebApp app)
         }
 
         var carer = await app.LoginAsync("carer.temp", "carer-password-2");
-        (await carer.GotoAsync("/me?patient=pat_demo_maria"))!.Status.ShouldBe(403);
+        (await carer.OpenAsync("/me?patient=pat_demo_maria"))!.Status.ShouldBe(403);
 
         var maria = await app.LoginAsync("maria", "demo-maria-2026");
-        await maria.GotoAsync("/me/caregivers");
+        await maria.OpenAsync("/me/caregivers");
         await maria.GetByLabel("Caregiver's username").FillAsync("nobody.here");
         await maria.GetByRole(AriaRole.Button, new() { Name = "Give access" }).ClickAsync();
         (await maria.Locator(".field-validation-error").InnerTextAsync()).ShouldContain("No caregiver account");
@@ -38,13 +38,13 @@ public sealed class CaregiverTests(WebApp app)
         await WebApp.ScreenshotAsync(maria, "companion-caregivers");
 
         // Granted: the caregiver's start page is Maria's.
-        (await carer.GotoAsync("/me"))!.Status.ShouldBe(200);
+        (await carer.OpenAsync("/me"))!.Status.ShouldBe(200);
         await Assertions.Expect(carer.GetByRole(AriaRole.Heading, new() { Name = "Maria's day" })).ToBeVisibleAsync();
-        (await carer.GotoAsync("/me/caregivers"))!.Status.ShouldBe(403); // only the patient manages access
+        (await carer.OpenAsync("/me/caregivers"))!.Status.ShouldBe(403); // only the patient manages access
 
         await maria.GetByRole(AriaRole.Button, new() { Name = "Revoke access for Tess Temp" }).ClickAsync();
         (await maria.Locator(".decision.ok").InnerTextAsync()).ShouldContain("revoked");
-        (await carer.GotoAsync("/me?patient=pat_demo_maria"))!.Status.ShouldBe(403);
+        (await carer.OpenAsync("/me?patient=pat_demo_maria"))!.Status.ShouldBe(403);
 
         await carer.Context.CloseAsync();
         await maria.Context.CloseAsync();
@@ -54,7 +54,7 @@ public sealed class CaregiverTests(WebApp app)
     public async Task GrantedCaregiver_IsToldAboutThePatient_NotAddressedAsThePatient()
     {
         var carla = await app.LoginAsync("carla", "demo-carla-2026");
-        (await carla.GotoAsync("/me"))!.Status.ShouldBe(200);
+        (await carla.OpenAsync("/me"))!.Status.ShouldBe(200);
         await Assertions.Expect(carla.GetByRole(AriaRole.Heading, new() { Name = "John's day", Level = 1 })).ToBeVisibleAsync();
         (await carla.Locator("#caregiver-note").InnerTextAsync()).ShouldContain("John Carter's companion as their caregiver");
         (await carla.Locator("#rx-h").InnerTextAsync()).ShouldBe("John's prescription");
@@ -71,11 +71,11 @@ public sealed class CaregiverTests(WebApp app)
         try
         {
             carla = await app.LoginAsync("carla", "demo-carla-2026");
-            await carla.GotoAsync("/me");
+            await carla.OpenAsync("/me");
             (await carla.Locator("section[aria-labelledby=todo-h]").InnerTextAsync()).ShouldContain("Survey: due. John answers it when signed in, before the next prescription.");
             (await carla.Locator("a[href='/me/survey']").CountAsync()).ShouldBe(0);
             var john = await app.LoginAsync("john", "demo-john-2026");
-            await john.GotoAsync("/me");
+            await john.OpenAsync("/me");
             (await john.Locator("section[aria-labelledby=todo-h] a[href='/me/survey']").InnerTextAsync()).ShouldBe("Take your survey");
             await carla.Context.CloseAsync();
             await john.Context.CloseAsync();
@@ -90,19 +90,19 @@ public sealed class CaregiverTests(WebApp app)
     public async Task CaregiverNobodyGranted_IsToldHowToGetAccess_NotRefusedEverywhere()
     {
         var casey = await app.LoginAsync("casey", "demo-casey-2026");
-        (await casey.GotoAsync("/me"))!.Status.ShouldBe(200);
+        (await casey.OpenAsync("/me"))!.Status.ShouldBe(200);
         await Assertions.Expect(casey.GetByRole(AriaRole.Heading, new() { Name = "Nobody has shared their companion with you yet" })).ToBeVisibleAsync();
         (await casey.Locator("#not-shared").InnerTextAsync()).ShouldContain("(casey)");
 
         // The menu's pages lead back to that explanation, not to a refusal.
         foreach (var page in new[] { "/me/calendar", "/me/charts", "/me/visitsummary" })
         {
-            (await casey.GotoAsync(page))!.Status.ShouldBe(200, page);
+            (await casey.OpenAsync(page))!.Status.ShouldBe(200, page);
             new Uri(casey.Url).AbsolutePath.ShouldBe("/me", page);
         }
 
         // Naming a patient who did not grant access is still refused.
-        (await casey.GotoAsync("/me?patient=pat_demo_john"))!.Status.ShouldBe(403);
+        (await casey.OpenAsync("/me?patient=pat_demo_john"))!.Status.ShouldBe(403);
         (await WebApp.AxeViolationsAsync(casey)).ShouldBeEmpty();
         await casey.Context.CloseAsync();
     }
@@ -111,7 +111,7 @@ public sealed class CaregiverTests(WebApp app)
     public async Task Calendar_OnAPhone_IsAListOfDays_EachNamingItsWeekday()
     {
         var carla = await app.LoginAsync("carla", "demo-carla-2026", width: 375);
-        await carla.GotoAsync("/me/calendar");
+        await carla.OpenAsync("/me/calendar");
         var day = carla.Locator("#month td[data-date='2026-11-07']");
         (await day.InnerTextAsync()).ShouldStartWith("Sat 7");
         (await day.BoundingBoxAsync())!.Width.ShouldBeGreaterThan(300); // the whole width, not a seventh of it
@@ -120,7 +120,7 @@ public sealed class CaregiverTests(WebApp app)
 
         // A wide screen keeps the grid, with the weekday in its header only.
         var wide = await app.LoginAsync("carla", "demo-carla-2026");
-        await wide.GotoAsync("/me/calendar");
+        await wide.OpenAsync("/me/calendar");
         (await wide.Locator("#month td[data-date='2026-11-07']").InnerTextAsync()).ShouldStartWith("7");
         await Assertions.Expect(wide.Locator("#month thead")).ToBeVisibleAsync();
         await carla.Context.CloseAsync();
@@ -181,7 +181,7 @@ public sealed class CaregiverTests(WebApp app)
     public async Task GrantedCaregiver_SeesTheCharts_AsLabelledSvg()
     {
         var carla = await app.LoginAsync("carla", "demo-carla-2026");
-        await carla.GotoAsync("/me/charts");
+        await carla.OpenAsync("/me/charts");
         await Assertions.Expect(carla.GetByRole(AriaRole.Heading, new() { Name = "John's blood counts and M-protein" })).ToBeVisibleAsync();
         var anc = carla.GetByRole(AriaRole.Img, new() { Name = "Neutrophils (ANC)" });
         await Assertions.Expect(anc).ToBeVisibleAsync();
@@ -200,7 +200,7 @@ public sealed class PrintTests(WebApp app)
     public async Task SignedAgreement_AndVisitSummary_ArePdfs()
     {
         var office = await app.LoginAsync("dr.park", "demo-park-2026");
-        await office.GotoAsync("/office/agreement/pat_demo_maria");
+        await office.OpenAsync("/office/agreement/pat_demo_maria");
         await WebApp.ScreenshotAsync(office, "office-agreement");
         var agreement = await office.Context.APIRequest.GetAsync("/office/agreement/pat_demo_maria?handler=Pdf");
         agreement.Status.ShouldBe(200);
@@ -209,7 +209,7 @@ public sealed class PrintTests(WebApp app)
         (await office.Context.APIRequest.GetAsync("/office/agreement/pat_demo_omar?handler=Pdf")).Status.ShouldBe(403);
 
         var john = await app.LoginAsync("john", "demo-john-2026");
-        await john.GotoAsync("/me/visitsummary");
+        await john.OpenAsync("/me/visitsummary");
         await john.GetByLabel("My own questions (one per line)").FillAsync("Can I travel next month?");
         await john.GetByRole(AriaRole.Button, new() { Name = "Add to the summary" }).ClickAsync();
         (await john.Locator("article").InnerTextAsync()).ShouldContain("Can I travel next month?");

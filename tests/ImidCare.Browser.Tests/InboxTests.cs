@@ -12,7 +12,7 @@ public sealed class InboxTests(WebApp app)
     public async Task Patient_ReadsAReminder_WithItsRule_AndChoosesEmail()
     {
         var john = await app.LoginAsync("john", "demo-john-2026");
-        await john.GetByRole(AriaRole.Link, new() { Name = "Reminders" }).ClickAsync();
+        await john.GetByRole(AriaRole.Link, new() { Name = "Reminders" }).ClickToNextPageAsync();
         await Assertions.Expect(john.GetByRole(AriaRole.Heading, new() { Name = "New", Exact = true })).ToBeVisibleAsync();
         var dose = john.Locator("li.reminder", new() { HasText = "Dose today" });
         await Assertions.Expect(dose).ToBeVisibleAsync();
@@ -20,7 +20,7 @@ public sealed class InboxTests(WebApp app)
         await WebApp.ScreenshotAsync(john, "companion-inbox");
 
         var before = await john.Locator("li.reminder:not(.read)").CountAsync();
-        await dose.GetByRole(AriaRole.Button).ClickAsync();
+        await dose.GetByRole(AriaRole.Button).ClickToNextPageAsync();
         (await john.Locator(".decision.ok").InnerTextAsync()).ShouldContain("Marked as read");
         (await john.Locator("li.reminder:not(.read)").CountAsync()).ShouldBe(before - 1);
         await Assertions.Expect(john.GetByRole(AriaRole.Heading, new() { Name = "Read", Exact = true })).ToBeVisibleAsync();
@@ -41,7 +41,7 @@ public sealed class InboxTests(WebApp app)
     public async Task Office_And_Pharmacy_HaveTheirInboxes()
     {
         var park = await app.LoginAsync("dr.park", "demo-park-2026");
-        await park.GotoAsync("/inbox");
+        await park.OpenAsync("/inbox");
         var maria = park.Locator("li.reminder", new() { HasText = "Maria Lopez" });
         await Assertions.Expect(maria.First).ToBeVisibleAsync();
         (await maria.First.GetByRole(AriaRole.Link).GetAttributeAsync("href")).ShouldBe("/office/patient/pat_demo_maria");
@@ -49,7 +49,7 @@ public sealed class InboxTests(WebApp app)
         await park.Context.CloseAsync();
 
         var pharmacist = await app.LoginAsync("pharmacist", "demo-pharm-2026");
-        (await pharmacist.GotoAsync("/inbox"))!.Status.ShouldBe(200);
+        (await pharmacist.OpenAsync("/inbox"))!.Status.ShouldBe(200);
         await Assertions.Expect(pharmacist.GetByRole(AriaRole.Heading, new() { Name = "Reminders" })).ToBeVisibleAsync();
         await pharmacist.Context.CloseAsync();
     }

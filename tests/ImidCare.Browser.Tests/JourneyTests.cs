@@ -18,9 +18,9 @@ public sealed class JourneyTests(WebApp app)
         await WebApp.ScreenshotAsync(office, "office-patients");
 
         // Enrollment wizard, step 1: a validation error keeps what was typed.
-        await office.GotoAsync("/office/enroll");
+        await office.OpenAsync("/office/enroll");
         await office.GetByLabel("Full name").FillAsync("Jane Web");
-        await office.GetByRole(AriaRole.Button, new() { Name = "Next: category and agreement" }).ClickAsync();
+        await office.GetByRole(AriaRole.Button, new() { Name = "Next: category and agreement" }).ClickToNextPageAsync();
         (await office.Locator(".field-validation-error").AllInnerTextsAsync()).ShouldContain("The date of birth is required.");
         (await office.GetByLabel("Full name").InputValueAsync()).ShouldBe("Jane Web");
 
@@ -31,12 +31,12 @@ public sealed class JourneyTests(WebApp app)
         // Step 2: the category comes from the answers; the agreement is signed on screen.
         (await office.Locator("#derived-category").InnerTextAsync()).ShouldBe("Adult female who can get pregnant");
         (await office.GetByLabel("Signed by (type the full name)").InputValueAsync()).ShouldBe("Jane Web");
-        await office.GetByRole(AriaRole.Button, new() { Name = "Sign and enroll" }).ClickAsync();
+        await office.GetByRole(AriaRole.Button, new() { Name = "Sign and enroll" }).ClickToNextPageAsync();
         (await office.Locator(".field-validation-error").AllInnerTextsAsync()).ShouldContain("The agreement must be accepted to enroll.");
         await WebApp.ScreenshotAsync(office, "office-enroll-agreement");
         await office.GetByLabel("The signer has read and accepts the agreement").CheckAsync();
         await office.GetByRole(AriaRole.Button, new() { Name = "Sign and enroll" }).ClickAsync();
-        await office.WaitForURLAsync(new Regex("/office/patient/pat_"));
+        await office.WaitForPageAsync(new Regex("/office/patient/pat_"));
         await Assertions.Expect(office.GetByRole(AriaRole.Heading, new() { Name = "Jane Web" })).ToBeVisibleAsync();
 
         // Without tests: the survey is refused and every missing condition is named.

@@ -21,12 +21,12 @@ public sealed class NewPagesTests(WebApp app)
     public async Task Admin_ReinstatesASuspendedPharmacy_AndAReasonIsRequired()
     {
         var page = await app.LoginAsync("admin", "demo-admin-2026");
-        await page.GotoAsync("/admin/certifications");
+        await page.OpenAsync("/admin/certifications");
         var row = page.Locator("tr", new() { HasText = "CareChain #1" }).Filter(new() { HasText = "Suspended" });
         (await row.InnerTextAsync()).ShouldContain("Staff training lapsed");
 
         // No reason: refused next to the field, nothing changed.
-        await row.GetByRole(AriaRole.Button, new() { Name = "Reinstate" }).ClickAsync();
+        await row.GetByRole(AriaRole.Button, new() { Name = "Reinstate" }).ClickToNextPageAsync();
         (await page.Locator("main").InnerTextAsync()).ShouldContain("A reason is required.");
         (await page.Locator("tr", new() { HasText = "CareChain #1" }).Filter(new() { HasText = "Suspended" }).CountAsync()).ShouldBe(1);
 
@@ -37,7 +37,7 @@ public sealed class NewPagesTests(WebApp app)
         (await page.Locator("#done").InnerTextAsync()).ShouldContain("now certified");
 
         // The same transition core as the API: audited with the reason.
-        await page.GotoAsync("/admin/audit?Action=pharmacy.certification.reinstate");
+        await page.OpenAsync("/admin/audit?Action=pharmacy.certification.reinstate");
         (await page.Locator("tbody").InnerTextAsync()).ShouldContain("phy_demo_chain1");
         (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
         await page.Context.CloseAsync();
@@ -47,7 +47,7 @@ public sealed class NewPagesTests(WebApp app)
     public async Task Safety_MovesACaseToReview_ThenClosesIt()
     {
         var page = await app.LoginAsync("safety", "demo-safety-2026");
-        await page.GotoAsync("/admin/cases");
+        await page.OpenAsync("/admin/cases");
         var card = page.Locator("section.card", new() { HasText = "case_demo_john_rash" });
         (await card.InnerTextAsync()).ShouldContain("open");
         // People and times in words: who reported it by name and role, when in a named zone, the form's fields by their labels.
@@ -76,7 +76,7 @@ public sealed class NewPagesTests(WebApp app)
     public async Task Prescriber_CertifiesInAProgram_AfterARefusalThatSaysWhy()
     {
         var page = await app.LoginAsync("dr.ode", "demo-ode-2026");
-        await page.GotoAsync("/office/certification");
+        await page.OpenAsync("/office/certification");
         (await page.Locator("main").InnerTextAsync()).ShouldContain("check digit valid");
         (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
         await page.GetByRole(AriaRole.Button, new() { Name = "Certify" }).ClickAsync();
@@ -98,8 +98,8 @@ public sealed class NewPagesTests(WebApp app)
     public async Task Prescriber_ReviewsTheCategoryFacts_TheCategoryFollowsAndTheHistoryKeepsTheReason()
     {
         var page = await app.LoginAsync("dr.park", "demo-park-2026");
-        await page.GotoAsync("/office/patient/pat_demo_grace");
-        await page.GetByRole(AriaRole.Link, new() { Name = "Review the risk category" }).ClickAsync();
+        await page.OpenAsync("/office/patient/pat_demo_grace");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Review the risk category" }).ClickToNextPageAsync();
         var before = await page.Locator("#category").InnerTextAsync();
         (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
 
@@ -125,8 +125,8 @@ public sealed class NewPagesTests(WebApp app)
     {
         var (patient, number) = await EnrolAndAuthorizeAsync("Paul Report");
         var page = await app.LoginAsync("dr.park", "demo-park-2026");
-        await page.GotoAsync($"/office/patient/{patient}");
-        await page.GetByRole(AriaRole.Link, new() { Name = "Report a pregnancy" }).ClickAsync();
+        await page.OpenAsync($"/office/patient/{patient}");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Report a pregnancy" }).ClickToNextPageAsync();
         (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
 
         // The MedWatch fields are checked by the API's rules: the description is required.
@@ -160,11 +160,11 @@ public sealed class NewPagesTests(WebApp app)
         var (patient, number) = await EnrolAndAuthorizeAsync("Fay Future");
         var tomorrow = app.Clock.Now.InZone(DateTimeZoneProviders.Tzdb["America/New_York"]).Date.PlusDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var page = await app.LoginAsync("dr.park", "demo-park-2026");
-        await page.GotoAsync($"/report/adverse-event?patient={patient}");
+        await page.OpenAsync($"/report/adverse-event?patient={patient}");
         await page.GetByLabel("Describe the event").FillAsync("Headache for two days.");
         await page.GetByLabel("Weight (kg)").FillAsync("abc");
         await page.GetByLabel("Date of the event").FillAsync(tomorrow);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Send the report" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the report" }).ClickToNextPageAsync();
 
         // The weight the form could not read is said next to it, with what was typed.
         (await page.Locator("#reported").CountAsync()).ShouldBe(0);
@@ -175,22 +175,22 @@ public sealed class NewPagesTests(WebApp app)
 
         // A readable weight: the date after today is the API's refusal, next to the date.
         await page.GetByLabel("Weight (kg)").FillAsync("72.5");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Send the report" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the report" }).ClickToNextPageAsync();
         (await page.Locator("#reported").CountAsync()).ShouldBe(0);
         (await page.Locator("[data-valmsg-for='MedWatch.EventDate']").InnerTextAsync()).ShouldStartWith("The date cannot be after today");
         (await page.GetByLabel("Date of the event").InputValueAsync()).ShouldBe(tomorrow);
 
         // The pregnancy report: the same rule for the last menstrual period, and nothing is stopped.
-        await page.GotoAsync($"/report/pregnancy?patient={patient}");
+        await page.OpenAsync($"/report/pregnancy?patient={patient}");
         (await page.Locator("#whose").InnerTextAsync()).ShouldBe("his partner's pregnancy"); // Paul is a man: it can only be a partner's
         await page.GetByLabel("First day of the partner's last menstrual period, if known").FillAsync(tomorrow);
         await page.GetByLabel("Describe the event").FillAsync("Partner's home test is positive.");
         await page.GetByLabel("Weight (kg)").FillAsync("80 kg");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Send the pregnancy report" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the pregnancy report" }).ClickToNextPageAsync();
         (await page.Locator("#stopped").CountAsync()).ShouldBe(0);
         (await page.Locator("[data-valmsg-for='MedWatch.WeightKg']").InnerTextAsync()).ShouldContain("is not valid");
         await page.GetByLabel("Weight (kg)").FillAsync("80");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Send the pregnancy report" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send the pregnancy report" }).ClickToNextPageAsync();
         (await page.Locator("#stopped").CountAsync()).ShouldBe(0);
         (await page.Locator("[data-valmsg-for='LastMenstrualPeriod']").InnerTextAsync()).ShouldStartWith("The date cannot be after today");
         await page.Context.CloseAsync();
@@ -217,7 +217,7 @@ public sealed class NewPagesTests(WebApp app)
         var id = body.GetProperty("patient").GetProperty("id").GetString()!;
 
         var page = await app.LoginAsync("dr.park", "demo-park-2026");
-        await page.GotoAsync($"/report/pregnancy?patient={id}");
+        await page.OpenAsync($"/report/pregnancy?patient={id}");
         (await page.Locator("#whose").InnerTextAsync()).ShouldBe("her own pregnancy");
         await page.GetByLabel("Describe the event").FillAsync("Positive home pregnancy test.");
         await page.GetByLabel("Date of the event").FillAsync("2026-11-16");
@@ -228,7 +228,7 @@ public sealed class NewPagesTests(WebApp app)
         await page.Context.CloseAsync();
 
         var fay = await app.LoginAsync("fay.report", "demo-fay-report-2026");
-        await fay.GotoAsync("/me");
+        await fay.OpenAsync("/me");
         (await fay.Locator("#stop-now").InnerTextAsync()).ShouldStartWith("Stop taking the medicine now");
         await fay.Context.CloseAsync();
     }
@@ -237,16 +237,16 @@ public sealed class NewPagesTests(WebApp app)
     public async Task Enroll_ATakenUsername_IsShownOnStepOne_NextToTheUsername_WithTheAnswersKept()
     {
         var page = await app.LoginAsync("dr.park", "demo-park-2026");
-        await page.GotoAsync("/office/enroll");
+        await page.OpenAsync("/office/enroll");
         await page.GetByLabel("Full name").FillAsync("Uma Username");
         await page.GetByLabel("Date of birth").FillAsync("1970-05-06");
         await page.GetByLabel("Male", new() { Exact = true }).CheckAsync();
         await page.GetByLabel("Username", new() { Exact = true }).FillAsync("maria");
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync("uma-password-1");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Next: category and agreement" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Next: category and agreement" }).ClickToNextPageAsync();
         (await page.ContentAsync()).ShouldNotContain("uma-password-1"); // step 2 carries it sealed, not in a hidden field in clear
         await page.GetByLabel("The signer has read and accepts the agreement").CheckAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign and enroll" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign and enroll" }).ClickToNextPageAsync();
 
         // Only the database knows the username is taken: the message stands next to the field that fixes it.
         (await page.Locator("main").InnerTextAsync()).ShouldContain("Step 1 of 2");
@@ -266,7 +266,7 @@ public sealed class NewPagesTests(WebApp app)
         await page.GetByRole(AriaRole.Button, new() { Name = "Next: category and agreement" }).ClickAsync();
         await page.GetByLabel("The signer has read and accepts the agreement").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign and enroll" }).ClickAsync();
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/office/patient/pat_"));
+        await page.WaitForPageAsync(new System.Text.RegularExpressions.Regex("/office/patient/pat_"));
         await page.Context.CloseAsync();
 
         await using var db = await app.DbAsync();
@@ -283,7 +283,7 @@ public sealed class NewPagesTests(WebApp app)
     public async Task Caregiver_ReportsASideEffect_AndAPharmacistCannot()
     {
         var page = await app.LoginAsync("carla", "demo-carla-2026");
-        await page.GotoAsync("/report/adverse-event");
+        await page.OpenAsync("/report/adverse-event");
         (await page.Locator("main").InnerTextAsync()).ShouldContain("John Carter");
         (await page.GetByLabel("Name", new() { Exact = true }).InputValueAsync()).ShouldBe("Carla Carter");
         (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
@@ -295,7 +295,7 @@ public sealed class NewPagesTests(WebApp app)
         await page.Context.CloseAsync();
 
         var pharmacist = await app.LoginAsync("pharmacist", "demo-pharm-2026");
-        var r = await pharmacist.GotoAsync("/report/adverse-event?patient=pat_demo_john");
+        var r = await pharmacist.OpenAsync("/report/adverse-event?patient=pat_demo_john");
         pharmacist.Url.ShouldContain("/denied");
         r!.Status.ShouldBe(403);
         await pharmacist.Context.CloseAsync();
@@ -305,7 +305,7 @@ public sealed class NewPagesTests(WebApp app)
     public async Task Calendar_ShowsTheMonthInWords_AndTakesABackDatedEntryWithItsCapsules()
     {
         var page = await app.LoginAsync("john", "demo-john-2026", width: 390);
-        await page.GotoAsync("/me/calendar");
+        await page.OpenAsync("/me/calendar");
         var grid = page.Locator("#month");
         (await grid.Locator("thead th").CountAsync()).ShouldBe(7);
         (await grid.Locator("caption").InnerTextAsync()).ShouldContain("November 2026");
@@ -377,7 +377,7 @@ public sealed class NewPagesTests(WebApp app)
         (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
         await WebApp.ScreenshotAsync(page, "pharmacy-outage");
 
-        await page.GotoAsync($"/pharmacy?c={confirmation}");
+        await page.OpenAsync($"/pharmacy?c={confirmation}");
         (await page.Locator("main").InnerTextAsync()).ShouldContain("by the declared outage");
         await page.Context.CloseAsync();
     }
@@ -387,11 +387,11 @@ public sealed class NewPagesTests(WebApp app)
     {
         var (id, number) = await EnrolAndAuthorizeAsync("Paused Web");
         var page = await app.LoginAsync("dr.park", "demo-park-2026");
-        await page.GotoAsync($"/office/patient/{id}");
+        await page.OpenAsync($"/office/patient/{id}");
         (await page.Locator("#enrollment-status").InnerTextAsync()).ShouldBe("Enrolled");
 
         // No reason: refused next to the field, nothing changed.
-        await page.GetByRole(AriaRole.Button, new() { Name = "Deactivate (pause)" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Deactivate (pause)" }).ClickToNextPageAsync();
         (await page.Locator(".field-validation-error").AllInnerTextsAsync()).ShouldContain("Give the reason for the change.");
         (await page.Locator("#enrollment-status").InnerTextAsync()).ShouldBe("Enrolled");
 
@@ -418,13 +418,13 @@ public sealed class NewPagesTests(WebApp app)
         }
 
         var safety = await app.LoginAsync("safety", "demo-safety-2026");
-        await safety.GotoAsync("/admin/enrollments");
+        await safety.OpenAsync("/admin/enrollments");
         (await safety.Locator("tr", new() { HasText = "Ended Web" }).InnerTextAsync()).ShouldContain("Course completed.");
         (await safety.GetByRole(AriaRole.Button, new() { Name = "Reactivate" }).CountAsync()).ShouldBe(0);
         await safety.Context.CloseAsync();
 
         var page = await app.LoginAsync("admin", "demo-admin-2026");
-        await page.GotoAsync("/admin/enrollments");
+        await page.OpenAsync("/admin/enrollments");
         var row = page.Locator("tr", new() { HasText = "Ended Web" });
         (await row.InnerTextAsync()).ShouldContain("Disenrolled");
         (await WebApp.AxeViolationsAsync(page)).ShouldBeEmpty();
@@ -437,12 +437,12 @@ public sealed class NewPagesTests(WebApp app)
         row = page.Locator("tr", new() { HasText = "Ended Web" });
         await row.GetByLabel("Reason (Ended Web)").FillAsync("Restarting after relapse.");
         await WebApp.ScreenshotAsync(page, "admin-enrollments");
-        await row.GetByRole(AriaRole.Button, new() { Name = "Reactivate" }).ClickAsync();
+        await row.GetByRole(AriaRole.Button, new() { Name = "Reactivate" }).ClickToNextPageAsync();
         (await page.Locator("#done").InnerTextAsync()).ShouldBe($"The enrollment of Ended Web ({id}) is now enrolled.");
         (await page.Locator("tr", new() { HasText = "Ended Web" }).CountAsync()).ShouldBe(0);
 
         // The API's core: audited with the reason.
-        await page.GotoAsync("/admin/audit?Action=patient.enrollment.reactivate");
+        await page.OpenAsync("/admin/audit?Action=patient.enrollment.reactivate");
         (await page.Locator("tbody").InnerTextAsync()).ShouldContain(id);
         await page.Context.CloseAsync();
     }
@@ -452,12 +452,12 @@ public sealed class NewPagesTests(WebApp app)
     {
         var (id, _) = await EnrolAndAuthorizeAsync("Told Web", new { username = "told.web", password = "demo-told-2026" });
         var page = await app.LoginAsync("told.web", "demo-told-2026");
-        await page.GotoAsync("/me");
+        await page.OpenAsync("/me");
         (await page.Locator("#enrollment-notice").CountAsync()).ShouldBe(0);
 
         using var park = await BearerAsync("dr.park", "demo-park-2026");
         (await park.PostAsJsonAsync($"/api/v1/patients/{id}/enrollment/deactivate", new { reason = "Paused while in hospital." })).IsSuccessStatusCode.ShouldBeTrue();
-        await page.GotoAsync("/me");
+        await page.OpenAsync("/me");
         var notice = await page.Locator("#enrollment-notice").InnerTextAsync();
         notice.ShouldContain("Your REMS enrollment is paused");
         notice.ShouldContain("Please call your prescriber.");
@@ -466,7 +466,7 @@ public sealed class NewPagesTests(WebApp app)
         using var told = await BearerAsync("told.web", "demo-told-2026");
         (await told.PostAsJsonAsync($"/api/v1/patients/{id}/caregivers", new { username = "carla" })).IsSuccessStatusCode.ShouldBeTrue();
         var carla = await app.LoginAsync("carla", "demo-carla-2026");
-        await carla.GotoAsync($"/me?patient={id}");
+        await carla.OpenAsync($"/me?patient={id}");
         notice = await carla.Locator("#enrollment-notice").InnerTextAsync();
         notice.ShouldContain("Told's REMS enrollment is paused");
         notice.ShouldContain("No pharmacy can fill a prescription for Told until it is active again");

@@ -16,7 +16,7 @@ public sealed class TherapyTests(WebApp app)
     public async Task Prescriber_SeesTheCalendar_AndGetsDoseAdviceFromCounts()
     {
         var page = await app.LoginAsync("dr.park", "demo-park-2026");
-        await page.GotoAsync("/office/therapy/pat_demo_john");
+        await page.OpenAsync("/office/therapy/pat_demo_john");
         await Assertions.Expect(page.Locator("table.calendar")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { Name = "M-protein (serum)" })).ToBeVisibleAsync();
 
@@ -34,7 +34,7 @@ public sealed class TherapyTests(WebApp app)
         await page.Context.CloseAsync();
 
         var ode = await app.LoginAsync("dr.ode", "demo-ode-2026");
-        (await ode.GotoAsync("/office/therapy/pat_demo_john"))!.Status.ShouldBe(403);
+        (await ode.OpenAsync("/office/therapy/pat_demo_john"))!.Status.ShouldBe(403);
         await ode.Context.CloseAsync();
     }
 
@@ -42,7 +42,7 @@ public sealed class TherapyTests(WebApp app)
     public async Task Prescriber_IsOfferedOnlyRegimensOfThePatientsMedicine_AndAnotherIsRefusedNextToTheField()
     {
         var page = await app.LoginAsync("dr.park", "demo-park-2026");
-        await page.GotoAsync("/office/therapy/pat_demo_john");
+        await page.OpenAsync("/office/therapy/pat_demo_john");
         var regimen = page.GetByLabel("Regimen", new() { Exact = true });
         var offered = await regimen.Locator("option").AllInnerTextsAsync();
         offered.Count.ShouldBe(5, string.Join("; ", offered));
@@ -51,13 +51,13 @@ public sealed class TherapyTests(WebApp app)
 
         // A form sent with another medicine's regimen all the same (an old tab, a crafted post) is refused by the plan handler, next to the field.
         await regimen.EvaluateAsync("s => { s.add(new Option('Pomalidomide + dexamethasone (Pd)', 'pom-mm-pd')); s.value = 'pom-mm-pd'; }");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Save plan" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save plan" }).ClickToNextPageAsync();
         (await page.Locator("[data-valmsg-for='Plan.RegimenId']").InnerTextAsync()).ShouldContain("REMS program is for lenalidomide");
         (await page.Locator("main").InnerTextAsync()).ShouldNotContain("The plan is saved");
-        await page.GotoAsync("/office/therapy/pat_demo_john");
+        await page.OpenAsync("/office/therapy/pat_demo_john");
         (await page.GetByLabel("Regimen", new() { Exact = true }).InputValueAsync()).ShouldBe("len-mm-rd");
 
-        await page.GotoAsync("/office/therapy/pat_demo_maria");
+        await page.OpenAsync("/office/therapy/pat_demo_maria");
         var pom = await page.GetByLabel("Regimen", new() { Exact = true }).Locator("option").AllInnerTextsAsync();
         pom.ShouldContain("Pomalidomide + dexamethasone (Pd)");
         pom.ShouldNotContain(o => o.StartsWith("Lenalidomide", StringComparison.Ordinal));
@@ -89,12 +89,12 @@ public sealed class TherapyTests(WebApp app)
         try
         {
             var page = await app.LoginAsync("dr.park", "demo-park-2026");
-            await page.GotoAsync($"/office/therapy/{id}");
+            await page.OpenAsync($"/office/therapy/{id}");
             var kept = await page.Locator("#plan-kept").InnerTextAsync();
             kept.ShouldContain("neuropathy grade 3");
             kept.ShouldContain("HIV-positive");
             await page.GetByLabel("Usual dose time").FillAsync("22:00");
-            await page.GetByRole(AriaRole.Button, new() { Name = "Save plan" }).ClickAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "Save plan" }).ClickToNextPageAsync();
             (await page.Locator("[role=status]").First.InnerTextAsync()).ShouldContain("The plan is saved");
             (await page.GetByLabel("Usual dose time").InputValueAsync()).ShouldStartWith("22:00");
             (await page.Locator("#plan-kept").InnerTextAsync()).ShouldContain("neuropathy grade 3");

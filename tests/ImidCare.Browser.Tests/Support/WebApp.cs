@@ -109,6 +109,7 @@ public sealed class WebApp : IAsyncLifetime
         var context = await Browser.NewContextAsync(options);
         context.SetDefaultTimeout(ActionTimeoutMs);
         context.SetDefaultNavigationTimeout(ActionTimeoutMs);
+        PageWaits.Watch(context, ServerLog);
         return context;
     }
 
@@ -117,41 +118,18 @@ public sealed class WebApp : IAsyncLifetime
     {
         var context = await NewContextAsync(new() { ViewportSize = new() { Width = width, Height = 900 } });
         var page = await context.NewPageAsync();
-        var failed = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        page.RequestFailed += (_, r) => failed.Enqueue($"{r.Method} {r.Url}: {r.Failure}");
-        await page.GotoAsync("/login");
+        await page.OpenAsync("/login");
         await page.GetByLabel("Username").FillAsync(username);
         await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-        try
-        {
-            // Committed, then the start page's last element (the layout's footer) in the DOM. Not a
-            // lifecycle event: on CI, with Debian's Chromium (newer than the one Playwright is built
-            // against), a first login has twice reached its start page and then seen only
-            // "networkidle" from Playwright, never "domcontentloaded" or "load", for 30 and 90 s.
-            // The footer is found by querying the DOM, which does not depend on those events.
-            await page.WaitForURLAsync(u => !u.Contains("/login", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
-            await page.Locator("footer.foot").WaitForAsync(new() { State = WaitForSelectorState.Attached });
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{username}'s login did not reach a start page. {await SeenAsync(page, failed)}", e);
-        }
-
+        // Committed away from /login, then the start page's content (PageWaits says why not "load").
+        await page.WaitForPageAsync(u => !u.Contains("/login", StringComparison.Ordinal), $"{username}'s login did not reach a start page");
         if (!page.Url.StartsWith(BaseUrl, StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"{username}'s login ended on a browser error page, not the server's. {await SeenAsync(page, failed)}");
+            throw new InvalidOperationException($"{username}'s login ended on a browser error page, not the server's. {await PageWaits.SeenAsync(page)}");
         }
 
         return page;
-    }
-
-    private async Task<string> SeenAsync(IPage page, IEnumerable<string> failed)
-    {
-        // What the document itself says, asked with a bound: an evaluation can wait on a page that never became ready.
-        var state = page.EvaluateAsync<string>("() => document.readyState + ', ' + document.documentElement.outerHTML.length + ' characters'");
-        var said = await Task.WhenAny(state, Task.Delay(5_000)) == state && state.IsCompletedSuccessfully ? state.Result : "no answer in 5 s";
-        return $"Page: {page.Url} (document: {said}). Failed requests: {(failed.Any() ? string.Join("; ", failed) : "none")}. Server warnings: {ServerLog.Summary()}";
     }
 
     /// <summary>axe-core from the npm registry (./test.sh fetches it into artifacts/axe-core).</summary>
@@ -167,6 +145,7 @@ public sealed class WebApp : IAsyncLifetime
     /// <summary>Runs axe-core (WCAG 2 A and AA rules) on the page; returns each violation as "rule: targets".</summary>
     public static async Task<IReadOnlyList<string>> AxeViolationsAsync(IPage page)
     {
+        await page.StyledAsync(); // the contrast rules read the styled page
         // Through DevTools evaluation rather than a <script> tag: the app's Content-Security-Policy
         // (script-src 'self') rightly refuses injected inline scripts, and it stays on in the tests.
         await page.EvaluateAsync("() => {\n" + await File.ReadAllTextAsync(AxeScript) + "\n}");
@@ -183,6 +162,7 @@ public sealed class WebApp : IAsyncLifetime
     {
         var folder = Path.Combine(RepoRoot, "docs", "screenshots");
         Directory.CreateDirectory(folder);
+        await page.StyledAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png"), FullPage = true });
     }
 
