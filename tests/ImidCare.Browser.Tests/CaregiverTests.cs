@@ -140,17 +140,17 @@ public sealed class CaregiverTests(WebApp app)
         var john = await app.LoginAsync("john", "demo-john-2026");
         var (johns, johnsUrl) = await MakeFeedAsync(john, "Add my cycle calendar to my phone");
 
-        await carla.GotoAsync("/me/calendar");
+        await carla.OpenAsync("/me/calendar");
         await Assertions.Expect(carla.GetByRole(AriaRole.Heading, new() { Name = "Subscriptions you made to John's calendar" })).ToBeVisibleAsync();
         (await carla.Locator($"#feed-{carlas}").InnerTextAsync()).ShouldContain("Made by you");
         (await carla.Locator($"#feed-{johns}").CountAsync()).ShouldBe(0);
         (await WebApp.AxeViolationsAsync(carla)).ShouldBeEmpty();
 
-        await john.GotoAsync("/me/calendar");
+        await john.OpenAsync("/me/calendar");
         (await john.Locator($"#feed-{carlas}").InnerTextAsync()).ShouldContain("Made by Carla Carter (caregiver)");
         (await john.Locator($"#feed-{johns}").InnerTextAsync()).ShouldContain("Made by you");
         (await WebApp.AxeViolationsAsync(john)).ShouldBeEmpty();
-        await john.Locator($"#feed-{carlas}").GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Stop the subscription made by Carla Carter") }).ClickAsync();
+        await john.Locator($"#feed-{carlas}").GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Stop the subscription made by Carla Carter") }).ClickToNextPageAsync();
         (await john.Locator("#feed-stopped").InnerTextAsync()).ShouldStartWith("Stopped");
         (await john.Locator($"#feeds #feed-{carlas}").CountAsync()).ShouldBe(0);
         (await john.Locator($"#feeds #feed-{johns}").CountAsync()).ShouldBe(1);
@@ -159,7 +159,7 @@ public sealed class CaregiverTests(WebApp app)
 
         (await john.Context.APIRequest.GetAsync(carlasUrl)).Status.ShouldBe(404);
         (await john.Context.APIRequest.GetAsync(johnsUrl)).Status.ShouldBe(200);
-        await carla.GotoAsync("/me/calendar");
+        await carla.OpenAsync("/me/calendar");
         (await carla.Locator($"#feeds #feed-{carlas}").CountAsync()).ShouldBe(0);
         await carla.Context.CloseAsync();
         await john.Context.CloseAsync();
@@ -168,7 +168,7 @@ public sealed class CaregiverTests(WebApp app)
     /// <summary>A subscription made on the start page: its public id (found by the address's hash, as the server finds it) and its address.</summary>
     private async Task<(string Id, string Url)> MakeFeedAsync(IPage page, string button)
     {
-        await page.GotoAsync("/me");
+        await page.OpenAsync("/me");
         await page.GetByRole(AriaRole.Button, new() { Name = button }).ClickAsync();
         var url = (await page.Locator("#feed-url").GetAttributeAsync("href"))!;
         var token = url[(url.LastIndexOf('/') + 1)..^".ics".Length];
