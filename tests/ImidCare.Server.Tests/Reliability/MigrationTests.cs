@@ -24,11 +24,8 @@ public sealed class MigrationTests
     public async Task RowsWrittenWithTheirDecision_SurviveTheUpgrade_AndTheDowngradeTakesWritesAgain(StorageProvider provider)
     {
         await using var store = await TestDatabase.CreateAsync(provider);
-        var builder = new DbContextOptionsBuilder<ImidCareDb>();
-        store.Options.Configure(builder);
-        await using var db = new ImidCareDb(builder.Options);
+        await using var db = await AtAsync(store, BeforeDecisionsStoredOnce);
         var migrator = db.GetService<IMigrator>();
-        await migrator.MigrateAsync(BeforeDecisionsStoredOnce);
         await InsertAsReleasedAsync(db, "1");
 
         await migrator.MigrateAsync();
@@ -62,11 +59,8 @@ public sealed class MigrationTests
     public async Task DaysWithSeveralDiaryRows_KeepTheRowTheReadsKept_AndTheDayBecomesUnique(StorageProvider provider)
     {
         await using var store = await TestDatabase.CreateAsync(provider);
-        var builder = new DbContextOptionsBuilder<ImidCareDb>();
-        store.Options.Configure(builder);
-        await using var db = new ImidCareDb(builder.Options);
+        await using var db = await AtAsync(store, BeforeOneDoseEntryPerDay);
         var migrator = db.GetService<IMigrator>();
-        await migrator.MigrateAsync(BeforeOneDoseEntryPerDay);
         if (provider == StorageProvider.Postgres)
         {
             await db.Database.ExecuteSqlRawAsync("""ALTER TABLE dose_entries ALTER COLUMN "Id" TYPE text COLLATE "und-x-icu";""");
@@ -107,11 +101,8 @@ public sealed class MigrationTests
     public async Task StoredIdempotencyAnswers_SurviveTheUpgrade_AndGainTheIndexThePurgeReadsBy(StorageProvider provider)
     {
         await using var store = await TestDatabase.CreateAsync(provider);
-        var builder = new DbContextOptionsBuilder<ImidCareDb>();
-        store.Options.Configure(builder);
-        await using var db = new ImidCareDb(builder.Options);
+        await using var db = await AtAsync(store, BeforeIdempotencyRetention);
         var migrator = db.GetService<IMigrator>();
-        await migrator.MigrateAsync(BeforeIdempotencyRetention);
         await db.Database.ExecuteSqlRawAsync("""
             INSERT INTO idempotency ("CallerId", "Key", "RequestHash", "StatusCode", "ResponseJson", "At")
             VALUES ('phy1', 'k1', 'h', 201, '{{}}', 1), ('phy1', 'k2', 'h', 201, '{{}}', 2)
@@ -144,11 +135,8 @@ public sealed class MigrationTests
     public async Task FeedsMadeBeforeMakersWereRecorded_GetAPublicIdAndAnUnknownMaker(StorageProvider provider)
     {
         await using var store = await TestDatabase.CreateAsync(provider);
-        var builder = new DbContextOptionsBuilder<ImidCareDb>();
-        store.Options.Configure(builder);
-        await using var db = new ImidCareDb(builder.Options);
+        await using var db = await AtAsync(store, BeforeCalendarFeedOwners);
         var migrator = db.GetService<IMigrator>();
-        await migrator.MigrateAsync(BeforeCalendarFeedOwners);
         await InsertFeedAsReleasedAsync(db, "hash_live", "pat1", 100, null);
         await InsertFeedAsReleasedAsync(db, "hash_ended", "pat1", 200, 300);
 
@@ -213,6 +201,16 @@ public sealed class MigrationTests
             INSERT INTO surveys ("Id", "PatientId", "ProgramId", "CompletedAt", "CompletedOn", "AnswersJson", "Outcome", "DecisionJson")
             VALUES ({"srv" + n}, 'pat1', 'lenalidomide-rems', {1L}, {validThrough}, {"{}"}, 'Allowed', {decision})
             """);
+    }
+
+    /// <summary>A context on <paramref name="store"/> whose schema is as <paramref name="migration"/> left it: what an earlier release made.</summary>
+    private static async Task<ImidCareDb> AtAsync(TestDatabase store, string migration)
+    {
+        var builder = new DbContextOptionsBuilder<ImidCareDb>();
+        store.Options.Configure(builder);
+        var db = new ImidCareDb(builder.Options);
+        await db.GetService<IMigrator>().MigrateAsync(migration);
+        return db;
     }
 
     private static Task<List<string>> ColumnsAsync(ImidCareDb db, string table) => db.Database.IsSqlite()
