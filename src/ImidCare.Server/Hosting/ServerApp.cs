@@ -137,7 +137,7 @@ public static class ServerApp
     }
 
     /// <summary>Whether to seed demo data into an empty database (default yes: the README's run command is a demo).</summary>
-    public static bool Demo(IConfiguration config) => !string.Equals(config["ImidCare:Demo"], "false", StringComparison.OrdinalIgnoreCase);
+    public static bool Demo(IConfiguration config) => Settings.On(config, "ImidCare:Demo");
 
     /// <summary>Migrates the database, and seeds the demo data when asked and the database is empty.</summary>
     public static async Task PrepareAsync(IServiceProvider services, bool demo, CancellationToken ct = default)

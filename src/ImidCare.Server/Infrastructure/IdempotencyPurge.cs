@@ -7,13 +7,9 @@ namespace ImidCare.Server.Infrastructure;
 /// <summary>ImidCare:Idempotency:* — whether this node purges expired stored answers, and how often it looks.</summary>
 public sealed record IdempotencyPurgeOptions(bool Enabled, Duration Interval)
 {
-    public static IdempotencyPurgeOptions From(IConfiguration config)
-    {
-        var interval = TimeSpan.TryParse(config["ImidCare:Idempotency:PurgeInterval"], System.Globalization.CultureInfo.InvariantCulture, out var i) && i > TimeSpan.Zero ? i : TimeSpan.FromMinutes(1);
-        return new IdempotencyPurgeOptions(
-            !string.Equals(config["ImidCare:Idempotency:PurgeEnabled"], "false", StringComparison.OrdinalIgnoreCase),
-            Duration.FromTimeSpan(interval));
-    }
+    public static IdempotencyPurgeOptions From(IConfiguration config) => new(
+        Settings.On(config, "ImidCare:Idempotency:PurgeEnabled"),
+        Settings.Period(config, "ImidCare:Idempotency:PurgeInterval", Duration.FromMinutes(1)));
 }
 
 /// <summary>
@@ -73,34 +69,17 @@ public sealed class IdempotencyPurge(WriteGate gate)
 }
 
 /// <summary>Runs the purge every <see cref="IdempotencyPurgeOptions.Interval"/> on this node.</summary>
-public sealed class IdempotencyPurgeService(IdempotencyPurge purge, IdempotencyPurgeOptions options, ILogger<IdempotencyPurgeService> log) : BackgroundService
+public sealed class IdempotencyPurgeService(IdempotencyPurge purge, IdempotencyPurgeOptions options, ILogger<IdempotencyPurgeService> log)
+    : PeriodicService(log, LogLevel.Warning, "Idempotency purge failed; trying again at the next round")
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var deleted = await purge.PurgeAsync(stoppingToken);
-                if (deleted > 0)
-                {
-                    log.LogInformation("Idempotency: {Deleted} stored answers past the {Hours} h window deleted", deleted, Writes.KeyRetention.TotalHours);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The database may be briefly unavailable; the rows wait for the next round, and reads ignore them meanwhile.
-                log.LogWarning(e, "Idempotency purge failed; trying again at the next round");
-            }
+    protected override TimeSpan Pause => options.Interval.ToTimeSpan();
 
-            try
-            {
-                await Task.Delay(options.Interval.ToTimeSpan(), stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+    protected override async Task RunOnceAsync(CancellationToken ct)
+    {
+        var deleted = await purge.PurgeAsync(ct);
+        if (deleted > 0)
+        {
+            Log.LogInformation("Idempotency: {Deleted} stored answers past the {Hours} h window deleted", deleted, Writes.KeyRetention.TotalHours);
         }
     }
 }

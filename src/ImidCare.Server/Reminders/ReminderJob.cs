@@ -1,3 +1,4 @@
+using ImidCare.Server.Infrastructure;
 using ImidCare.Server.Rems;
 using ImidCare.Store;
 using ImidCare.Store.Audit;
@@ -10,15 +11,10 @@ namespace ImidCare.Server.Reminders;
 /// <summary>ImidCare:Reminders:* — whether the job runs here, how often, and how long a run may hold the lease.</summary>
 public sealed record ReminderOptions(bool Enabled, Duration Interval, Duration Lease)
 {
-    public static ReminderOptions From(IConfiguration config)
-    {
-        var interval = TimeSpan.TryParse(config["ImidCare:Reminders:Interval"], System.Globalization.CultureInfo.InvariantCulture, out var i) && i > TimeSpan.Zero ? i : TimeSpan.FromMinutes(15);
-        var lease = TimeSpan.TryParse(config["ImidCare:Reminders:Lease"], System.Globalization.CultureInfo.InvariantCulture, out var l) && l > TimeSpan.Zero ? l : TimeSpan.FromMinutes(10);
-        return new ReminderOptions(
-            !string.Equals(config["ImidCare:Reminders:Enabled"], "false", StringComparison.OrdinalIgnoreCase),
-            Duration.FromTimeSpan(interval),
-            Duration.FromTimeSpan(lease));
-    }
+    public static ReminderOptions From(IConfiguration config) => new(
+        Settings.On(config, "ImidCare:Reminders:Enabled"),
+        Settings.Period(config, "ImidCare:Reminders:Interval", Duration.FromMinutes(15)),
+        Settings.Period(config, "ImidCare:Reminders:Lease", Duration.FromMinutes(10)));
 }
 
 /// <summary>What one attempt at a slot did.</summary>
@@ -262,34 +258,18 @@ public sealed class ReminderJob(
 }
 
 /// <summary>Polls often enough to catch every slot; the database decides which node runs it.</summary>
-public sealed class ReminderService(ReminderJob job, ReminderOptions options, ILogger<ReminderService> log) : BackgroundService
+public sealed class ReminderService(ReminderJob job, ReminderOptions options, ILogger<ReminderService> log)
+    : PeriodicService(log, LogLevel.Error, "Reminder job failed; trying again at the next poll")
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var poll = TimeSpan.FromTicks(Math.Clamp(options.Interval.BclCompatibleTicks / 4, TimeSpan.TicksPerMillisecond * 200, TimeSpan.TicksPerMinute));
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var r = await job.RunOnceAsync(stoppingToken);
-                if (r.Ran)
-                {
-                    log.LogInformation("Reminders: slot {Slot}, {Created} new, {Emailed} emailed", r.Slot, r.Created, r.Emailed);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogError(e, "Reminder job failed; trying again at the next poll");
-            }
+    protected override TimeSpan Pause { get; } =
+        TimeSpan.FromTicks(Math.Clamp(options.Interval.BclCompatibleTicks / 4, TimeSpan.TicksPerMillisecond * 200, TimeSpan.TicksPerMinute));
 
-            try
-            {
-                await Task.Delay(poll, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+    protected override async Task RunOnceAsync(CancellationToken ct)
+    {
+        var r = await job.RunOnceAsync(ct);
+        if (r.Ran)
+        {
+            Log.LogInformation("Reminders: slot {Slot}, {Created} new, {Emailed} emailed", r.Slot, r.Created, r.Emailed);
         }
     }
 }

@@ -1,4 +1,5 @@
 using ImidCare.Rules.Rems;
+using ImidCare.Server.Infrastructure;
 using ImidCare.Store;
 using ImidCare.Store.Entities;
 using NodaTime;
@@ -14,7 +15,7 @@ namespace ImidCare.Server.Rems;
 public sealed record StatusCacheOptions(bool Enabled, TimeSpan PollEvery, int MaxEntries = 200_000)
 {
     public static StatusCacheOptions From(IConfiguration config) => new(
-        !string.Equals(config["ImidCare:StatusCache:Enabled"], "false", StringComparison.OrdinalIgnoreCase),
+        Settings.On(config, "ImidCare:StatusCache:Enabled"),
         TimeSpan.FromMilliseconds(config.GetValue("ImidCare:StatusCache:PollMilliseconds", 100)),
         Math.Max(3, config.GetValue("ImidCare:StatusCache:MaxEntries", 200_000)));
 }
