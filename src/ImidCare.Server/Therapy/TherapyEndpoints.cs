@@ -164,15 +164,22 @@ public static class TherapyEndpoints
 
     private static async Task<(Patient? Patient, IResult? Refusal)> ReadableAsync(ImidCareDb db, HttpContext http, string id)
     {
-        var patient = await db.Patients.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, http.RequestAborted);
+        var (patient, refusal) = await SeenByAsync(db, http.Caller(), id, http.RequestAborted);
+        return (patient, refusal?.ToResult());
+    }
+
+    /// <summary>The patient when <paramref name="caller"/> may see them; otherwise the refusal (404 unknown, 403 not theirs).</summary>
+    private static async Task<(Patient? Patient, Reply? Refusal)> SeenByAsync(ImidCareDb db, Caller caller, string id, CancellationToken ct)
+    {
+        var patient = await db.Patients.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct);
         if (patient is null)
         {
-            return (null, Problems.NotFound($"Patient '{id}'").ToResult());
+            return (null, Problems.NotFound($"Patient '{id}'"));
         }
 
-        return await Access.CanSeePatientAsync(db, http.Caller(), patient, http.RequestAborted)
+        return await Access.CanSeePatientAsync(db, caller, patient, ct)
             ? (patient, null)
-            : (null, Problems.Forbidden("You may see only your own patients, or a patient who granted you access.").ToResult());
+            : (null, Problems.Forbidden("You may see only your own patients, or a patient who granted you access."));
     }
 
     private static async Task<(Patient? Patient, TreatmentPlanRecord? Plan, IResult? Refusal)> PlanForAsync(ImidCareDb db, HttpContext http, string id)
@@ -419,15 +426,9 @@ public static class TherapyEndpoints
     /// </summary>
     internal static async Task<Reply> RevokeFeedAsync(Caller caller, string id, string feedId, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
     {
-        var patient = await db.Patients.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct);
-        if (patient is null)
+        if ((await SeenByAsync(db, caller, id, ct)).Refusal is { } refusal)
         {
-            return Problems.NotFound($"Patient '{id}'");
-        }
-
-        if (!await Access.CanSeePatientAsync(db, caller, patient, ct))
-        {
-            return Problems.Forbidden("You may see only your own patients, or a patient who granted you access.");
+            return refusal;
         }
 
         var feed = await db.CalendarFeeds.FirstOrDefaultAsync(f => f.Id == feedId && f.PatientId == id, ct);
