@@ -262,11 +262,12 @@ public static class DemoSeed
             var issued = now - Duration.FromDays(11);
             var auth = RemsNumber.Create('A', 100_000_001).Value;
             var conf = RemsNumber.Create('C', 100_000_001).Value;
+            var window = program.AuthorizationFromIssue.Value;
+            var dayOne = issued.InZone(program.Zone).Date;
             db.Authorizations.Add(new AuthorizationRecord
             {
                 Number = auth, PatientId = patient, PrescriberId = "prs_demo_park", ProgramId = program.Id, Drug = "lenalidomide", Category = nameof(RiskCategory.AdultMale),
-                DaysSupply = 28, IssuedAt = issued, ValidThrough = program.AuthorizationFromIssue.Value.LastDay(issued.InZone(program.Zone).Date),
-                ExpiresAt = program.AuthorizationFromIssue.Value.ClosesAt(issued.InZone(program.Zone).Date, program.Zone),
+                DaysSupply = 28, IssuedAt = issued, ValidThrough = window.LastDay(dayOne), ExpiresAt = window.ClosesAt(dayOne, program.Zone),
                 State = nameof(AuthorizationState.Dispensed), Version = 3,
             });
             db.Confirmations.Add(new ConfirmationRecord { Number = conf, AuthorizationNumber = auth, PharmacyId = pharmacy, IssuedAt = issued, ExpiresAt = issued + program.ConfirmationValidity.Value, State = "dispensed", Version = 2 });
