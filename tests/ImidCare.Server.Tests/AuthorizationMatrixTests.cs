@@ -68,6 +68,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp app) : IClassFixture<Sqli
         [("POST", "/api/v1/authorizations")] = (PrescriberSide, new { patientId = "pat_demo_maria", drug = "pomalidomide", daysSupply = 28, refills = 0, counselingAttested = true }),
         [("GET", "/api/v1/authorizations/{number}")] = ([Admin, Safety, Park, Office, John, Carla, Pharmacy, OtherPharmacy], null),
         [("POST", "/api/v1/authorizations/{number}/confirmations")] = ([Pharmacy, OtherPharmacy], null),
+        [("POST", "/api/v1/authorizations/{number}/dispense")] = ([Pharmacy, OtherPharmacy], new { ndc = "59572-0410-28", quantity = 21, daysSupply = 28, checklist = Scenario.FullChecklist }),
         [("POST", "/api/v1/confirmations/{number}/counseling")] = ([Pharmacy], Scenario.FullChecklist),
         [("POST", "/api/v1/confirmations/{number}/dispense")] = ([Pharmacy], new { ndc = "59572-0410-28", quantity = 21, daysSupply = 28, checklist = Scenario.FullChecklist }),
         [("POST", "/api/v1/confirmations/{number}/reverse")] = ([Pharmacy], new { reason = "matrix" }),

@@ -55,6 +55,9 @@ public sealed record DispenseRequest(string Ndc, int Quantity, int DaysSupply, C
 
 public sealed record DispenseDto(string Id, string ConfirmationNumber, string AuthorizationNumber, string Ndc, int Quantity, int DaysSupply, LocalDate DispensedOn, Instant At, DecisionDto Decision);
 
+/// <summary>The one-step answer: the confirmation as obtained, and the dispense recorded against it, each with its decision.</summary>
+public sealed record ConfirmedDispenseDto(ConfirmationDto Confirmation, DispenseDto Dispense);
+
 public sealed record ReverseRequest(string Reason);
 
 /// <summary>
@@ -68,6 +71,8 @@ public static class AuthorizationEndpoints
         api.MapPost("/authorizations", Authorize).WithSummary("The prescriber survey: every REMS condition checked; an authorization number when all hold.");
         api.MapGet("/authorizations/{number}", Status).WithSummary("An authorization's status, and whether this pharmacy could confirm it now.");
         api.MapPost("/authorizations/{number}/confirmations", Confirm).WithSummary("A certified pharmacy obtains a confirmation number (valid 24 hours).");
+        api.MapPost("/authorizations/{number}/dispense", ConfirmAndDispense)
+            .WithSummary("Confirm and dispense in one step: a confirmation number obtained and used in the same commit, with the counseling checklist, or nothing written.");
         api.MapPost("/confirmations/{number}/counseling", RecordCounseling).WithSummary("Record the counseling checklist against a confirmation, before a fill that carries none (an NCPDP RxFill).");
         api.MapPost("/confirmations/{number}/dispense", Dispense).WithSummary("Record the dispense with the counseling checklist.");
         api.MapPost("/confirmations/{number}/reverse", Reverse).WithSummary("Reverse an unused confirmation; the authorization can be confirmed again.");
@@ -254,16 +259,22 @@ public static class AuthorizationEndpoints
         var dto = DecisionDto.From(decision.Decision);
         if (!decision.Decision.IsAllowed)
         {
-            audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.denied", $"authorization/{a.Number}", AuditData.Of(new { decision = dto }));
-            var stateConflict = decision.Decision.Reasons.Any(r => r.Code is "REMS.AUTHORIZATION_ALREADY_CONFIRMED" or "REMS.AUTHORIZATION_ALREADY_DISPENSED");
-            return stateConflict
-                ? Problems.Conflict("The authorization is already used.", string.Join(" ", decision.Decision.Reasons.Select(r => r.Message)), decision.Decision)
-                : Problems.Refused(decision.Decision, "Do not dispense: no confirmation.");
+            return ConfirmationRefused(caller, audit, a, decision.Decision, dto);
         }
 
         var confirmation = await IssueConfirmationAsync(db, audit, caller, a, decision, dto, now, "api", ct);
         return Reply.Created(new ConfirmationDto(confirmation, a.Number, caller.PharmacyId!, now, decision.ExpiresAt!.Value, Enum.Parse<RiskCategory>(a.Category),
             patient.Name, patient.DateOfBirth, dto));
+    }
+
+    /// <summary>A refused confirmation: audited with its decision; 409 when the authorization is already used, 422 otherwise.</summary>
+    private static Reply ConfirmationRefused(Caller caller, AuditWriter audit, AuthorizationRecord a, Decision decision, DecisionDto dto)
+    {
+        audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.denied", $"authorization/{a.Number}", AuditData.Of(new { decision = dto }));
+        var stateConflict = decision.Reasons.Any(r => r.Code is "REMS.AUTHORIZATION_ALREADY_CONFIRMED" or "REMS.AUTHORIZATION_ALREADY_DISPENSED");
+        return stateConflict
+            ? Problems.Conflict("The authorization is already used.", string.Join(" ", decision.Reasons.Select(r => r.Message)), decision)
+            : Problems.Refused(decision, "Do not dispense: no confirmation.");
     }
 
     /// <summary>
@@ -398,6 +409,88 @@ public static class AuthorizationEndpoints
         audit.Append(caller.AsActor(caller.PharmacyId), "dispense.recorded", $"authorization/{c.AuthorizationNumber}",
             AuditData.Of(new { record.Id, confirmation = c.Number, ndc = record.Ndc, record.Quantity, record.DaysSupply, record.DispensedOn, checklist = new Json.RawJson(record.ChecklistJson), decision = dto }));
         return Reply.Created(new DispenseDto(record.Id, c.Number, c.AuthorizationNumber, ndc.ToString(), record.Quantity, record.DaysSupply, today, now, dto));
+    }
+
+    private static async Task<IResult> ConfirmAndDispense(HttpContext http, string number, DispenseRequest req, WriteGate gate)
+    {
+        var caller = http.Caller();
+        if (!caller.IsPharmacy)
+        {
+            return Problems.Forbidden("Only a pharmacy confirms and dispenses.").ToResult();
+        }
+
+        if (!RemsNumber.TryParse(number, 'A', out var parsed, out var error))
+        {
+            return Problems.Validation("number", error!).ToResult();
+        }
+
+        if (!Ndc.TryParse(req.Ndc, out var ndc, out var ndcError))
+        {
+            return Problems.Validation("ndc", ndcError!).ToResult();
+        }
+
+        // Writes only the patient's rows (DataGeneration.WritingFor below): other patients' cached status stays.
+        return await Writes.RunAsync(http, gate, req, (db, audit, now) => ConfirmAndDispenseAsync(caller, parsed.Value, ndc!.Value, req, db, audit, now, http.RequestAborted), scoped: true);
+    }
+
+    /// <summary>
+    /// The two steps of the counter decided and written together, for a pharmacy system that has
+    /// counseled the patient and dispenses now: the confirmation is decided as POST …/confirmations
+    /// decides it, the dispense as POST /confirmations/{number}/dispense decides it against that
+    /// confirmation, and either both are written in one commit (the confirmation already used, the
+    /// authorization dispensed) or nothing is. The audit trail holds the same two records as two
+    /// steps would, the confirmation's with channel "api-one-step". Whether the programs' "dispense
+    /// confirmation" is a report separate from obtaining the number is open in the fact sheet (Q3);
+    /// this serves both readings: each number is issued, checked and recorded, in the order the
+    /// programs ask (docs/rems-rules.md, "Confirm and dispense in one step").
+    /// </summary>
+    internal static async Task<Reply> ConfirmAndDispenseAsync(Caller caller, RemsNumber parsed, Ndc ndc, DispenseRequest req, ImidCareDb db, AuditWriter audit, Instant now, CancellationToken ct)
+    {
+        if (await FactsQuery.AtCounterAsync(db, parsed.Value, caller.PharmacyId!, now, ct) is not var (a, patient, facts))
+        {
+            return Problems.NotFound($"Authorization {parsed}");
+        }
+
+        var confirm = DispensingRules.Confirm(facts);
+        var confirmDto = DecisionDto.From(confirm.Decision);
+        if (!confirm.Decision.IsAllowed)
+        {
+            return ConfirmationRefused(caller, audit, a, confirm.Decision, confirmDto);
+        }
+
+        var program = facts.Program;
+        var category = Enum.Parse<RiskCategory>(a.Category);
+        var expiresAt = confirm.ExpiresAt!.Value;
+        var dispense = DispensingRules.Dispense(new DispenseFacts(program, now, true, expiresAt, true, a.DaysSupply, req.DaysSupply, req.Quantity, category, req.Checklist));
+        var dispenseDto = DecisionDto.From(dispense);
+        if (!dispense.IsAllowed)
+        {
+            // The confirmation would have been allowed, but it is not issued: one step is all or nothing.
+            audit.Append(caller.AsActor(caller.PharmacyId), "dispense.refused", $"authorization/{a.Number}", AuditData.Of(new { confirmation = (string?)null, decision = dispenseDto }));
+            return Problems.Refused(dispense, "The dispense cannot be recorded: no confirmation was issued and the authorization is unchanged.");
+        }
+
+        DataGeneration.WritingFor(a.PatientId);
+        var today = ProgramTime.Today(now, program.Zone);
+        var record = new DispenseRecord
+        {
+            Id = Ids.Ordered("dsp", now), ConfirmationNumber = NewNumber('C'), AuthorizationNumber = a.Number, PatientId = a.PatientId, PharmacyId = caller.PharmacyId!,
+            Ndc = ndc.Value, Quantity = req.Quantity, DaysSupply = req.DaysSupply, DispensedOn = today, At = now, ChecklistJson = AuditData.Of(req.Checklist),
+        };
+        // The number is random; when it is taken nothing was written, and another is drawn.
+        while (!await CounterSql.RecordConfirmedDispenseAsync(db, record, expiresAt, a.Version, a.ProgramId, ct))
+        {
+            record.ConfirmationNumber = NewNumber('C');
+        }
+
+        var confirmation = record.ConfirmationNumber;
+        audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.issued", $"authorization/{a.Number}",
+            AuditData.Of(new { confirmation, pharmacy = caller.PharmacyId, expiresAt, channel = "api-one-step", decision = confirmDto }));
+        audit.Append(caller.AsActor(caller.PharmacyId), "dispense.recorded", $"authorization/{a.Number}",
+            AuditData.Of(new { record.Id, confirmation, ndc = record.Ndc, record.Quantity, record.DaysSupply, record.DispensedOn, checklist = new Json.RawJson(record.ChecklistJson), decision = dispenseDto }));
+        return Reply.Created(new ConfirmedDispenseDto(
+            new ConfirmationDto(confirmation, a.Number, caller.PharmacyId!, now, expiresAt, category, patient.Name, patient.DateOfBirth, confirmDto),
+            new DispenseDto(record.Id, confirmation, a.Number, ndc.ToString(), record.Quantity, record.DaysSupply, today, now, dispenseDto)));
     }
 
     private static async Task<IResult> Reverse(HttpContext http, string number, ReverseRequest req, WriteGate gate)

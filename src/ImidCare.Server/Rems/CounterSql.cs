@@ -1,3 +1,4 @@
+using System.Data.Common;
 using ImidCare.Rules.Rems;
 using ImidCare.Store;
 using ImidCare.Store.Entities;
@@ -34,7 +35,7 @@ internal static class CounterSql
     // The number is random; the insert simply does not happen when it is taken, and the caller draws another.
     private const string InsertConfirmation = """
         INSERT INTO confirmations ("Number", "AuthorizationNumber", "PharmacyId", "IssuedAt", "ExpiresAt", "State", "Version")
-        SELECT @n, @a, @pharmacy, @issued, @expires, 'active', 1
+        SELECT @n, @a, @pharmacy, @issued, @expires, @cstate, 1
         WHERE NOT EXISTS (SELECT 1 FROM confirmations WHERE "Number" = @n)
         """;
 
@@ -69,6 +70,32 @@ internal static class CounterSql
 
     private const string RecordDispenseSql = InsertDispense + ";" + MarkDispensed;
 
+    // One step (a confirmation obtained and used in the same commit): the confirmation goes in
+    // already used, the authorization moves from active straight to dispensed, and the dispense row
+    // and first fill's therapy start are written as by a two-step dispense. Nothing is re-read.
+    private const string DispenseOfNewConfirmation = """
+
+        UPDATE authorizations SET "State" = 'Dispensed', "Version" = "Version" + 1 WHERE "Number" = @a AND "Version" = @av;
+        UPDATE enrollments SET "TherapyStart" = @on WHERE "PatientId" = @patient AND "ProgramId" = @program AND "TherapyStart" IS NULL;
+        """;
+
+    private const string DispenseOfNewConfirmationSql = InsertDispense + ";" + DispenseOfNewConfirmation;
+
+    // PostgreSQL: all four writes in one statement, one round trip; the rest happen only if the
+    // confirmation's number was free.
+    private const string ConfirmedDispenseSqlPostgres = """
+        WITH c AS (
+        """ + InsertConfirmation + """
+         RETURNING 1 AS x),
+        d AS (INSERT INTO dispenses ("Id", "ConfirmationNumber", "AuthorizationNumber", "PatientId", "PharmacyId", "Ndc", "Quantity", "DaysSupply", "DispensedOn", "At", "ChecklistJson")
+              SELECT @id, @c, @a, @patient, @pharmacy, @ndc, @quantity, @days, @on, @at, @checklist WHERE EXISTS (SELECT 1 FROM c) RETURNING 1),
+        a AS (UPDATE authorizations SET "State" = 'Dispensed', "Version" = "Version" + 1
+              WHERE "Number" = @a AND "Version" = @av AND EXISTS (SELECT 1 FROM c) RETURNING 1),
+        e AS (UPDATE enrollments SET "TherapyStart" = @on
+              WHERE "PatientId" = @patient AND "ProgramId" = @program AND "TherapyStart" IS NULL AND EXISTS (SELECT 1 FROM c) RETURNING 1)
+        SELECT (SELECT x FROM c), (SELECT count(*) FROM d), (SELECT count(*) FROM a);
+        """;
+
     internal static Task<DispenseContext?> DispenseContextAsync(ImidCareDb db, string confirmationNumber, CancellationToken ct) =>
         FactsQuery.WithCommandAsync(db, DispenseContextSql, async cmd =>
         {
@@ -102,6 +129,7 @@ internal static class CounterSql
             FactsQuery.Add(cmd, "pharmacy", pharmacyId);
             FactsQuery.Add(cmd, "issued", issuedAt.ToUnixTimeTicks());
             FactsQuery.Add(cmd, "expires", expiresAt.ToUnixTimeTicks());
+            FactsQuery.Add(cmd, "cstate", "active");
             if (!postgres)
             {
                 if (await cmd.ExecuteNonQueryAsync(ct) != 1)
@@ -150,25 +178,88 @@ internal static class CounterSql
     {
         return FactsQuery.WithCommandAsync(db, RecordDispenseSql, async cmd =>
         {
-            FactsQuery.Add(cmd, "id", d.Id);
-            FactsQuery.Add(cmd, "c", d.ConfirmationNumber);
             FactsQuery.Add(cmd, "a", d.AuthorizationNumber);
-            FactsQuery.Add(cmd, "patient", d.PatientId);
             FactsQuery.Add(cmd, "pharmacy", d.PharmacyId);
-            FactsQuery.Add(cmd, "ndc", d.Ndc);
-            FactsQuery.Add(cmd, "quantity", d.Quantity);
-            FactsQuery.Add(cmd, "days", d.DaysSupply);
-            FactsQuery.Add(cmd, "on", d.DispensedOn.ToDateOnly());
-            FactsQuery.Add(cmd, "at", d.At.ToUnixTimeTicks());
-            FactsQuery.Add(cmd, "checklist", d.ChecklistJson);
+            AddDispense(cmd, d, read.AuthorizationVersion, read.ProgramId);
             FactsQuery.Add(cmd, "cv", read.Version);
-            FactsQuery.Add(cmd, "av", read.AuthorizationVersion);
-            FactsQuery.Add(cmd, "program", read.ProgramId);
             // The enrollment is written only on the first fill: a refill leaves its page alone, one page less to commit.
             var expected = read.TherapyStarted ? 3 : 4;
             Expect(await cmd.ExecuteNonQueryAsync(ct), expected, $"dispense against confirmation {d.ConfirmationNumber}");
             return 0;
         });
+    }
+
+    /// <summary>
+    /// Confirmation and dispense in one step: the confirmation <paramref name="number"/> inserted
+    /// already used (issued at the dispense's instant, expiring at <paramref name="expiresAt"/>), the
+    /// dispense row, the authorization moved to dispensed from the version that was read, the
+    /// therapy start set on the first fill. False when the number is already taken: then nothing is written.
+    /// </summary>
+    internal static Task<bool> RecordConfirmedDispenseAsync(ImidCareDb db, DispenseRecord d, Instant expiresAt, int authorizationVersion, string programId, CancellationToken ct)
+    {
+        var postgres = db.Database.IsNpgsql();
+        return FactsQuery.WithCommandAsync(db, postgres ? ConfirmedDispenseSqlPostgres : InsertConfirmationSql, async cmd =>
+        {
+            FactsQuery.Add(cmd, "n", d.ConfirmationNumber);
+            FactsQuery.Add(cmd, "a", d.AuthorizationNumber);
+            FactsQuery.Add(cmd, "pharmacy", d.PharmacyId);
+            FactsQuery.Add(cmd, "issued", d.At.ToUnixTimeTicks());
+            FactsQuery.Add(cmd, "expires", expiresAt.ToUnixTimeTicks());
+            FactsQuery.Add(cmd, "cstate", "dispensed");
+            if (!postgres)
+            {
+                if (await cmd.ExecuteNonQueryAsync(ct) != 1)
+                {
+                    return false;
+                }
+
+                return await FactsQuery.WithCommandAsync(db, DispenseOfNewConfirmationSql, async rest =>
+                {
+                    FactsQuery.Add(rest, "a", d.AuthorizationNumber);
+                    FactsQuery.Add(rest, "pharmacy", d.PharmacyId);
+                    AddDispense(rest, d, authorizationVersion, programId);
+                    // The dispense and the authorization always; the enrollment on the program's first fill only.
+                    var affected = await rest.ExecuteNonQueryAsync(ct);
+                    Expect(affected == 3 ? 2 : affected, 2, $"dispense against authorization {d.AuthorizationNumber}");
+                    return true;
+                });
+            }
+
+            AddDispense(cmd, d, authorizationVersion, programId);
+            bool inserted;
+            long written, moved;
+            await using (var r = await cmd.ExecuteReaderAsync(ct))
+            {
+                await r.ReadAsync(ct);
+                inserted = !r.IsDBNull(0);
+                written = r.GetInt64(1);
+                moved = r.GetInt64(2);
+            }
+
+            if (!inserted)
+            {
+                return false;
+            }
+
+            Expect((int)(written + moved), 2, $"dispense against authorization {d.AuthorizationNumber}");
+            return true;
+        });
+    }
+
+    // A dispense's values beyond its authorization and pharmacy (which a statement may already carry).
+    private static void AddDispense(DbCommand cmd, DispenseRecord d, int authorizationVersion, string programId)
+    {
+        FactsQuery.Add(cmd, "id", d.Id);
+        FactsQuery.Add(cmd, "c", d.ConfirmationNumber);
+        FactsQuery.Add(cmd, "patient", d.PatientId);
+        FactsQuery.Add(cmd, "ndc", d.Ndc);
+        FactsQuery.Add(cmd, "quantity", d.Quantity);
+        FactsQuery.Add(cmd, "days", d.DaysSupply);
+        FactsQuery.Add(cmd, "on", d.DispensedOn.ToDateOnly());
+        FactsQuery.Add(cmd, "at", d.At.ToUnixTimeTicks());
+        FactsQuery.Add(cmd, "checklist", d.ChecklistJson);
+        FactsQuery.Add(cmd, "av", authorizationVersion);
+        FactsQuery.Add(cmd, "program", programId);
     }
 
     /// <summary>Stops EF from writing an entity whose row was just written here (its version would no longer match).</summary>
