@@ -2,6 +2,9 @@ package.path = package.path .. ";bench/load/?.lua"
 local report = require("report")
 -- Write path: confirm an authorization, then dispense against the confirmation, as a pharmacy does.
 -- Each wrk thread takes its own share of the authorization numbers so no two confirm the same one.
+-- ONE_STEP=1: both in one request per number (POST /authorizations/{number}/dispense), as a pharmacy
+-- system that has counseled the patient and dispenses now.
+local one_step = os.getenv("ONE_STEP") == "1"
 local counter = 0
 local threads = {}
 
@@ -16,7 +19,7 @@ local body = '{"ndc":"59572-0410-28","quantity":28,"daysSupply":28,"checklist":{
   '"doNotBreakChewOpenDiscussed":true,"doseInstructionsGiven":true,"contraceptionDiscussed":true,"guardianPresentForChild":false}}'
 
 -- RATE (dispenses/s, all threads together; unset = as fast as the connections go): each thread sends
--- its requests on a fixed schedule, two per dispense, request k at k / (its share of 2 x RATE) seconds
+-- its requests on a fixed schedule, two per dispense (one in ONE_STEP), request k at k / (its share of 2 x RATE) seconds
 -- after its first, with a connection waiting (wrk's delay()) when it is early and sending at once when
 -- the schedule is behind. Latency is still measured from the send, not from the scheduled time
 -- (wrk, not wrk2): a stall that holds back sends is under-counted, which docs/benchmarks.md says.
@@ -29,7 +32,7 @@ if rate > 0 then
     ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
     return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
   end
-  local interval = 1000 / (2 * rate / tonumber(os.getenv("THREADS") or "2"))
+  local interval = 1000 / ((one_step and 1 or 2) * rate / tonumber(os.getenv("THREADS") or "2"))
   local first, slot
   function delay()
     local t = now_ms()
@@ -60,11 +63,17 @@ function request()
     return wrk.format("GET", "/api/v1/ping")
   end
   nexti = nexti + 1
+  if one_step then
+    return wrk.format("POST", "/api/v1/authorizations/" .. numbers[nexti - 1] .. "/dispense", nil, body)
+  end
   return wrk.format("POST", "/api/v1/authorizations/" .. numbers[nexti - 1] .. "/confirmations")
 end
 
 function response(status, headers, body)
-  if status == 201 then
+  if status == 201 and one_step then
+    confirmed = confirmed + 1
+    dispensed = dispensed + 1
+  elseif status == 201 then
     local c = body:match('"number":"(C%d+)"')
     if c then
       confirmed = confirmed + 1

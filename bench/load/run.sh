@@ -13,14 +13,18 @@
 # 45s: the runtime's tiered JIT takes that long under load to settle the write path, and before
 # it does the figure is a third of the steady one), CONN (connections, default 32), PACED_SHARE
 # (default 80: after the measured write pass, the same load offered at that percentage of the rate
-# it reached, on PACED_N more numbers, default 5,000 per second of DUR), SOAK (seconds; when set, a
+# it reached, on PACED_N more numbers, default 5,000 per second of DUR), ONE_N and ONE_PACED_N (the
+# same two passes again in one step, POST /authorizations/{number}/dispense, one request per
+# dispense, on numbers of their own: default 9,000 and 7,000 per second of DUR, after a 10-s warm-up
+# of that path on 60,000 more), SOAK (seconds; when set, a
 # mixed read+write soak of that length with the server's RSS sampled every minute: status checks as
 # fast as 16 connections go, and confirm+dispense offered at SOAK_RATE dispenses/s, default 1,000,
 # on SOAK x SOAK_RATE numbers seeded for it, so the writes run for the whole soak; the 10-minute
 # soak is SOAK=600, not part of CI).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-N=${N:-100000}; DUR=${DUR:-15s}; DISPENSE_N=${DISPENSE_N:-$(( ${DUR%s} * 6000 ))}; PACED_N=${PACED_N:-$(( ${DUR%s} * 5000 ))}; WARM=${WARM:-45s}; WARM_SHARE=${WARM_SHARE:-60}; CONN=${CONN:-32}; export THREADS=2
+N=${N:-100000}; DUR=${DUR:-15s}; DISPENSE_N=${DISPENSE_N:-$(( ${DUR%s} * 6000 ))}; PACED_N=${PACED_N:-$(( ${DUR%s} * 5000 ))}
+ONE_N=${ONE_N:-$(( ${DUR%s} * 9000 ))}; ONE_PACED_N=${ONE_PACED_N:-$(( ${DUR%s} * 7000 ))}; WARM=${WARM:-45s}; WARM_SHARE=${WARM_SHARE:-60}; CONN=${CONN:-32}; export THREADS=2
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
 provider=sqlite
@@ -57,11 +61,15 @@ dotnet build -c Release src/ImidCare.Server -v q -nologo >/dev/null
 bin=src/ImidCare.Server/bin/Release/net10.0/imidcare
 export AUTHS="$dir/auths.txt"
 if [ $fresh = yes ]; then "$bin" seed --provider $provider --connection "$conn" >/dev/null; fi
-"$bin" bench-seed --provider $provider --connection "$conn" --authorizations "$((N + DISPENSE_N + PACED_N))" --out "$dir/seeded.txt"
+"$bin" bench-seed --provider $provider --connection "$conn" --authorizations "$((N + DISPENSE_N + PACED_N + ONE_N + ONE_PACED_N + 60000))" --out "$dir/seeded.txt"
 # The status passes' numbers, and apart from them the measured write pass's: until session 14 that
 # pass took the 40 % the warm-up left, and at about 2,600/s used them all before its 15 s ended.
 head -n "$N" "$dir/seeded.txt" > "$AUTHS"; sed -n "$((N + 1)),$((N + DISPENSE_N))p" "$dir/seeded.txt" > "$dir/dispense.txt"
-tail -n +"$((N + DISPENSE_N + 1))" "$dir/seeded.txt" > "$dir/paced.txt"
+sed -n "$((N + DISPENSE_N + 1)),$((N + DISPENSE_N + PACED_N))p" "$dir/seeded.txt" > "$dir/paced.txt"
+from=$((N + DISPENSE_N + PACED_N))
+sed -n "$((from + 1)),$((from + ONE_N))p" "$dir/seeded.txt" > "$dir/one.txt"
+sed -n "$((from + ONE_N + 1)),$((from + ONE_N + ONE_PACED_N))p" "$dir/seeded.txt" > "$dir/one-paced.txt"
+tail -n +"$((from + ONE_N + ONE_PACED_N + 1))" "$dir/seeded.txt" > "$dir/one-warm.txt"
 
 echo "== storage: raw durable commits on this machine ($provider)"
 "$bin" storage-probe --provider $provider --connection "$conn" --seconds 5
@@ -149,6 +157,17 @@ if [ -n "$max_rate" ] && [ "$max_rate" -gt 0 ]; then
   paced_rate=$(( max_rate * ${PACED_SHARE:-80} / 100 ))
   echo "== write path at ${PACED_SHARE:-80} % of that rate: $paced_rate dispenses/s offered"
   AUTHS="$dir/paced.txt" RATE=$paced_rate measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port"
+fi
+# The same two passes with both steps in one request (POST /authorizations/{number}/dispense): one
+# HTTP request and one turn of the writer per dispense instead of two (docs/benchmarks.md, "Session 20").
+AUTHS="$dir/one-warm.txt" ONE_STEP=1 wrk -t$THREADS -c$CONN -d10s -s bench/load/dispense.lua "http://127.0.0.1:$port" | grep -E "dispenses" | sed 's/^ */   one-step warm-up: /'
+echo "== write path in one step: POST /authorizations/{number}/dispense   (gate before: $(writes))"
+AUTHS="$dir/one.txt" ONE_STEP=1 measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port" | tee "$dir/one-out.txt"
+one_rate=$(sed -n 's/.*(\([0-9]*\) durable dispenses\/s).*/\1/p' "$dir/one-out.txt")
+if [ -n "$one_rate" ] && [ "$one_rate" -gt 0 ]; then
+  paced_rate=$(( one_rate * ${PACED_SHARE:-80} / 100 ))
+  echo "== write path in one step at ${PACED_SHARE:-80} % of that rate: $paced_rate dispenses/s offered"
+  AUTHS="$dir/one-paced.txt" ONE_STEP=1 RATE=$paced_rate measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port"
 fi
 echo "== gate after: $(writes)"
 echo "== server RSS after: $(rss)"
