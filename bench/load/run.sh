@@ -86,17 +86,25 @@ writes() { curl -s "http://127.0.0.1:$port/health"; }
 # request: steadier than throughput on a machine whose speed drifts, so an A/B of two builds can be
 # read from these (docs/benchmarks.md, "Session 9"). Writes are what reached the block layer: the
 # log, the checkpoints and the fsyncs' metadata.
+# The writer thread's time on a CPU and runnable but waiting for one, in nanoseconds from the
+# scheduler (schedstat): its utime and stime are counted in ticks and under-stated it by about 40 %
+# (docs/benchmarks.md, "Session 20").
+writer_sched() { local t; t=$(grep -lx "ImidCare writer" /proc/$server/task/*/comm 2>/dev/null | head -1); [ -n "$t" ] && cat "${t%/comm}/schedstat" || echo "0 0 0"; }
 measured() {
-  local hz t0 b0 out t1 b1 n d
+  local hz t0 b0 out t1 b1 n d w0 w1
   hz=$(getconf CLK_TCK)
-  t0=$(awk '{print $14 + $15}' /proc/$server/stat); b0=$(awk '/^write_bytes/ {print $2}' /proc/$server/io)
+  t0=$(awk '{print $14 + $15}' /proc/$server/stat); b0=$(awk '/^write_bytes/ {print $2}' /proc/$server/io); w0=$(writer_sched)
   out=$("$@"); echo "$out"
-  t1=$(awk '{print $14 + $15}' /proc/$server/stat); b1=$(awk '/^write_bytes/ {print $2}' /proc/$server/io)
+  t1=$(awk '{print $14 + $15}' /proc/$server/stat); b1=$(awk '/^write_bytes/ {print $2}' /proc/$server/io); w1=$(writer_sched)
   n=$(echo "$out" | awk '/requests in/ {print $1}')
   d=$(echo "$out" | sed -n 's/.*dispenses: \([0-9]*\).*/\1/p')
-  awk -v t=$((t1 - t0)) -v hz="$hz" -v n="$n" -v d="${d:-0}" -v b=$((b1 - b0)) 'BEGIN {
+  awk -v t=$((t1 - t0)) -v hz="$hz" -v n="$n" -v d="${d:-0}" -v b=$((b1 - b0)) -v w0="$w0" -v w1="$w1" 'BEGIN {
     printf "   server CPU: %.0f us per request", t * 1e6 / hz / n
-    if (d > 0) printf ", %.0f us and %.1f KB written per dispense (confirm + dispense)", t * 1e6 / hz / d, b / 1024 / d
+    if (d > 0) {
+      split(w0, a, " "); split(w1, z, " ")
+      printf ", %.0f us and %.1f KB written per dispense (confirm + dispense)", t * 1e6 / hz / d, b / 1024 / d
+      printf "; the writer thread %.0f us on a CPU and %.0f us waiting for one per dispense", (z[1] - a[1]) / 1000 / d, (z[2] - a[2]) / 1000 / d
+    }
     printf "\n" }'
 }
 
