@@ -5,6 +5,9 @@ local report = require("report")
 -- ONE_STEP=1: both in one request per number (POST /authorizations/{number}/dispense), as a pharmacy
 -- system that has counseled the patient and dispenses now.
 local one_step = os.getenv("ONE_STEP") == "1"
+-- KEYED=1: every write carries an Idempotency-Key, as a pharmacy system that retries safely does
+-- (its stored answer is one more row and index entry per request).
+local keyed = os.getenv("KEYED") == "1"
 local counter = 0
 local threads = {}
 
@@ -55,18 +58,28 @@ function init(args)
   wrk.headers["Content-Type"] = "application/json"
 end
 
+local function post(path, content, key)
+  if keyed then
+    wrk.headers["Idempotency-Key"] = key
+  end
+  return wrk.format("POST", path, nil, content)
+end
+
 function request()
   if #pending > 0 then
-    return wrk.format("POST", "/api/v1/confirmations/" .. table.remove(pending) .. "/dispense", nil, body)
+    local c = table.remove(pending)
+    return post("/api/v1/confirmations/" .. c .. "/dispense", body, "d-" .. c)
   end
   if nexti > #numbers then
+    wrk.headers["Idempotency-Key"] = nil
     return wrk.format("GET", "/api/v1/ping")
   end
   nexti = nexti + 1
+  local a = numbers[nexti - 1]
   if one_step then
-    return wrk.format("POST", "/api/v1/authorizations/" .. numbers[nexti - 1] .. "/dispense", nil, body)
+    return post("/api/v1/authorizations/" .. a .. "/dispense", body, "o-" .. a)
   end
-  return wrk.format("POST", "/api/v1/authorizations/" .. numbers[nexti - 1] .. "/confirmations")
+  return post("/api/v1/authorizations/" .. a .. "/confirmations", nil, "c-" .. a)
 end
 
 function response(status, headers, body)
