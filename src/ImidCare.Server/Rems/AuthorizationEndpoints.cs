@@ -294,11 +294,17 @@ public static class AuthorizationEndpoints
         CounterSql.Forget(db, a);
         a.State = nameof(AuthorizationState.Confirmed);
         a.Version++;
-        // The decision is kept here only, in the record the hash chain protects (docs/decisions/0004-decision-stored-once.md).
-        audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.issued", $"authorization/{a.Number}",
-            AuditData.Of(new { confirmation, pharmacy = caller.PharmacyId, expiresAt = decision.ExpiresAt, channel, decision = dto }));
+        ConfirmationIssued(audit, caller, a.Number, confirmation, decision.ExpiresAt!.Value, channel, dto);
         return confirmation;
     }
+
+    /// <summary>
+    /// A confirmation's audit record, one shape for every channel. The decision is kept here only,
+    /// in the record the hash chain protects (docs/decisions/0004-decision-stored-once.md).
+    /// </summary>
+    private static void ConfirmationIssued(AuditWriter audit, Caller caller, string authorization, string confirmation, Instant expiresAt, string channel, DecisionDto dto) =>
+        audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.issued", $"authorization/{authorization}",
+            AuditData.Of(new { confirmation, pharmacy = caller.PharmacyId, expiresAt, channel, decision = dto }));
 
     private static async Task<IResult> RecordCounseling(HttpContext http, string number, CounselingChecklist req, WriteGate gate)
     {
@@ -398,17 +404,29 @@ public static class AuthorizationEndpoints
                 : Problems.Refused(decision, "The dispense cannot be recorded.");
         }
 
-        var today = ProgramTime.Today(now, program.Zone);
-        var record = new DispenseRecord
-        {
-            Id = Ids.Ordered("dsp", now), ConfirmationNumber = c.Number, AuthorizationNumber = c.AuthorizationNumber, PatientId = c.PatientId, PharmacyId = c.PharmacyId,
-            Ndc = ndc.Value, Quantity = req.Quantity, DaysSupply = req.DaysSupply, DispensedOn = today, At = now, ChecklistJson = AuditData.Of(req.Checklist),
-        };
+        var record = NewDispense(c.Number, c.AuthorizationNumber, c.PatientId, c.PharmacyId, ndc, req, ProgramTime.Today(now, program.Zone), now);
         DataGeneration.WritingFor(c.PatientId);
         await CounterSql.RecordDispenseAsync(db, record, c, ct);
-        audit.Append(caller.AsActor(caller.PharmacyId), "dispense.recorded", $"authorization/{c.AuthorizationNumber}",
-            AuditData.Of(new { record.Id, confirmation = c.Number, ndc = record.Ndc, record.Quantity, record.DaysSupply, record.DispensedOn, checklist = new Json.RawJson(record.ChecklistJson), decision = dto }));
-        return Reply.Created(new DispenseDto(record.Id, c.Number, c.AuthorizationNumber, ndc.ToString(), record.Quantity, record.DaysSupply, today, now, dto));
+        return Reply.Created(DispenseRecorded(audit, caller, record, ndc, dto));
+    }
+
+    /// <summary>The dispense row an allowed decision writes, the same for two steps and one.</summary>
+    private static DispenseRecord NewDispense(string confirmation, string authorization, string patientId, string pharmacyId, Ndc ndc, DispenseRequest req, LocalDate today, Instant now) => new()
+    {
+        Id = Ids.Ordered("dsp", now), ConfirmationNumber = confirmation, AuthorizationNumber = authorization, PatientId = patientId, PharmacyId = pharmacyId,
+        Ndc = ndc.Value, Quantity = req.Quantity, DaysSupply = req.DaysSupply, DispensedOn = today, At = now, ChecklistJson = AuditData.Of(req.Checklist),
+    };
+
+    /// <summary>A written dispense's audit record and answer, one shape whichever endpoint wrote it.</summary>
+    private static DispenseDto DispenseRecorded(AuditWriter audit, Caller caller, DispenseRecord record, Ndc ndc, DecisionDto dto)
+    {
+        audit.Append(caller.AsActor(caller.PharmacyId), "dispense.recorded", $"authorization/{record.AuthorizationNumber}",
+            AuditData.Of(new
+            {
+                record.Id, confirmation = record.ConfirmationNumber, ndc = record.Ndc, record.Quantity, record.DaysSupply, record.DispensedOn,
+                checklist = new Json.RawJson(record.ChecklistJson), decision = dto,
+            }));
+        return new DispenseDto(record.Id, record.ConfirmationNumber, record.AuthorizationNumber, ndc.ToString(), record.Quantity, record.DaysSupply, record.DispensedOn, record.At, dto);
     }
 
     private static async Task<IResult> ConfirmAndDispense(HttpContext http, string number, DispenseRequest req, WriteGate gate)
@@ -471,12 +489,7 @@ public static class AuthorizationEndpoints
         }
 
         DataGeneration.WritingFor(a.PatientId);
-        var today = ProgramTime.Today(now, program.Zone);
-        var record = new DispenseRecord
-        {
-            Id = Ids.Ordered("dsp", now), ConfirmationNumber = NewNumber('C'), AuthorizationNumber = a.Number, PatientId = a.PatientId, PharmacyId = caller.PharmacyId!,
-            Ndc = ndc.Value, Quantity = req.Quantity, DaysSupply = req.DaysSupply, DispensedOn = today, At = now, ChecklistJson = AuditData.Of(req.Checklist),
-        };
+        var record = NewDispense(NewNumber('C'), a.Number, a.PatientId, caller.PharmacyId!, ndc, req, ProgramTime.Today(now, program.Zone), now);
         // The number is random; when it is taken nothing was written, and another is drawn.
         while (!await CounterSql.RecordConfirmedDispenseAsync(db, record, expiresAt, a.Version, a.ProgramId, ct))
         {
@@ -484,13 +497,10 @@ public static class AuthorizationEndpoints
         }
 
         var confirmation = record.ConfirmationNumber;
-        audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.issued", $"authorization/{a.Number}",
-            AuditData.Of(new { confirmation, pharmacy = caller.PharmacyId, expiresAt, channel = "api-one-step", decision = confirmDto }));
-        audit.Append(caller.AsActor(caller.PharmacyId), "dispense.recorded", $"authorization/{a.Number}",
-            AuditData.Of(new { record.Id, confirmation, ndc = record.Ndc, record.Quantity, record.DaysSupply, record.DispensedOn, checklist = new Json.RawJson(record.ChecklistJson), decision = dispenseDto }));
+        ConfirmationIssued(audit, caller, a.Number, confirmation, expiresAt, "api-one-step", confirmDto);
         return Reply.Created(new ConfirmedDispenseDto(
             new ConfirmationDto(confirmation, a.Number, caller.PharmacyId!, now, expiresAt, category, patient.Name, patient.DateOfBirth, confirmDto),
-            new DispenseDto(record.Id, confirmation, a.Number, ndc.ToString(), record.Quantity, record.DaysSupply, today, now, dispenseDto)));
+            DispenseRecorded(audit, caller, record, ndc, dispenseDto)));
     }
 
     private static async Task<IResult> Reverse(HttpContext http, string number, ReverseRequest req, WriteGate gate)
