@@ -1,4 +1,5 @@
 using ImidCare.Server.Tests.Support;
+using Microsoft.EntityFrameworkCore;
 using Shouldly;
 
 namespace ImidCare.Server.Tests;
@@ -227,6 +228,41 @@ public abstract class AccessTests(ImidCareApp app)
         (await maria.DeleteJsonAsync($"/api/v1/patients/pat_demo_maria/calendar-feeds/{johns}")).Code.ShouldBe(404); // her own patient id does not reach John's feed
         using var anon = app.Client();
         (await StatusAsync(anon, path)).ShouldBe(200);
+    }
+
+    /// <summary>
+    /// A feed answers only while its maker could still read the calendar: an office key removed
+    /// (keys are removed from the database; there is no endpoint for it) takes its feeds with it,
+    /// while the patient's own feed goes on.
+    /// </summary>
+    [Fact]
+    public async Task AFeed_StopsWhenItsMakerCanNoLongerSeeThePatient()
+    {
+        var key = "office-" + Guid.NewGuid().ToString("N");
+        var keyId = "key_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var db = await app.DbAsync())
+        {
+            db.ApiClients.Add(new Store.Entities.ApiClient
+            {
+                Id = keyId, Name = "Riverside front desk", KeyHash = Security.Secrets.Hash(key), Role = Store.Entities.Roles.PrescriberOffice, PracticeId = "riverside", CreatedAt = app.Clock.Now,
+            });
+            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        }
+
+        using var office = app.Client(apiKey: key);
+        using var john = await app.LoginAsync("john", "demo-john-2026");
+        var (_, officePath) = await MakeFeedAsync(office);
+        var (_, johnPath) = await MakeFeedAsync(john);
+        using var anon = app.Client();
+        (await StatusAsync(anon, officePath)).ShouldBe(200);
+
+        await using (var db = await app.DbAsync())
+        {
+            (await db.ApiClients.Where(c => c.Id == keyId).ExecuteDeleteAsync(TestContext.Current.CancellationToken)).ShouldBe(1);
+        }
+
+        (await StatusAsync(anon, officePath)).ShouldBe(404);
+        (await StatusAsync(anon, johnPath)).ShouldBe(200);
     }
 
     private static async Task<(string Id, string Path)> MakeFeedAsync(HttpClient who)

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using ImidCare.Store;
+using ImidCare.Store.Entities;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -77,8 +78,11 @@ public sealed class ApiKeyCallers(IClock clock)
         var hash = Secrets.Hash(key);
         await using var db = await dbs.CreateDbContextAsync(ct);
         var client = await db.ApiClients.AsNoTracking().FirstOrDefaultAsync(c => c.KeyHash == hash, ct);
-        return client is null ? null : Remember(key, new Caller(client.Id, client.Role, client.Name, PharmacyId: client.PharmacyId, PracticeId: client.PracticeId));
+        return client is null ? null : Remember(key, KeyCaller(client));
     }
+
+    /// <summary>The caller an organisation key stands for.</summary>
+    internal static Caller KeyCaller(ApiClient client) => new(client.Id, client.Role, client.Name, PharmacyId: client.PharmacyId, PracticeId: client.PracticeId);
 }
 
 /// <summary>
@@ -129,13 +133,35 @@ public sealed class ImidCareAuthHandler(
         var user = session is null || session.ExpiresAt <= now
             ? null
             : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == session.UserId, ct);
+        return user is null ? null : await UserCallerAsync(db, user, ct);
+    }
+
+    /// <summary>The caller a person's account stands for now (a prescriber's practice read afresh).</summary>
+    private static async Task<Caller> UserCallerAsync(ImidCareDb db, UserAccount user, CancellationToken ct)
+    {
         string? practice = null;
-        if (user?.PrescriberId is { } pid)
+        if (user.PrescriberId is { } pid)
         {
             practice = await db.Prescribers.Where(p => p.Id == pid).Select(p => p.PracticeId).FirstOrDefaultAsync(ct);
         }
 
-        return user is null ? null : new Caller(user.Id, user.Role, user.DisplayName, user.PrescriberId, user.PharmacyId, user.PatientId, practice);
+        return new Caller(user.Id, user.Role, user.DisplayName, user.PrescriberId, user.PharmacyId, user.PatientId, practice);
+    }
+
+    /// <summary>
+    /// The caller an account or organisation key id stands for as the database says now, without
+    /// a credential: for something made in a caller's name that must stop when they could no longer
+    /// make it (a calendar feed). Null when neither exists any more (a removed key).
+    /// </summary>
+    internal static async Task<Caller?> CallerByIdAsync(ImidCareDb db, string id, CancellationToken ct)
+    {
+        if (await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, ct) is { } user)
+        {
+            return await UserCallerAsync(db, user, ct);
+        }
+
+        var client = await db.ApiClients.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        return client is null ? null : ApiKeyCallers.KeyCaller(client);
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

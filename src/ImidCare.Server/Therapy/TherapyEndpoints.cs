@@ -457,6 +457,17 @@ public static class TherapyEndpoints
         var hash = Secrets.Hash(token);
         var feed = await db.CalendarFeeds.AsNoTracking().FirstOrDefaultAsync(f => f.TokenHash == hash && f.RevokedAt == null, http.RequestAborted);
         var patient = feed is null ? null : await db.Patients.AsNoTracking().FirstOrDefaultAsync(p => p.Id == feed.PatientId, http.RequestAborted);
+
+        // A feed answers only while whoever made it could still read the calendar themself: a removed
+        // office key or a patient who moved to another prescriber takes the maker's copies with it,
+        // as a caregiver's revoked grant does (that one also ends the patient's own feeds). A feed
+        // made before makers were recorded has none to ask about.
+        if (patient is not null && feed!.MadeById is { } makerId
+            && (await ImidCareAuthHandler.CallerByIdAsync(db, makerId, http.RequestAborted) is not { } maker || !await Access.CanSeePatientAsync(db, maker, patient, http.RequestAborted)))
+        {
+            patient = null;
+        }
+
         var plan = patient is null ? null : await TherapyService.PlanAsync(db, patient.Id, http.RequestAborted);
         if (patient is null || plan is null)
         {
