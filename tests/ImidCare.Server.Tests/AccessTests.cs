@@ -251,8 +251,8 @@ public abstract class AccessTests(ImidCareApp app)
 
         using var office = app.Client(apiKey: key);
         using var john = await app.LoginAsync("john", "demo-john-2026");
-        var (_, officePath) = await MakeFeedAsync(office);
-        var (_, johnPath) = await MakeFeedAsync(john);
+        var (officeId, officePath) = await MakeFeedAsync(office);
+        var (johnId, johnPath) = await MakeFeedAsync(john);
         using var anon = app.Client();
         (await StatusAsync(anon, officePath)).ShouldBe(200);
 
@@ -263,6 +263,12 @@ public abstract class AccessTests(ImidCareApp app)
 
         (await StatusAsync(anon, officePath)).ShouldBe(404);
         (await StatusAsync(anon, johnPath)).ShouldBe(200);
+
+        // The patient's list says which addresses still show the calendar.
+        var feeds = await FeedsAsync(john);
+        feeds[officeId].GetProperty("answering").GetBoolean().ShouldBeFalse();
+        feeds[officeId].TryGetProperty("revokedAt", out _).ShouldBeFalse();
+        feeds[johnId].GetProperty("answering").GetBoolean().ShouldBeTrue();
     }
 
     private static async Task<(string Id, string Path)> MakeFeedAsync(HttpClient who)

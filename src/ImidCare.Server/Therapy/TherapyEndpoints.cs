@@ -81,7 +81,8 @@ public sealed record CaregiverRequest(string Username);
 /// <see cref="MadeBy"/> (the maker's display name when they made it) and <see cref="MadeByRole"/>
 /// are absent for a feed made before makers were recorded; <see cref="Mine"/> says the caller made it.
 /// </summary>
-public sealed record CalendarFeedDto(string Id, string? MadeBy, string? MadeByRole, bool Mine, Instant CreatedAt, Instant? RevokedAt);
+/// <param name="Answering">Whether the address shows the calendar now: not stopped, and its maker can still see the patient.</param>
+public sealed record CalendarFeedDto(string Id, string? MadeBy, string? MadeByRole, bool Mine, Instant CreatedAt, Instant? RevokedAt, bool Answering);
 
 /// <summary>
 /// The treatment companion's API: the engine's calculators for any signed-in clinician or patient,
@@ -408,10 +409,29 @@ public static class TherapyEndpoints
             feeds = feeds.Where(f => f.MadeById == caller.Id);
         }
 
-        return [.. (await feeds.ToListAsync(ct)).OrderByDescending(f => f.CreatedAt).ThenBy(f => f.Id, StringComparer.Ordinal).Select(f => ToDto(f, caller))];
+        var patient = await db.Patients.AsNoTracking().FirstAsync(p => p.Id == patientId, ct);
+        var list = new List<CalendarFeedDto>();
+        foreach (var f in (await feeds.ToListAsync(ct)).OrderByDescending(f => f.CreatedAt).ThenBy(f => f.Id, StringComparer.Ordinal))
+        {
+            list.Add(ToDto(f, caller, f.RevokedAt is null && await MakerCanSeeAsync(db, f, patient, ct)));
+        }
+
+        return list;
     }
 
-    private static CalendarFeedDto ToDto(CalendarFeed f, Caller caller) => new(f.Id, f.MadeByName, f.MadeByRole, f.MadeById == caller.Id, f.CreatedAt, f.RevokedAt);
+    private static CalendarFeedDto ToDto(CalendarFeed f, Caller caller, bool answering) =>
+        new(f.Id, f.MadeByName, f.MadeByRole, f.MadeById == caller.Id, f.CreatedAt, f.RevokedAt, answering);
+
+    /// <summary>
+    /// Whether a feed's maker could still read the patient's calendar themself, asked as every API
+    /// read asks it of the maker as the database describes them now. A removed office key, an
+    /// account no longer there or a patient moved to another practice's prescriber takes the
+    /// maker's copies with it, as a caregiver's revoked grant does. A feed made before makers were
+    /// recorded has none to ask about: true.
+    /// </summary>
+    private static async Task<bool> MakerCanSeeAsync(ImidCareDb db, CalendarFeed feed, Patient patient, CancellationToken ct) =>
+        feed.MadeById is not { } makerId
+        || (await ImidCareAuthHandler.CallerByIdAsync(db, makerId, ct) is { } maker && await Access.CanSeePatientAsync(db, maker, patient, ct));
 
     private static async Task<IResult> RevokeFeed(HttpContext http, string id, string feedId, WriteGate gate)
     {
@@ -448,7 +468,7 @@ public static class TherapyEndpoints
             audit.Append(caller.AsActor(), "calendar-feed.revoked", $"patient/{id}", AuditData.Of(new { feed.Id, madeBy = feed.MadeById }));
         }
 
-        return Reply.Ok(ToDto(feed, caller));
+        return Reply.Ok(ToDto(feed, caller, answering: false));
     }
 
     private static async Task<IResult> Feed(HttpContext http, string token, IDbContextFactory<ImidCareDb> dbs, IClock clock)
@@ -457,13 +477,7 @@ public static class TherapyEndpoints
         var hash = Secrets.Hash(token);
         var feed = await db.CalendarFeeds.AsNoTracking().FirstOrDefaultAsync(f => f.TokenHash == hash && f.RevokedAt == null, http.RequestAborted);
         var patient = feed is null ? null : await db.Patients.AsNoTracking().FirstOrDefaultAsync(p => p.Id == feed.PatientId, http.RequestAborted);
-
-        // A feed answers only while whoever made it could still read the calendar themself: a removed
-        // office key or a patient who moved to another prescriber takes the maker's copies with it,
-        // as a caregiver's revoked grant does (that one also ends the patient's own feeds). A feed
-        // made before makers were recorded has none to ask about.
-        if (patient is not null && feed!.MadeById is { } makerId
-            && (await ImidCareAuthHandler.CallerByIdAsync(db, makerId, http.RequestAborted) is not { } maker || !await Access.CanSeePatientAsync(db, maker, patient, http.RequestAborted)))
+        if (patient is not null && !await MakerCanSeeAsync(db, feed!, patient, http.RequestAborted))
         {
             patient = null;
         }
