@@ -172,6 +172,38 @@ public abstract class OneStepDispenseTests(ImidCareApp app)
         (await AuditChain.VerifyAsync(db)).Intact.ShouldBeTrue();
     }
 
+    /// <summary>
+    /// The write's own guard, below the rules: an authorization whose version is not the one read
+    /// (which the write gate never lets happen) fails the whole write, also on a first fill, where
+    /// the enrollment's therapy start would otherwise make the row count look right; nothing stays.
+    /// </summary>
+    [Fact]
+    public async Task TheWrite_RefusesAnAuthorizationChangedSinceItWasRead_AndKeepsNothing()
+    {
+        app.Clock.Now = ImidCareApp.Start;
+        using var park = await app.ParkAsync();
+        var patientId = await Scenario.ReadyFrpAsync(app, park, "Vera Version");
+        var number = await Scenario.AuthorizedAsync(park, patientId);
+
+        await using var db = await app.DbAsync();
+        var a = await db.Authorizations.AsNoTracking().SingleAsync(x => x.Number == number, TestContext.Current.CancellationToken);
+        var record = new Store.Entities.DispenseRecord
+        {
+            Id = "dsp_version_" + Guid.NewGuid().ToString("N")[..8], ConfirmationNumber = Rules.Rems.RemsNumber.Create('C', Random.Shared.Next(100_000_000, 999_999_999)).Value,
+            AuthorizationNumber = number, PatientId = patientId, PharmacyId = "phy_demo_main", Ndc = "59572050421", Quantity = 21, DaysSupply = 28,
+            DispensedOn = new LocalDate(2026, 11, 17), At = app.Clock.Now, ChecklistJson = "{}",
+        };
+        await using (var tx = await db.Database.BeginTransactionAsync(TestContext.Current.CancellationToken))
+        {
+            await Should.ThrowAsync<DbUpdateConcurrencyException>(() =>
+                Rems.CounterSql.RecordConfirmedDispenseAsync(db, record, app.Clock.Now + Duration.FromHours(24), a.Version + 1, a.ProgramId, TestContext.Current.CancellationToken));
+        }
+
+        (await db.Dispenses.CountAsync(x => x.AuthorizationNumber == number, TestContext.Current.CancellationToken)).ShouldBe(0);
+        (await db.Confirmations.CountAsync(x => x.AuthorizationNumber == number, TestContext.Current.CancellationToken)).ShouldBe(0);
+        (await db.Enrollments.AsNoTracking().Where(e => e.PatientId == patientId).Select(e => e.TherapyStart).SingleAsync(TestContext.Current.CancellationToken)).ShouldBeNull();
+    }
+
     [Fact]
     public async Task ARefillInOneStep_KeepsTheTherapyStartOfTheFirstFill()
     {

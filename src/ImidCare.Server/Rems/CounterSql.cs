@@ -76,7 +76,7 @@ internal static class CounterSql
     private const string DispenseOfNewConfirmation = """
 
         UPDATE authorizations SET "State" = 'Dispensed', "Version" = "Version" + 1 WHERE "Number" = @a AND "Version" = @av;
-        UPDATE enrollments SET "TherapyStart" = @on WHERE "PatientId" = @patient AND "ProgramId" = @program AND "TherapyStart" IS NULL;
+        UPDATE enrollments SET "TherapyStart" = @on WHERE "PatientId" = @patient AND "ProgramId" = @program AND "TherapyStart" IS NULL AND changes() = 1;
         """;
 
     private const string DispenseOfNewConfirmationSql = InsertDispense + ";" + DispenseOfNewConfirmation;
@@ -218,7 +218,10 @@ internal static class CounterSql
                     FactsQuery.Add(rest, "a", d.AuthorizationNumber);
                     FactsQuery.Add(rest, "pharmacy", d.PharmacyId);
                     AddDispense(rest, d, authorizationVersion, programId);
-                    // The dispense and the authorization always; the enrollment on the program's first fill only.
+                    // The dispense and the authorization, and the enrollment on the program's first fill
+                    // only. Whether this is the program's first fill is not read here, so the count is 2
+                    // or 3; the enrollment moves only if the authorization just did (SQLite's changes():
+                    // the rows of the statement before it), so 2 never hides an authorization that did not move.
                     var affected = await rest.ExecuteNonQueryAsync(ct);
                     Expect(affected == 3 ? 2 : affected, 2, $"dispense against authorization {d.AuthorizationNumber}");
                     return true;
