@@ -56,45 +56,46 @@ internal static class CounterSql
         SELECT (SELECT x FROM c), (SELECT count(*) FROM a);
         """;
 
-    private const string InsertDispense = """
-        INSERT INTO dispenses ("Id", "ConfirmationNumber", "AuthorizationNumber", "PatientId", "PharmacyId", "Ndc", "Quantity", "DaysSupply", "DispensedOn", "At", "ChecklistJson")
-        VALUES (@id, @c, @a, @patient, @pharmacy, @ndc, @quantity, @days, @on, @at, @checklist)
+    // A dispense's row and what it moves, written once for every statement below: the two-step
+    // dispense, and the one-step on each database, so none can write a dispense differently.
+    private const string DispenseColumns = """
+        dispenses ("Id", "ConfirmationNumber", "AuthorizationNumber", "PatientId", "PharmacyId", "Ndc", "Quantity", "DaysSupply", "DispensedOn", "At", "ChecklistJson")
         """;
 
-    private const string MarkDispensed = """
+    private const string DispenseValues = "@id, @c, @a, @patient, @pharmacy, @ndc, @quantity, @days, @on, @at, @checklist";
 
-        UPDATE confirmations SET "State" = 'dispensed', "Version" = "Version" + 1 WHERE "Number" = @c AND "Version" = @cv;
-        UPDATE authorizations SET "State" = 'Dispensed', "Version" = "Version" + 1 WHERE "Number" = @a AND "Version" = @av;
-        UPDATE enrollments SET "TherapyStart" = @on WHERE "PatientId" = @patient AND "ProgramId" = @program AND "TherapyStart" IS NULL;
+    private const string AuthorizationDispensed = """
+        UPDATE authorizations SET "State" = 'Dispensed', "Version" = "Version" + 1 WHERE "Number" = @a AND "Version" = @av
         """;
 
-    private const string RecordDispenseSql = InsertDispense + ";" + MarkDispensed;
+    private const string TherapyStarts = """
+        UPDATE enrollments SET "TherapyStart" = @on WHERE "PatientId" = @patient AND "ProgramId" = @program AND "TherapyStart" IS NULL
+        """;
+
+    private const string RecordDispenseSql =
+        "INSERT INTO " + DispenseColumns + " VALUES (" + DispenseValues + ");\n"
+        + """UPDATE confirmations SET "State" = 'dispensed', "Version" = "Version" + 1 WHERE "Number" = @c AND "Version" = @cv;""" + "\n"
+        + AuthorizationDispensed + ";\n"
+        + TherapyStarts + ";";
 
     // One step (a confirmation obtained and used in the same commit): the confirmation goes in
     // already used, the authorization moves from active straight to dispensed, and the dispense row
     // and first fill's therapy start are written as by a two-step dispense. Nothing is re-read.
-    private const string DispenseOfNewConfirmation = """
-
-        UPDATE authorizations SET "State" = 'Dispensed', "Version" = "Version" + 1 WHERE "Number" = @a AND "Version" = @av;
-        UPDATE enrollments SET "TherapyStart" = @on WHERE "PatientId" = @patient AND "ProgramId" = @program AND "TherapyStart" IS NULL AND changes() = 1;
-        """;
-
-    private const string DispenseOfNewConfirmationSql = InsertDispense + ";" + DispenseOfNewConfirmation;
+    // On SQLite the enrollment moves only if the authorization just did (changes(): the rows of the
+    // statement before it), so the row count cannot hide an authorization that did not move.
+    private const string DispenseOfNewConfirmationSql =
+        "INSERT INTO " + DispenseColumns + " VALUES (" + DispenseValues + ");\n"
+        + AuthorizationDispensed + ";\n"
+        + TherapyStarts + " AND changes() = 1;";
 
     // PostgreSQL: all four writes in one statement, one round trip; the rest happen only if the
     // confirmation's number was free.
-    private const string ConfirmedDispenseSqlPostgres = """
-        WITH c AS (
-        """ + InsertConfirmation + """
-         RETURNING 1 AS x),
-        d AS (INSERT INTO dispenses ("Id", "ConfirmationNumber", "AuthorizationNumber", "PatientId", "PharmacyId", "Ndc", "Quantity", "DaysSupply", "DispensedOn", "At", "ChecklistJson")
-              SELECT @id, @c, @a, @patient, @pharmacy, @ndc, @quantity, @days, @on, @at, @checklist WHERE EXISTS (SELECT 1 FROM c) RETURNING 1),
-        a AS (UPDATE authorizations SET "State" = 'Dispensed', "Version" = "Version" + 1
-              WHERE "Number" = @a AND "Version" = @av AND EXISTS (SELECT 1 FROM c) RETURNING 1),
-        e AS (UPDATE enrollments SET "TherapyStart" = @on
-              WHERE "PatientId" = @patient AND "ProgramId" = @program AND "TherapyStart" IS NULL AND EXISTS (SELECT 1 FROM c) RETURNING 1)
-        SELECT (SELECT x FROM c), (SELECT count(*) FROM d), (SELECT count(*) FROM a);
-        """;
+    private const string ConfirmedDispenseSqlPostgres =
+        "WITH c AS (" + InsertConfirmation + " RETURNING 1 AS x),\n"
+        + "d AS (INSERT INTO " + DispenseColumns + " SELECT " + DispenseValues + " WHERE EXISTS (SELECT 1 FROM c) RETURNING 1),\n"
+        + "a AS (" + AuthorizationDispensed + " AND EXISTS (SELECT 1 FROM c) RETURNING 1),\n"
+        + "e AS (" + TherapyStarts + " AND EXISTS (SELECT 1 FROM c) RETURNING 1)\n"
+        + "SELECT (SELECT x FROM c), (SELECT count(*) FROM d), (SELECT count(*) FROM a);";
 
     internal static Task<DispenseContext?> DispenseContextAsync(ImidCareDb db, string confirmationNumber, CancellationToken ct) =>
         FactsQuery.WithCommandAsync(db, DispenseContextSql, async cmd =>
@@ -219,9 +220,7 @@ internal static class CounterSql
                     FactsQuery.Add(rest, "pharmacy", d.PharmacyId);
                     AddDispense(rest, d, authorizationVersion, programId);
                     // The dispense and the authorization, and the enrollment on the program's first fill
-                    // only. Whether this is the program's first fill is not read here, so the count is 2
-                    // or 3; the enrollment moves only if the authorization just did (SQLite's changes():
-                    // the rows of the statement before it), so 2 never hides an authorization that did not move.
+                    // only: whether it is one is not read here, so 2 or 3 (see DispenseOfNewConfirmationSql).
                     var affected = await rest.ExecuteNonQueryAsync(ct);
                     Expect(affected == 3 ? 2 : affected, 2, $"dispense against authorization {d.AuthorizationNumber}");
                     return true;
