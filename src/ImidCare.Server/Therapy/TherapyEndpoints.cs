@@ -389,8 +389,8 @@ public static class TherapyEndpoints
     private static async Task<IResult> ListFeeds(HttpContext http, string id, IDbContextFactory<ImidCareDb> dbs)
     {
         await using var db = await dbs.CreateDbContextAsync(http.RequestAborted);
-        var (_, refusal) = await ReadableAsync(db, http, id);
-        return refusal ?? Results.Json(await FeedsAsync(db, http.Caller(), id, http.RequestAborted), Json.Options);
+        var (patient, refusal) = await ReadableAsync(db, http, id);
+        return refusal ?? Results.Json(await FeedsAsync(db, http.Caller(), patient!, http.RequestAborted), Json.Options);
     }
 
     /// <summary>
@@ -401,19 +401,20 @@ public static class TherapyEndpoints
     /// the patient and a feed's maker may end one. Staff who look into a leaked address read the
     /// audit trail, whose calendar-feed records name the feed and who made or ended it.
     /// </summary>
-    internal static async Task<IReadOnlyList<CalendarFeedDto>> FeedsAsync(ImidCareDb db, Caller caller, string patientId, CancellationToken ct)
+    /// <param name="patient">A patient <paramref name="caller"/> has just been found to see: their own feeds answer while not stopped, with no maker to look up.</param>
+    internal static async Task<IReadOnlyList<CalendarFeedDto>> FeedsAsync(ImidCareDb db, Caller caller, Patient patient, CancellationToken ct)
     {
-        var feeds = db.CalendarFeeds.AsNoTracking().Where(f => f.PatientId == patientId);
-        if (caller.PatientId != patientId)
+        var feeds = db.CalendarFeeds.AsNoTracking().Where(f => f.PatientId == patient.Id);
+        if (caller.PatientId != patient.Id)
         {
             feeds = feeds.Where(f => f.MadeById == caller.Id);
         }
 
-        var patient = await db.Patients.AsNoTracking().FirstAsync(p => p.Id == patientId, ct);
         var list = new List<CalendarFeedDto>();
         foreach (var f in (await feeds.ToListAsync(ct)).OrderByDescending(f => f.CreatedAt).ThenBy(f => f.Id, StringComparer.Ordinal))
         {
-            list.Add(ToDto(f, caller, f.RevokedAt is null && await MakerCanSeeAsync(db, f, patient, ct)));
+            var answering = f.RevokedAt is null && (f.MadeById == caller.Id || await MakerCanSeeAsync(db, f, patient, ct));
+            list.Add(ToDto(f, caller, answering));
         }
 
         return list;

@@ -181,7 +181,7 @@ public sealed class CalendarModel : MePage
 
         Weeks = weeks;
         Zone = Plan is null ? DateTimeZone.Utc : TherapyService.Zone(Plan);
-        Feeds = await TherapyEndpoints.FeedsAsync(db, Me, Patient.Id, Ct);
+        Feeds = await TherapyEndpoints.FeedsAsync(db, Me, Patient, Ct);
     }
 
     private static LocalDate? TryMonth(string? month) =>
