@@ -156,27 +156,25 @@ if [ -n "$pg_dir" ]; then
   wait $neighbour
   echo "   status cache after: $(writes | sed 's/.*"statusCache"://; s/}}$/}/')"
 fi
-echo "== write path: POST confirmations, then POST dispense   (gate before: $(writes))"
-AUTHS="$dir/dispense.txt" measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port" | tee "$dir/dispense-out.txt"
-# Issue 6 asks for the p99 at 80 % of the durable rate: the pass above found the rate, this one
-# offers 80 % of it on a schedule (RATE in dispense.lua), on numbers of its own.
-max_rate=$(sed -n 's/.*(\([0-9]*\) durable dispenses\/s).*/\1/p' "$dir/dispense-out.txt")
-if [ -n "$max_rate" ] && [ "$max_rate" -gt 0 ]; then
-  paced_rate=$(( max_rate * ${PACED_SHARE:-80} / 100 ))
-  echo "== write path at ${PACED_SHARE:-80} % of that rate: $paced_rate dispenses/s offered"
-  AUTHS="$dir/paced.txt" RATE=$paced_rate measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port"
-fi
+# A measured write pass on the numbers in $3, then (issue 6 asks for the p99 at 80 % of the durable
+# rate) the same load offered at PACED_SHARE % of the rate it reached, on a schedule (RATE in
+# dispense.lua), on the numbers in $4. $1 names the path in the headings, $2 says what it sends.
+write_passes() {
+  local name=$1 what=$2 numbers=$3 paced=$4 out="$dir/$(basename "$3" .txt)-out.txt" rate paced_rate
+  echo "== write path$name: $what   (gate before: $(writes))"
+  AUTHS="$numbers" measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port" | tee "$out"
+  rate=$(sed -n 's/.*(\([0-9]*\) durable dispenses\/s).*/\1/p' "$out")
+  if [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
+    paced_rate=$(( rate * ${PACED_SHARE:-80} / 100 ))
+    echo "== write path$name at ${PACED_SHARE:-80} % of that rate: $paced_rate dispenses/s offered"
+    AUTHS="$paced" RATE=$paced_rate measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port"
+  fi
+}
+write_passes "" "POST confirmations, then POST dispense" "$dir/dispense.txt" "$dir/paced.txt"
 # The same two passes with both steps in one request (POST /authorizations/{number}/dispense): one
 # HTTP request and one turn of the writer per dispense instead of two (docs/benchmarks.md, "Session 20").
 AUTHS="$dir/one-warm.txt" ONE_STEP=1 wrk -t$THREADS -c$CONN -d10s -s bench/load/dispense.lua "http://127.0.0.1:$port" | grep -E "dispenses" | sed 's/^ */   one-step warm-up: /'
-echo "== write path in one step: POST /authorizations/{number}/dispense   (gate before: $(writes))"
-AUTHS="$dir/one.txt" ONE_STEP=1 measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port" | tee "$dir/one-out.txt"
-one_rate=$(sed -n 's/.*(\([0-9]*\) durable dispenses\/s).*/\1/p' "$dir/one-out.txt")
-if [ -n "$one_rate" ] && [ "$one_rate" -gt 0 ]; then
-  paced_rate=$(( one_rate * ${PACED_SHARE:-80} / 100 ))
-  echo "== write path in one step at ${PACED_SHARE:-80} % of that rate: $paced_rate dispenses/s offered"
-  AUTHS="$dir/one-paced.txt" ONE_STEP=1 RATE=$paced_rate measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port"
-fi
+ONE_STEP=1 write_passes " in one step" "POST /authorizations/{number}/dispense" "$dir/one.txt" "$dir/one-paced.txt"
 echo "== gate after: $(writes)"
 echo "== server RSS after: $(rss)"
 
