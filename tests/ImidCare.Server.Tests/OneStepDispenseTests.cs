@@ -15,9 +15,6 @@ namespace ImidCare.Server.Tests;
 /// </summary>
 public abstract class OneStepDispenseTests(ImidCareApp app)
 {
-    private static object Body(int days = 28, object? checklist = null) =>
-        new { ndc = "59572-0504-21", quantity = 21, daysSupply = days, checklist = checklist ?? Scenario.FullChecklist };
-
     [Fact]
     public async Task OneStep_ConfirmsAndDispenses_AsTwoStepsWould_InOneCommit()
     {
@@ -27,7 +24,7 @@ public abstract class OneStepDispenseTests(ImidCareApp app)
         var patientId = await Scenario.ReadyFrpAsync(app, park, "Olive Onestep");
         var number = await Scenario.AuthorizedAsync(park, patientId);
 
-        var r = await pharmacy.PostAsync($"/api/v1/authorizations/{number}/dispense", Body());
+        var r = await pharmacy.PostAsync($"/api/v1/authorizations/{number}/dispense", Scenario.DispenseBody());
         r.Code.ShouldBe(201, r.ToString());
         var confirmation = r.Body.GetProperty("confirmation");
         var dispense = r.Body.GetProperty("dispense");
@@ -67,7 +64,7 @@ public abstract class OneStepDispenseTests(ImidCareApp app)
         recorded.GetProperty("checklist").GetProperty("counselorName").GetString().ShouldBe("Pat Quinn");
 
         // Used: neither one step nor two can use it again.
-        var again = await pharmacy.PostAsync($"/api/v1/authorizations/{number}/dispense", Body());
+        var again = await pharmacy.PostAsync($"/api/v1/authorizations/{number}/dispense", Scenario.DispenseBody());
         again.Code.ShouldBe(409, again.ToString());
         (await pharmacy.PostAsync($"/api/v1/authorizations/{number}/confirmations")).Code.ShouldBe(409);
     }
@@ -85,7 +82,7 @@ public abstract class OneStepDispenseTests(ImidCareApp app)
             counselorName = "Pat Quinn", workPhone = "555-0100", medicationGuideGiven = true, sideEffectsDiscussed = true, noSharingDiscussed = true,
             noBloodDonationDiscussed = true, doNotBreakChewOpenDiscussed = true, doseInstructionsGiven = true, contraceptionDiscussed = false, guardianPresentForChild = false,
         };
-        var refused = await pharmacy.PostAsync($"/api/v1/authorizations/{number}/dispense", Body(checklist: partial));
+        var refused = await pharmacy.PostAsync($"/api/v1/authorizations/{number}/dispense", Scenario.DispenseBody(checklist: partial));
         refused.Code.ShouldBe(422, refused.ToString());
         refused.Codes.ShouldBe(["REMS.COUNSELING_INCOMPLETE"]);
 
@@ -100,7 +97,7 @@ public abstract class OneStepDispenseTests(ImidCareApp app)
         (await pharmacy.GetJsonAsync($"/api/v1/authorizations/{number}")).Str("state").ShouldBe("Active");
 
         // Days supply beyond the authorization: refused by the dispense's rule, nothing issued either.
-        var tooLong = await pharmacy.PostAsync($"/api/v1/authorizations/{number}/dispense", Body(days: 29));
+        var tooLong = await pharmacy.PostAsync($"/api/v1/authorizations/{number}/dispense", Scenario.DispenseBody(days: 29));
         tooLong.Code.ShouldBe(422, tooLong.ToString());
         tooLong.Codes.ShouldContain("REMS.DAYS_SUPPLY_OUT_OF_RANGE");
 
@@ -120,7 +117,7 @@ public abstract class OneStepDispenseTests(ImidCareApp app)
 
         // Past the authorization's window (7 days from the test for a patient who can get pregnant).
         app.Clock.Now = ImidCareApp.Start + Duration.FromDays(8);
-        var oneStep = await pharmacy.PostAsync($"/api/v1/authorizations/{number}/dispense", Body());
+        var oneStep = await pharmacy.PostAsync($"/api/v1/authorizations/{number}/dispense", Scenario.DispenseBody());
         oneStep.Code.ShouldBe(422, oneStep.ToString());
         var twoStep = await pharmacy.PostAsync($"/api/v1/authorizations/{number}/confirmations");
         twoStep.Code.ShouldBe(422, twoStep.ToString());
@@ -136,7 +133,7 @@ public abstract class OneStepDispenseTests(ImidCareApp app)
     {
         app.Clock.Now = ImidCareApp.Start;
         using var pharmacy = app.Pharmacy();
-        var badNumber = await pharmacy.PostAsync("/api/v1/authorizations/A123/dispense", Body());
+        var badNumber = await pharmacy.PostAsync("/api/v1/authorizations/A123/dispense", Scenario.DispenseBody());
         badNumber.Code.ShouldBe(400, badNumber.ToString());
         badNumber.ErrorFields.ShouldBe(["number"]);
 
@@ -145,7 +142,7 @@ public abstract class OneStepDispenseTests(ImidCareApp app)
         badNdc.Code.ShouldBe(400, badNdc.ToString());
         badNdc.ErrorFields.ShouldBe(["ndc"]);
 
-        (await pharmacy.PostAsync($"/api/v1/authorizations/{unknown}/dispense", Body())).Code.ShouldBe(404);
+        (await pharmacy.PostAsync($"/api/v1/authorizations/{unknown}/dispense", Scenario.DispenseBody())).Code.ShouldBe(404);
     }
 
     [Fact]
@@ -157,13 +154,13 @@ public abstract class OneStepDispenseTests(ImidCareApp app)
 
         // Six at once without a key: one dispenses, the others find it used.
         var raced = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, "Rae Race"));
-        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => pharmacy.PostAsync($"/api/v1/authorizations/{raced}/dispense", Body())));
+        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => pharmacy.PostAsync($"/api/v1/authorizations/{raced}/dispense", Scenario.DispenseBody())));
         results.Count(x => x.Code == 201).ShouldBe(1, string.Join("\n", results.Select(x => x.ToString())));
         results.Count(x => x.Code == 409).ShouldBe(5);
 
         // Six at once with one Idempotency-Key: all get the one answer.
         var keyed = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, "Kit Keyed"));
-        var replies = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => pharmacy.PostAsync($"/api/v1/authorizations/{keyed}/dispense", Body(), idempotencyKey: "one-step-" + keyed)));
+        var replies = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => pharmacy.PostAsync($"/api/v1/authorizations/{keyed}/dispense", Scenario.DispenseBody(), idempotencyKey: "one-step-" + keyed)));
         replies.ShouldAllBe(x => x.Code == 201);
         replies.Select(x => x.Body.GetProperty("dispense").GetProperty("id").GetString()).Distinct().Count().ShouldBe(1);
 
@@ -212,7 +209,7 @@ public abstract class OneStepDispenseTests(ImidCareApp app)
         using var pharmacy = app.Pharmacy();
         var user = "onestep" + Guid.NewGuid().ToString("N")[..8];
         var patientId = await Scenario.EnrollAsync(park, Scenario.Enrollment("Otto Onestep", sex: "male", menses: false, login: new { username = user, password = "patient-pass-1" }));
-        var first = await pharmacy.PostAsync($"/api/v1/authorizations/{await Scenario.AuthorizedAsync(park, patientId)}/dispense", Body());
+        var first = await pharmacy.PostAsync($"/api/v1/authorizations/{await Scenario.AuthorizedAsync(park, patientId)}/dispense", Scenario.DispenseBody());
         first.Code.ShouldBe(201, first.ToString());
 
         // 22 days later: the survey, then a refill in one step (the enrollment row is left alone).
@@ -220,7 +217,7 @@ public abstract class OneStepDispenseTests(ImidCareApp app)
         using var parkLater = await app.ParkAsync();
         using var otto = await app.LoginAsync(user, "patient-pass-1");
         (await otto.PostAsync($"/api/v1/patients/{patientId}/surveys", Scenario.Survey())).Code.ShouldBe(201);
-        var refill = await pharmacy.PostAsync($"/api/v1/authorizations/{await Scenario.AuthorizedAsync(parkLater, patientId)}/dispense", Body());
+        var refill = await pharmacy.PostAsync($"/api/v1/authorizations/{await Scenario.AuthorizedAsync(parkLater, patientId)}/dispense", Scenario.DispenseBody());
         refill.Code.ShouldBe(201, refill.ToString());
         refill.Body.GetProperty("dispense").GetProperty("dispensedOn").GetString().ShouldBe("2026-12-09");
 

@@ -123,7 +123,11 @@ public static class Scenario
         [.. decision.GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("code").GetString()!)];
 
     public static Task<ApiResult> DispenseAsync(HttpClient pharmacy, string confirmation, int days = 28, string? key = null) =>
-        pharmacy.PostAsync($"/api/v1/confirmations/{confirmation}/dispense", new { ndc = "59572-0504-21", quantity = 21, daysSupply = days, checklist = FullChecklist }, key);
+        pharmacy.PostAsync($"/api/v1/confirmations/{confirmation}/dispense", DispenseBody(days), key);
+
+    /// <summary>A dispense's body (two steps or one): pomalidomide 4 mg × 21, the checklist complete unless another is given.</summary>
+    public static object DispenseBody(int days = 28, object? checklist = null) =>
+        new { ndc = "59572-0504-21", quantity = 21, daysSupply = days, checklist = checklist ?? FullChecklist };
 
     public static string PharmacyKey => DemoSeed.PharmacyKey;
 
