@@ -81,7 +81,8 @@ public static class AuthorizationEndpoints
     public static string EffectiveState(AuthorizationRecord a, Instant now) =>
         a.State == nameof(AuthorizationState.Active) && now >= a.ExpiresAt ? "Expired" : a.State;
 
-    private static string NewNumber(char kind) => RemsNumber.Create(kind, RandomNumberGenerator.GetInt32(100_000_000, 1_000_000_000)).Value;
+    // Random: any certified pharmacy may look an authorization up by its number (confirmation numbers count up: ConfirmationNumbers).
+    private static string NewAuthorizationNumber() => RemsNumber.Create('A', RandomNumberGenerator.GetInt32(100_000_000, 1_000_000_000)).Value;
 
     private static async Task<IResult> Authorize(HttpContext http, AuthorizeRequest req, WriteGate gate)
     {
@@ -128,10 +129,10 @@ public static class AuthorizationEndpoints
             return Problems.Refused(decision.Decision, decision.Decision.Outcome == Outcome.Hold ? "The patient is on hold: no authorization." : "No authorization: REMS conditions are not met.");
         }
 
-        var number = NewNumber('A');
+        var number = NewAuthorizationNumber();
         while (await db.Authorizations.AnyAsync(a => a.Number == number))
         {
-            number = NewNumber('A');
+            number = NewAuthorizationNumber();
         }
 
         var auth = new AuthorizationRecord
@@ -284,12 +285,11 @@ public static class AuthorizationEndpoints
     internal static async Task<string> IssueConfirmationAsync(ImidCareDb db, AuditWriter audit, Caller caller, AuthorizationRecord a, ConfirmationDecision decision, DecisionDto dto, Instant now, string channel, CancellationToken ct)
     {
         DataGeneration.WritingFor(a.PatientId);
-        string confirmation;
-        do
+        var confirmation = await ConfirmationNumbers.NextAsync(db, ct);
+        while (!await CounterSql.InsertConfirmationAsync(db, confirmation, a.Number, a.Version, caller.PharmacyId!, now, decision.ExpiresAt!.Value, ct))
         {
-            confirmation = NewNumber('C');
+            confirmation = await ConfirmationNumbers.NextAsync(db, ct, taken: true);
         }
-        while (!await CounterSql.InsertConfirmationAsync(db, confirmation, a.Number, a.Version, caller.PharmacyId!, now, decision.ExpiresAt!.Value, ct));
 
         CounterSql.Forget(db, a);
         a.State = nameof(AuthorizationState.Confirmed);
@@ -489,11 +489,11 @@ public static class AuthorizationEndpoints
         }
 
         DataGeneration.WritingFor(a.PatientId);
-        var record = NewDispense(NewNumber('C'), a.Number, a.PatientId, caller.PharmacyId!, ndc, req, ProgramTime.Today(now, program.Zone), now);
-        // The number is random; when it is taken nothing was written, and another is drawn.
+        var record = NewDispense(await ConfirmationNumbers.NextAsync(db, ct), a.Number, a.PatientId, caller.PharmacyId!, ndc, req, ProgramTime.Today(now, program.Zone), now);
+        // When the number is taken nothing was written, and another is drawn.
         while (!await CounterSql.RecordConfirmedDispenseAsync(db, record, expiresAt, a.Version, a.ProgramId, ct))
         {
-            record.ConfirmationNumber = NewNumber('C');
+            record.ConfirmationNumber = await ConfirmationNumbers.NextAsync(db, ct, taken: true);
         }
 
         var confirmation = record.ConfirmationNumber;

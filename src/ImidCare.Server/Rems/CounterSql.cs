@@ -32,7 +32,7 @@ internal static class CounterSql
         WHERE o."ProgramId" IS NULL OR o."ProgramId" = (SELECT a."ProgramId" FROM confirmations c JOIN authorizations a ON a."Number" = c."AuthorizationNumber" WHERE c."Number" = @c);
         """;
 
-    // The number is random; the insert simply does not happen when it is taken, and the caller draws another.
+    // The insert simply does not happen when the number is taken, and the caller draws another.
     private const string InsertConfirmation = """
         INSERT INTO confirmations ("Number", "AuthorizationNumber", "PharmacyId", "IssuedAt", "ExpiresAt", "State", "Version")
         SELECT @n, @a, @pharmacy, @issued, @expires, @cstate, 1

@@ -51,5 +51,11 @@ public sealed class TwoNodeTests
 
         (await AuditChain.VerifyAsync(db)).Intact.ShouldBeTrue();
         (await db.Audit.CountAsync(x => x.Action == "confirmation.issued")).ShouldBe(numbers.Length);
+
+        // The confirmation numbers count up across both nodes in the chain's order: each batch read
+        // the last one under the lock both nodes take (ConfirmationNumbers), none kept its own count.
+        var issued = await db.Audit.Where(x => x.Action == "confirmation.issued").OrderBy(x => x.Seq).Select(x => x.DataJson).ToListAsync();
+        var payloads = issued.Select(j => ConfirmationNumberTests.Payload(System.Text.Json.JsonDocument.Parse(j).RootElement.GetProperty("confirmation").GetString()!)).ToList();
+        payloads.Zip(payloads.Skip(1)).ShouldAllBe(p => p.Second > p.First);
     }
 }
