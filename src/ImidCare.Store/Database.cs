@@ -171,6 +171,9 @@ public sealed class WriteGate : IAsyncDisposable
     // The writer's own connection, kept open with its prepared statements; replaced after a failed batch.
     private SqlSession? writer;
 
+    // The texts this database's trail already holds for its records to refer to (AuditWriter.Reference).
+    private readonly AuditReferences references = new();
+
     public WriteGate(SqlSessionPool sessions, StorageOptions options, IClock clock)
     {
         this.sessions = sessions;
@@ -346,7 +349,7 @@ public sealed class WriteGate : IAsyncDisposable
             var db = session.Db;
             await using var tx = await db.Database.BeginTransactionAsync();
             // PostgreSQL: the lock is taken first, then the chain's head read, in one round trip.
-            var audit = await AuditWriter.OpenAsync(session, options.Provider == StorageProvider.Postgres ? LockSql : null, CancellationToken.None);
+            var audit = await AuditWriter.OpenAsync(session, references, options.Provider == StorageProvider.Postgres ? LockSql : null, CancellationToken.None);
 
             // The clock is read after the lock, per request, never going back: records are appended in time order.
             var now = clock.GetCurrentInstant();
@@ -412,6 +415,7 @@ public sealed class WriteGate : IAsyncDisposable
                 : null;
 
             await tx.CommitAsync();
+            audit.Committed();
 
             // Only once committed is it the gate's own: a value rolled back is taken again by the next writer, whoever it is.
             if (ownVersion is { } v)

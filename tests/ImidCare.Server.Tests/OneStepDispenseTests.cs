@@ -55,11 +55,11 @@ public abstract class OneStepDispenseTests(ImidCareApp app)
         (await AuditChain.VerifyAsync(db)).Intact.ShouldBeTrue();
         var records = await db.Audit.Where(x => x.Subject == $"authorization/{number}").OrderBy(x => x.Seq).ToListAsync(TestContext.Current.CancellationToken);
         records.Select(x => x.Action).ShouldBe(["authorization.issued", "confirmation.issued", "dispense.recorded"]);
-        var issued = JsonDocument.Parse(records[1].DataJson).RootElement;
+        var issued = await Scenario.AuditDataAsync(db, records[1]);
         issued.GetProperty("channel").GetString().ShouldBe("api-one-step");
         issued.GetProperty("confirmation").GetString().ShouldBe(c);
         issued.GetProperty("decision").GetRawText().ShouldBe(confirmation.GetProperty("decision").GetRawText());
-        var recorded = JsonDocument.Parse(records[2].DataJson).RootElement;
+        var recorded = await Scenario.AuditDataAsync(db, records[2]);
         recorded.GetProperty("decision").GetRawText().ShouldBe(dispense.GetProperty("decision").GetRawText());
         recorded.GetProperty("checklist").GetProperty("counselorName").GetString().ShouldBe("Pat Quinn");
 

@@ -95,10 +95,10 @@ public abstract class RemsJourneyTests(ImidCareApp app)
 
         // The audit records carry the decision (stored there only) and the checklist as JSON objects: the decision the pharmacy was answered.
         var records = await db.Audit.Where(r => r.Subject == $"authorization/{number}").ToListAsync();
-        var issued = JsonDocument.Parse(records.Single(r => r.Action == "confirmation.issued").DataJson).RootElement;
+        var issued = await Scenario.AuditDataAsync(db, records.Single(r => r.Action == "confirmation.issued"));
         issued.GetProperty("decision").GetProperty("outcome").GetString().ShouldBe("allowed");
         issued.GetProperty("decision").GetRawText().ShouldBe(confirmation.Body.GetProperty("decision").GetRawText());
-        var recorded = JsonDocument.Parse(records.Single(r => r.Action == "dispense.recorded").DataJson).RootElement;
+        var recorded = await Scenario.AuditDataAsync(db, records.Single(r => r.Action == "dispense.recorded"));
         recorded.GetProperty("checklist").GetProperty("counselorName").GetString().ShouldBe("Pat Quinn");
         recorded.GetProperty("decision").GetRawText().ShouldBe(dispense.Body.GetProperty("decision").GetRawText());
     }

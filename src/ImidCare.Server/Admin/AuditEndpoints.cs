@@ -36,7 +36,10 @@ public static class AuditEndpoints
         }
 
         var rows = await q.OrderBy(a => a.Seq).Take(Math.Clamp(take ?? 100, 1, 1000)).ToListAsync(ct);
-        return Results.Json(rows.Select(r => new { r.Seq, r.At, r.Actor, r.ActorRole, r.OnBehalfOf, r.Action, r.Subject, data = System.Text.Json.JsonDocument.Parse(r.DataJson).RootElement, r.PrevHash, r.Hash }), Json.Options);
+
+        // Each decision as its caller was answered: the rule sources the records name by reference, put back.
+        var data = await AuditJson.ExpandAsync(db, rows.Select(r => r.DataJson), ct);
+        return Results.Json(rows.Select((r, i) => new { r.Seq, r.At, r.Actor, r.ActorRole, r.OnBehalfOf, r.Action, r.Subject, data = data[i], r.PrevHash, r.Hash }), Json.Options);
     }
 
     private static async Task<IResult> Compliance(HttpContext http, IDbContextFactory<ImidCareDb> dbs, NodaTime.IClock clock, CancellationToken ct)

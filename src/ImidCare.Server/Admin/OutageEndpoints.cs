@@ -67,7 +67,7 @@ public static class OutageEndpoints
                 Reason = req.Reason.Trim(), DeclaredBy = caller.Id, DeclaredAt = now,
             };
             db.Outages.Add(o);
-            audit.Append(caller.AsActor(), "outage.declared", "system/outages", AuditData.Of(new { o.Id, o.ProgramId, o.From, o.To, o.Reason }));
+            audit.Append(caller.AsActor(), "outage.declared", "system/outages", audit.Data(new { o.Id, o.ProgramId, o.From, o.To, o.Reason }));
             return Task.FromResult(Reply.Created(ToDto(o)));
         });
     }

@@ -1,3 +1,4 @@
+using ImidCare.Server.Infrastructure;
 using System.CommandLine;
 using ImidCare.Rules.Programs;
 using ImidCare.Rules.Rems;
@@ -92,7 +93,7 @@ public static class BenchSeed
             numbers.Add(number);
         }
 
-        audit.Append(seed, "bench.seeded", "system/bench", AuditData.Of(new { from = start, count }));
+        audit.Append(seed, "bench.seeded", "system/bench", audit.Data(new { from = start, count }));
         return numbers;
     }
 }

@@ -1,3 +1,4 @@
+using ImidCare.Server.Infrastructure;
 using System.Data.Common;
 using System.Diagnostics;
 using ImidCare.Rules.Programs;
@@ -71,7 +72,7 @@ internal static class HistorySeed
         var gate = sp.GetRequiredService<WriteGate>();
         await gate.RunAsync((db, audit, at) =>
         {
-            audit.Append(new Actor("bench-seed", "system"), "bench.history-loaded", "system/bench", AuditData.Of(new { patients, rows, fills = Fills }));
+            audit.Append(new Actor("bench-seed", "system"), "bench.history-loaded", "system/bench", audit.Data(new { patients, rows, fills = Fills }));
             return Task.FromResult(0);
         }, ct);
         return rows;

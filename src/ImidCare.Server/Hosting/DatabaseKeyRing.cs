@@ -1,3 +1,4 @@
+using ImidCare.Server.Infrastructure;
 using System.Xml.Linq;
 using ImidCare.Server.Rems;
 using ImidCare.Store;
@@ -32,7 +33,7 @@ public sealed class DatabaseXmlRepository(IDbContextFactory<ImidCareDb> dbs, Wri
         gate.RunAsync((db, audit, now) =>
         {
             db.DataProtectionKeys.Add(new DataProtectionKeyRecord { Id = Guid.NewGuid().ToString("N"), FriendlyName = friendlyName, Xml = element.ToString(SaveOptions.DisableFormatting), CreatedAt = now });
-            audit.Append(Actor.System, "dataprotection.key-stored", "system/dataprotection", AuditData.Of(new { friendlyName }));
+            audit.Append(Actor.System, "dataprotection.key-stored", "system/dataprotection", audit.Data(new { friendlyName }));
             return Task.FromResult(0);
         }).GetAwaiter().GetResult();
     }

@@ -1,3 +1,4 @@
+using ImidCare.Server.Infrastructure;
 using ImidCare.Rules.Programs;
 using ImidCare.Rules.Rems;
 using ImidCare.Server.Rems;
@@ -59,7 +60,7 @@ public static class DemoSeed
         await gate.RunAsync(async (db, audit, now) =>
         {
             var (added, _) = await Reminders.ReminderJob.StoreAsync(db, await Reminders.ReminderPlanner.DueAsync(db, now, ct), ct);
-            audit.Append(new Actor("seed", "system"), "reminders.generated", "job/reminders", AuditData.Of(new { count = added.Count }));
+            audit.Append(new Actor("seed", "system"), "reminders.generated", "job/reminders", audit.Data(new { count = added.Count }));
             return 0;
         }, ct);
     }
@@ -142,7 +143,7 @@ public static class DemoSeed
             }
 
             User(username, password, Roles.Prescriber, name, prescriber: id);
-            audit.Append(Seed, "prescriber.certified", $"prescriber/{id}", AuditData.Of(new { name, programs = string.Join(",", ProgramCatalog.All.Take(programs).Select(p => p.Id)) }));
+            audit.Append(Seed, "prescriber.certified", $"prescriber/{id}", audit.Data(new { name, programs = string.Join(",", ProgramCatalog.All.Take(programs).Select(p => p.Id)) }));
             return id;
         }
 
@@ -159,7 +160,7 @@ public static class DemoSeed
                 db.StaffTrainings.Add(new StaffTraining { Id = $"trn_{id}_{p.Id}", PharmacyId = id, StaffName = "Pat Quinn, PharmD", ProgramId = p.Id, CompletedOn = now.InUtc().Date, RecordedAt = now });
             }
 
-            audit.Append(Seed, "pharmacy.certified", $"pharmacy/{id}", AuditData.Of(new { name, kind }));
+            audit.Append(Seed, "pharmacy.certified", $"pharmacy/{id}", audit.Data(new { name, kind }));
             return id;
         }
 
@@ -185,7 +186,7 @@ public static class DemoSeed
                 User(username, password!, Roles.Patient, name, patient: id);
             }
 
-            audit.Append(Seed, "patient.enrolled", $"patient/{id}", AuditData.Of(new { program = program.Id, category = category.Category }));
+            audit.Append(Seed, "patient.enrolled", $"patient/{id}", audit.Data(new { program = program.Id, category = category.Category }));
             return id;
         }
 
@@ -237,7 +238,7 @@ public static class DemoSeed
             User("carla", "demo-carla-2026", Roles.Caregiver, "Carla Carter");
             User("casey", "demo-casey-2026", Roles.Caregiver, "Casey Brown");
             db.CaregiverGrants.Add(new CaregiverGrant { Id = "grant_demo_carla", PatientId = patient, CaregiverUserId = "usr_demo_carla", GrantedAt = now });
-            audit.Append(Seed, "plan.set", $"patient/{patient}", AuditData.Of(new { regimen = "len-mm-rd", start }));
+            audit.Append(Seed, "plan.set", $"patient/{patient}", audit.Data(new { regimen = "len-mm-rd", start }));
 
             // A side effect John's caregiver reported, for the cases page to show and move on.
             db.Cases.Add(new SafetyCase
@@ -254,7 +255,7 @@ public static class DemoSeed
                     },
                 }),
             });
-            audit.Append(Seed, "case.opened", $"patient/{patient}", AuditData.Of(new { id = "case_demo_john_rash", kind = "adverse-event", serious = false }));
+            audit.Append(Seed, "case.opened", $"patient/{patient}", audit.Data(new { id = "case_demo_john_rash", kind = "adverse-event", serious = false }));
         }
 
         private void MidCycle(string patient, ProgramRules program, string pharmacy, LocalDate dispensedOn)
@@ -282,7 +283,7 @@ public static class DemoSeed
                 AnswersJson = "{}", Outcome = "Allowed",
             });
             db.Enrollments.Local.First(e => e.PatientId == patient).TherapyStart = dispensedOn;
-            audit.Append(Seed, "dispense.recorded", $"authorization/{auth}", AuditData.Of(new { patient, dispensedOn }));
+            audit.Append(Seed, "dispense.recorded", $"authorization/{auth}", audit.Data(new { patient, dispensedOn }));
         }
     }
 }

@@ -70,7 +70,7 @@ public sealed class DenialNotices(IConfiguration config, OutboxSignal signal)
             CreatedAt = now, NextAttemptAt = now, State = "pending",
         });
         audit.Append(caller.AsActor(caller.PharmacyId), "interop.notification-queued", subject,
-            AuditData.Of(new { notification = id, kind = Kind, target = $"{fhirBase}/Communication", codes = denial.Reasons.Select(r => r.Code) }));
+            audit.Data(new { notification = id, kind = Kind, target = $"{fhirBase}/Communication", codes = denial.Reasons.Select(r => r.Code) }));
         signal.Poke();
     }
 }
@@ -191,20 +191,20 @@ public sealed class OutboxDispatcher(WriteGate gate, IDbContextFactory<ImidCareD
                 m.State = "delivered";
                 m.FinishedAt = now;
                 m.LastError = null;
-                audit.Append(Dispatcher, "interop.notification-delivered", m.Subject, AuditData.Of(new { notification = m.Id, m.Target, m.Attempts, status }));
+                audit.Append(Dispatcher, "interop.notification-delivered", m.Subject, audit.Data(new { notification = m.Id, m.Target, m.Attempts, status }));
             }
             else if (m.Attempts >= MaxAttempts)
             {
                 m.State = "failed";
                 m.FinishedAt = now;
                 m.LastError = error;
-                audit.Append(Dispatcher, "interop.notification-failed", m.Subject, AuditData.Of(new { notification = m.Id, m.Target, m.Attempts, error }));
+                audit.Append(Dispatcher, "interop.notification-failed", m.Subject, audit.Data(new { notification = m.Id, m.Target, m.Attempts, error }));
             }
             else
             {
                 m.LastError = error;
                 m.NextAttemptAt = now + Duration.FromSeconds(Math.Min(300, 1 << m.Attempts));
-                audit.Append(Dispatcher, "interop.notification-retry", m.Subject, AuditData.Of(new { notification = m.Id, m.Target, m.Attempts, error, next = m.NextAttemptAt }));
+                audit.Append(Dispatcher, "interop.notification-retry", m.Subject, audit.Data(new { notification = m.Id, m.Target, m.Attempts, error, next = m.NextAttemptAt }));
             }
 
             return 0;

@@ -92,7 +92,7 @@ public static class ReminderEndpoints
         if (r.ReadAt is null)
         {
             r.ReadAt = now;
-            audit.Append(caller.AsActor(), "reminder.read", $"reminder/{r.Id}", AuditData.Of(new { r.Kind, r.Subject, r.DueOn }));
+            audit.Append(caller.AsActor(), "reminder.read", $"reminder/{r.Id}", audit.Data(new { r.Kind, r.Subject, r.DueOn }));
         }
 
         return Reply.Ok(ToDto(r));
@@ -129,7 +129,7 @@ public static class ReminderEndpoints
         user.EmailReminders = req.EmailReminders;
 
         // The address itself stays out of the audit trail; that it changed, and the choice, go in.
-        audit.Append(caller.AsActor(), "user.email-settings", $"user/{user.Id}", AuditData.Of(new { hasEmail = email is not null, emailReminders = req.EmailReminders }));
+        audit.Append(caller.AsActor(), "user.email-settings", $"user/{user.Id}", audit.Data(new { hasEmail = email is not null, emailReminders = req.EmailReminders }));
         return Reply.Ok(new { email, emailReminders = req.EmailReminders });
     }
 }

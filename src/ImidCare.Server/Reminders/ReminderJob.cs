@@ -84,7 +84,7 @@ public sealed class ReminderJob(
             }
 
             db.JobRuns.Add(new JobRunRecord { Id = $"run_{Name}_{slot}", Job = Name, Slot = slot, Node = Node, StartedAt = now });
-            audit.Append(Me, "job.claimed", $"job/{Name}", AuditData.Of(new { slot, node = Node }));
+            audit.Append(Me, "job.claimed", $"job/{Name}", audit.Data(new { slot, node = Node }));
             return (true, now, (string?)null);
         }, ct, scoped: true);
         if (!claimed)
@@ -118,24 +118,24 @@ public sealed class ReminderJob(
             var (added, refreshed) = await StoreAsync(db, due, ct);
             if (added.Count > 0)
             {
-                audit.Append(Me, "reminders.generated", $"job/{Name}", AuditData.Of(new { slot, count = added.Count, kinds = added.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Count()) }));
+                audit.Append(Me, "reminders.generated", $"job/{Name}", audit.Data(new { slot, count = added.Count, kinds = added.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Count()) }));
             }
 
             if (refreshed.Count > 0)
             {
-                audit.Append(Me, "reminders.refreshed", $"job/{Name}", AuditData.Of(new { slot, count = refreshed.Count, kinds = refreshed.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Count()) }));
+                audit.Append(Me, "reminders.refreshed", $"job/{Name}", audit.Data(new { slot, count = refreshed.Count, kinds = refreshed.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Count()) }));
             }
 
             var withdrawn = await WithdrawAsync(db, due, ct);
             if (withdrawn.Count > 0)
             {
-                audit.Append(Me, "reminders.withdrawn", $"job/{Name}", AuditData.Of(new { slot, count = withdrawn.Count, kinds = withdrawn.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Count()) }));
+                audit.Append(Me, "reminders.withdrawn", $"job/{Name}", audit.Data(new { slot, count = withdrawn.Count, kinds = withdrawn.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Count()) }));
             }
 
             var mails = mailer.Enabled ? await ClaimEmailsAsync(db, at, ct) : [];
             if (mails.Count > 0)
             {
-                audit.Append(Me, "reminders.email-claimed", $"job/{Name}", AuditData.Of(new { slot, reminders = mails.Select(m => m.ReminderId) }));
+                audit.Append(Me, "reminders.email-claimed", $"job/{Name}", audit.Data(new { slot, reminders = mails.Select(m => m.ReminderId) }));
             }
 
             return (added.Count, mails);
@@ -161,7 +161,7 @@ public sealed class ReminderJob(
             {
                 // Released, so the next run tries again.
                 await db.Reminders.Where(r => failed.Contains(r.Id)).ExecuteUpdateAsync(s => s.SetProperty(r => r.EmailedAt, (Instant?)null), ct);
-                audit.Append(Me, "reminders.email-failed", $"job/{Name}", AuditData.Of(new { slot, reminders = failed }));
+                audit.Append(Me, "reminders.email-failed", $"job/{Name}", audit.Data(new { slot, reminders = failed }));
             }
 
             var run = await db.JobRuns.FirstAsync(r => r.Job == Name && r.Slot == slot, ct);
@@ -173,7 +173,7 @@ public sealed class ReminderJob(
                 lease.ExpiresAt = at;
             }
 
-            audit.Append(Me, "job.finished", $"job/{Name}", AuditData.Of(new { slot, node = Node, created, emailed = run.Emailed }));
+            audit.Append(Me, "job.finished", $"job/{Name}", audit.Data(new { slot, node = Node, created, emailed = run.Emailed }));
             return 0;
         }, ct, scoped: true);
         return new ReminderRunResult(slot, true, created, outbox.Count - failed.Count, failed.Count);

@@ -125,7 +125,7 @@ public static class AuthorizationEndpoints
         var dto = DecisionDto.From(decision.Decision);
         if (!decision.Decision.IsAllowed)
         {
-            audit.Append(caller.AsActor(prescriberId), "authorization.denied", $"patient/{patient.Id}", AuditData.Of(new { req.Drug, req.DaysSupply, decision = dto }));
+            audit.Append(caller.AsActor(prescriberId), "authorization.denied", $"patient/{patient.Id}", audit.Data(new { req.Drug, req.DaysSupply, decision = dto }));
             return Problems.Refused(decision.Decision, decision.Decision.Outcome == Outcome.Hold ? "The patient is on hold: no authorization." : "No authorization: REMS conditions are not met.");
         }
 
@@ -144,7 +144,7 @@ public static class AuthorizationEndpoints
         };
         db.Authorizations.Add(auth);
         audit.Append(caller.AsActor(prescriberId), "authorization.issued", $"authorization/{number}",
-            AuditData.Of(new { patient = patient.Id, program = program.Id, auth.Drug, auth.DaysSupply, auth.ValidThrough, auth.ExpiresAt, decision = dto }));
+            audit.Data(new { patient = patient.Id, program = program.Id, auth.Drug, auth.DaysSupply, auth.ValidThrough, auth.ExpiresAt, decision = dto }));
         return Reply.Created(new AuthorizationDto(number, patient.Id, program.Id, auth.Drug, facts.Category, auth.DaysSupply, now, auth.ValidThrough, auth.ExpiresAt, auth.State, dto));
     }
 
@@ -271,7 +271,7 @@ public static class AuthorizationEndpoints
     /// <summary>A refused confirmation: audited with its decision; 409 when the authorization is already used, 422 otherwise.</summary>
     private static Reply ConfirmationRefused(Caller caller, AuditWriter audit, AuthorizationRecord a, Decision decision, DecisionDto dto)
     {
-        audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.denied", $"authorization/{a.Number}", AuditData.Of(new { decision = dto }));
+        audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.denied", $"authorization/{a.Number}", audit.Data(new { decision = dto }));
         var stateConflict = decision.Reasons.Any(r => r.Code is "REMS.AUTHORIZATION_ALREADY_CONFIRMED" or "REMS.AUTHORIZATION_ALREADY_DISPENSED");
         return stateConflict
             ? Problems.Conflict("The authorization is already used.", string.Join(" ", decision.Reasons.Select(r => r.Message)), decision)
@@ -304,7 +304,7 @@ public static class AuthorizationEndpoints
     /// </summary>
     private static void ConfirmationIssued(AuditWriter audit, Caller caller, string authorization, string confirmation, Instant expiresAt, string channel, DecisionDto dto) =>
         audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.issued", $"authorization/{authorization}",
-            AuditData.Of(new { confirmation, pharmacy = caller.PharmacyId, expiresAt, channel, decision = dto }));
+            audit.Data(new { confirmation, pharmacy = caller.PharmacyId, expiresAt, channel, decision = dto }));
 
     private static async Task<IResult> RecordCounseling(HttpContext http, string number, CounselingChecklist req, WriteGate gate)
     {
@@ -348,7 +348,7 @@ public static class AuthorizationEndpoints
         c.CounselingJson = AuditData.Of(req);
         c.CounseledAt = now;
         c.Version++;
-        audit.Append(caller.AsActor(caller.PharmacyId), "counseling.recorded", $"authorization/{c.AuthorizationNumber}", AuditData.Of(new { confirmation = c.Number, checklist = req }));
+        audit.Append(caller.AsActor(caller.PharmacyId), "counseling.recorded", $"authorization/{c.AuthorizationNumber}", audit.Data(new { confirmation = c.Number, checklist = req }));
         return Reply.Ok(new { confirmation = c.Number, counseledAt = now, checklist = req });
     }
 
@@ -398,7 +398,7 @@ public static class AuthorizationEndpoints
         var dto = DecisionDto.From(decision);
         if (!decision.IsAllowed)
         {
-            audit.Append(caller.AsActor(caller.PharmacyId), "dispense.refused", $"authorization/{c.AuthorizationNumber}", AuditData.Of(new { confirmation = c.Number, decision = dto }));
+            audit.Append(caller.AsActor(caller.PharmacyId), "dispense.refused", $"authorization/{c.AuthorizationNumber}", audit.Data(new { confirmation = c.Number, decision = dto }));
             return c.State == "dispensed"
                 ? Problems.Conflict("This confirmation was already dispensed.", "A confirmation is used once.", decision)
                 : Problems.Refused(decision, "The dispense cannot be recorded.");
@@ -421,7 +421,7 @@ public static class AuthorizationEndpoints
     private static DispenseDto DispenseRecorded(AuditWriter audit, Caller caller, DispenseRecord record, Ndc ndc, DecisionDto dto)
     {
         audit.Append(caller.AsActor(caller.PharmacyId), "dispense.recorded", $"authorization/{record.AuthorizationNumber}",
-            AuditData.Of(new
+            audit.Data(new
             {
                 record.Id, confirmation = record.ConfirmationNumber, ndc = record.Ndc, record.Quantity, record.DaysSupply, record.DispensedOn,
                 checklist = new Json.RawJson(record.ChecklistJson), decision = dto,
@@ -484,7 +484,7 @@ public static class AuthorizationEndpoints
         if (!dispense.IsAllowed)
         {
             // The confirmation would have been allowed, but it is not issued: one step is all or nothing.
-            audit.Append(caller.AsActor(caller.PharmacyId), "dispense.refused", $"authorization/{a.Number}", AuditData.Of(new { confirmation = (string?)null, decision = dispenseDto }));
+            audit.Append(caller.AsActor(caller.PharmacyId), "dispense.refused", $"authorization/{a.Number}", audit.Data(new { confirmation = (string?)null, decision = dispenseDto }));
             return Problems.Refused(dispense, "The dispense cannot be recorded: no confirmation was issued and the authorization is unchanged.");
         }
 
@@ -551,7 +551,7 @@ public static class AuthorizationEndpoints
             a.Version++;
         }
 
-        audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.reversed", $"authorization/{a.Number}", AuditData.Of(new { confirmation = c.Number, req.Reason }));
+        audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.reversed", $"authorization/{a.Number}", audit.Data(new { confirmation = c.Number, req.Reason }));
         return Reply.Ok(new { confirmation = c.Number, state = c.State, authorization = a.Number, authorizationState = EffectiveState(a, now) });
     }
 }

@@ -99,7 +99,7 @@ public static class EnrollmentStatusEndpoints
         db.EnrollmentStatusChanges.Add(change);
         var told = await TellAsync(db, patient, enrollment.ProgramId, change, caller.Role == Roles.Admin, now, ct);
         audit.Append(caller.AsActor(patient.PrescriberId), $"patient.enrollment.{action}", $"patient/{id}",
-            AuditData.Of(new { program = enrollment.ProgramId, from = change.FromStatus, to = change.ToStatus, reason, authorizationsRevoked = authorizations, confirmationsRevoked = confirmations, told }));
+            audit.Data(new { program = enrollment.ProgramId, from = change.FromStatus, to = change.ToStatus, reason, authorizationsRevoked = authorizations, confirmationsRevoked = confirmations, told }));
         return Reply.Ok(new EnrollmentStatusReply(id, enrollment.ProgramId, change.ToStatus, authorizations, confirmations, ToDto(change)));
     }
 

@@ -87,7 +87,7 @@ public static class MonitoringEndpoints
         db.PregnancyTests.Add(rec);
         var counts = PregnancyTestRules.Qualifies(new PregnancyTest(req.SpecimenAt, req.Result, req.SensitivityMiuPerMl, req.Setting), program);
         audit.Append(caller.AsActor(patient.PrescriberId), "pregnancy-test.recorded", $"patient/{id}",
-            AuditData.Of(new { rec.Id, rec.SpecimenAt, rec.Result, rec.SensitivityMiuPerMl, rec.Setting, rec.VerifiedBy }));
+            audit.Data(new { rec.Id, rec.SpecimenAt, rec.Result, rec.SensitivityMiuPerMl, rec.Setting, rec.VerifiedBy }));
         if (req.Result == TestResult.Positive)
         {
             // A positive test is a suspected pregnancy: everything stops at once.
@@ -167,7 +167,7 @@ public static class MonitoringEndpoints
         }
 
         audit.Append(caller.AsActor(), "survey.completed", $"patient/{id}",
-            AuditData.Of(new { record.Id, answers = req.Answers, decision = DecisionDto.From(evaluation.Decision), holds = opened.Select(h => h.Code) }));
+            audit.Data(new { record.Id, answers = req.Answers, decision = DecisionDto.From(evaluation.Decision), holds = opened.Select(h => h.Code) }));
         return Reply.Created(new SurveyReply(record.Id, record.Outcome.ToLowerInvariant(), DecisionDto.From(evaluation.Decision),
             [.. opened.Select(h => new HoldDto(h.Id, h.Code, h.Why, [.. PatientFacts.Clearances(h).Select(c => c.ToString())], h.OpenedAt))]));
     }
@@ -238,21 +238,21 @@ public static class MonitoringEndpoints
         if (newlyDone.Count == 0 && missing.Count > 0)
         {
             var refusal = Decision.HoldFor([.. missing]);
-            audit.Append(caller.AsActor(patient.PrescriberId), "hold.clear-refused", $"patient/{id}", AuditData.Of(new { holdId, decision = DecisionDto.From(refusal) }));
+            audit.Append(caller.AsActor(patient.PrescriberId), "hold.clear-refused", $"patient/{id}", audit.Data(new { holdId, decision = DecisionDto.From(refusal) }));
             return Problems.Refused(refusal, "The hold cannot be cleared yet.");
         }
 
         hold.SatisfiedList = string.Join(',', done.Concat(newlyDone));
         if (missing.Count > 0)
         {
-            audit.Append(caller.AsActor(patient.PrescriberId), "hold.progress", $"patient/{id}", AuditData.Of(new { holdId, hold.Code, done = newlyDone, req.Note }));
+            audit.Append(caller.AsActor(patient.PrescriberId), "hold.progress", $"patient/{id}", audit.Data(new { holdId, hold.Code, done = newlyDone, req.Note }));
             return Reply.Ok(new { cleared = false, hold = new HoldDto(hold.Id, hold.Code, hold.Why, [.. PatientFacts.Clearances(hold).Select(c => c.ToString())], hold.OpenedAt), remaining = DecisionDto.From(Decision.HoldFor([.. missing])) });
         }
 
         hold.ClearedAt = now;
         hold.ClearedByActor = caller.Id;
         hold.ClearNote = req.Note;
-        audit.Append(caller.AsActor(patient.PrescriberId), "hold.cleared", $"patient/{id}", AuditData.Of(new { holdId, hold.Code, req.Note }));
+        audit.Append(caller.AsActor(patient.PrescriberId), "hold.cleared", $"patient/{id}", audit.Data(new { holdId, hold.Code, req.Note }));
         return Reply.Ok(new { cleared = true, hold = new HoldDto(hold.Id, hold.Code, hold.Why, [.. PatientFacts.Clearances(hold).Select(c => c.ToString())], hold.OpenedAt) });
     }
 }

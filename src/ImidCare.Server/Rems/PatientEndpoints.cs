@@ -181,7 +181,7 @@ public static class PatientEndpoints
             req.Agreement.Accepted, req.Agreement.TextVersion, req.Agreement.SignerRole == "guardian"));
         if (!decision.IsAllowed)
         {
-            audit.Append(caller.AsActor(prescriberId), "patient.enrollment-refused", $"prescriber/{prescriberId}", AuditData.Of(new { program = program.Id, decision = DecisionDto.From(decision) }));
+            audit.Append(caller.AsActor(prescriberId), "patient.enrollment-refused", $"prescriber/{prescriberId}", audit.Data(new { program = program.Id, decision = DecisionDto.From(decision) }));
             return Problems.Refused(decision, "The patient cannot be enrolled.");
         }
 
@@ -217,7 +217,7 @@ public static class PatientEndpoints
         }
 
         audit.Append(caller.AsActor(prescriberId), "patient.enrolled", $"patient/{patient.Id}",
-            AuditData.Of(new { program = program.Id, category = enrollment.Category, agreement = program.AgreementTextVersion, decision = DecisionDto.From(decision) }));
+            audit.Data(new { program = program.Id, category = enrollment.Category, agreement = program.AgreementTextVersion, decision = DecisionDto.From(decision) }));
         await db.SaveChangesAsync();
         var status = await StatusAsync(db, patient.Id, now, ct);
         return Reply.Created(new EnrollmentReply(status!, DecisionDto.From(decision)));
@@ -338,7 +338,7 @@ public static class PatientEndpoints
         {
             Id = Ids.New("cat"), EnrollmentId = enrollment.Id, FromCategory = from, ToCategory = to, Reason = req.Reason.Trim(), FactsJson = enrollment.FactsJson, By = caller.Id, At = now,
         });
-        audit.Append(caller.AsActor(patient.PrescriberId), "patient.category-reviewed", $"patient/{id}", AuditData.Of(new { from, to, req.Reason, decision = DecisionDto.From(result.Decision) }));
+        audit.Append(caller.AsActor(patient.PrescriberId), "patient.category-reviewed", $"patient/{id}", audit.Data(new { from, to, req.Reason, decision = DecisionDto.From(result.Decision) }));
         return Reply.Ok(new CategoryReviewReply(from, to, DecisionDto.From(result.Decision)));
     }
 

@@ -119,7 +119,7 @@ public static class PharmacyEndpoints
                 });
             }
 
-            audit.Append(caller.AsActor(), "pharmacy.registered", $"pharmacy/{pharmacy.Id}", AuditData.Of(new { pharmacy.NcpdpId, pharmacy.Npi, pharmacy.Name, pharmacy.Kind, pharmacy.HeadquartersId, pharmacy.RepresentativeName }));
+            audit.Append(caller.AsActor(), "pharmacy.registered", $"pharmacy/{pharmacy.Id}", audit.Data(new { pharmacy.NcpdpId, pharmacy.Npi, pharmacy.Name, pharmacy.Kind, pharmacy.HeadquartersId, pharmacy.RepresentativeName }));
             return Reply.Created(new PharmacyCreated(pharmacy.Id, pharmacy.NcpdpId, pharmacy.Name, pharmacy.Kind, key, "The API key is shown only now; store it in the pharmacy system."));
         });
     }
@@ -184,7 +184,7 @@ public static class PharmacyEndpoints
 
             var t = new StaffTraining { Id = Ids.New("trn"), PharmacyId = id, StaffName = req.StaffName.Trim(), ProgramId = program.Id, CompletedOn = req.CompletedOn, RecordedAt = now };
             db.StaffTrainings.Add(t);
-            audit.Append(caller.AsActor(id), "pharmacy.staff-trained", $"pharmacy/{id}", AuditData.Of(new { t.StaffName, t.ProgramId, t.CompletedOn }));
+            audit.Append(caller.AsActor(id), "pharmacy.staff-trained", $"pharmacy/{id}", audit.Data(new { t.StaffName, t.ProgramId, t.CompletedOn }));
             return Reply.Created(new { t.Id, t.StaffName, program = t.ProgramId, completedOn = t.CompletedOn });
         });
     }
@@ -228,7 +228,7 @@ public static class PharmacyEndpoints
                 hqStatus,
                 p.HeadquartersId is not null));
             audit.Append(caller.AsActor(id), decision.IsAllowed ? "pharmacy.certified" : "pharmacy.certification-refused", $"pharmacy/{id}",
-                AuditData.Of(new { program = program.Id, decision = DecisionDto.From(decision) }));
+                audit.Data(new { program = program.Id, decision = DecisionDto.From(decision) }));
             if (!decision.IsAllowed)
             {
                 return Problems.Refused(decision, "The pharmacy cannot be certified.");

@@ -87,7 +87,7 @@ public static class PrescriberEndpoints
                 });
             }
 
-            audit.Append(caller.AsActor(), "prescriber.registered", $"prescriber/{prescriber.Id}", AuditData.Of(new { prescriber.Npi, prescriber.Name, prescriber.PracticeId }));
+            audit.Append(caller.AsActor(), "prescriber.registered", $"prescriber/{prescriber.Id}", audit.Data(new { prescriber.Npi, prescriber.Name, prescriber.PracticeId }));
             return Reply.Created(new PrescriberDto(prescriber.Id, prescriber.Npi, prescriber.Name, prescriber.PracticeId, []));
         });
     }
@@ -146,7 +146,7 @@ public static class PrescriberEndpoints
         var decision = CertificationRules.Prescriber(new PrescriberEnrollmentFacts(program, Npi.TryParse(p.Npi, out _, out _), req.TrainingAttested, req.AgreesToRequirements));
         var cert = await db.PrescriberCertifications.FirstOrDefaultAsync(c => c.PrescriberId == id && c.ProgramId == program.Id);
         audit.Append(caller.AsActor(id), decision.IsAllowed ? "prescriber.certified" : "prescriber.certification-refused", $"prescriber/{id}",
-            AuditData.Of(new { program = program.Id, decision = DecisionDto.From(decision) }));
+            audit.Data(new { program = program.Id, decision = DecisionDto.From(decision) }));
         if (!decision.IsAllowed)
         {
             return Problems.Refused(decision, "The prescriber cannot be certified.");
@@ -221,7 +221,7 @@ public static class CertificationTransitions
         cert.Status = result.Status!;
         cert.StatusReason = req.Reason;
         cert.UpdatedAt = now;
-        audit.Append(caller.AsActor(), $"{kind}.certification.{action}", $"{kind}/{id}", AuditData.Of(new { program = programId, req.Reason }));
+        audit.Append(caller.AsActor(), $"{kind}.certification.{action}", $"{kind}/{id}", audit.Data(new { program = programId, req.Reason }));
         return Reply.Ok(new CertificationDto(cert.ProgramId, cert.Status, cert.StatusReason, cert.CertifiedAt));
     }
 

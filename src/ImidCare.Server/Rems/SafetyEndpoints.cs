@@ -166,7 +166,7 @@ public static class SafetyEndpoints
             ClearedByList = nameof(HoldClearance.SafetyReview), OpenedAt = now,
         });
         audit.Append(caller.AsActor(patient.PrescriberId), "authorizations.stopped-for-pregnancy", $"patient/{patient.Id}",
-            AuditData.Of(new { revoked = numbers, confirmations, why }));
+            audit.Data(new { revoked = numbers, confirmations, why }));
         return numbers.Count;
     }
 
@@ -216,7 +216,7 @@ public static class SafetyEndpoints
             FieldsJson = AuditData.Of(new { req.PartnerPregnancy, req.LastMenstrualPeriod, req.MedWatch }),
         };
         db.Cases.Add(c);
-        audit.Append(caller.AsActor(patient.PrescriberId), "case.opened", $"patient/{id}", AuditData.Of(new { c.Id, c.Kind, authorizationsStopped = stopped }));
+        audit.Append(caller.AsActor(patient.PrescriberId), "case.opened", $"patient/{id}", audit.Data(new { c.Id, c.Kind, authorizationsStopped = stopped }));
         return Reply.Created(new PregnancyReportReply(c.Id, stopped, PregnancyHold, "SafetyReview",
             "FDA MedWatch 1-800-FDA-1088 and the REMS call center 1-888-423-5436 (facts §11)"));
     }
@@ -265,7 +265,7 @@ public static class SafetyEndpoints
             FieldsJson = AuditData.Of(new { req.Serious, req.MedWatch }),
         };
         db.Cases.Add(c);
-        audit.Append(caller.AsActor(patient.PrescriberId), "case.opened", $"patient/{patient.Id}", AuditData.Of(new { c.Id, c.Kind, req.Serious }));
+        audit.Append(caller.AsActor(patient.PrescriberId), "case.opened", $"patient/{patient.Id}", audit.Data(new { c.Id, c.Kind, req.Serious }));
         return Reply.Created(new { caseId = c.Id });
     }
 
@@ -315,7 +315,7 @@ public static class SafetyEndpoints
 
         var from = c.Status;
         c.Status = status!;
-        audit.Append(caller.AsActor(), "case.status-changed", $"patient/{c.PatientId}", AuditData.Of(new { c.Id, from, to = c.Status, reason = req.Reason.Trim() }));
+        audit.Append(caller.AsActor(), "case.status-changed", $"patient/{c.PatientId}", audit.Data(new { c.Id, from, to = c.Status, reason = req.Reason.Trim() }));
         return Reply.Ok(new CaseDto(c.Id, c.Kind, c.PatientId, c.ReportedBy, c.OpenedAt, c.Status, System.Text.Json.JsonDocument.Parse(c.FieldsJson).RootElement));
     }
 

@@ -282,7 +282,7 @@ public static class TherapyEndpoints
         }
 
         db.TreatmentPlans.Add(plan);
-        audit.Append(caller.AsActor(patient.PrescriberId), "plan.set", $"patient/{id}", AuditData.Of(new { plan.Id, plan.RegimenId, plan.Start, plan.DoseMg, plan.DoseIntervalDays, req.Holds, req.DialysisDays, plan.HivPositive }));
+        audit.Append(caller.AsActor(patient.PrescriberId), "plan.set", $"patient/{id}", audit.Data(new { plan.Id, plan.RegimenId, plan.Start, plan.DoseMg, plan.DoseIntervalDays, req.Holds, req.DialysisDays, plan.HivPositive }));
         return Reply.Ok(ToDto(plan));
     }
 
@@ -382,7 +382,7 @@ public static class TherapyEndpoints
             MadeById = caller.Id, MadeByRole = caller.Role, MadeByName = string.IsNullOrWhiteSpace(caller.DisplayName) ? null : caller.DisplayName,
         };
         db.CalendarFeeds.Add(feed);
-        audit.Append(caller.AsActor(), "calendar-feed.created", $"patient/{id}", AuditData.Of(new { feed.Id }));
+        audit.Append(caller.AsActor(), "calendar-feed.created", $"patient/{id}", audit.Data(new { feed.Id }));
         return Reply.Created(new { feed.Id, url = $"{baseUrl}/api/v1/feeds/{token}.ics", note = "Anyone with this address can read the calendar; keep it private." });
     }
 
@@ -466,7 +466,7 @@ public static class TherapyEndpoints
         if (feed.RevokedAt is null)
         {
             feed.RevokedAt = now;
-            audit.Append(caller.AsActor(), "calendar-feed.revoked", $"patient/{id}", AuditData.Of(new { feed.Id, madeBy = feed.MadeById }));
+            audit.Append(caller.AsActor(), "calendar-feed.revoked", $"patient/{id}", audit.Data(new { feed.Id, madeBy = feed.MadeById }));
         }
 
         return Reply.Ok(ToDto(feed, caller, answering: false));
@@ -626,7 +626,7 @@ public static class TherapyEndpoints
         {
             entry = new DoseEntryRecord { Id = Ids.New("dose"), PatientId = id, Date = req.Date, Status = status, Capsules = capsules, RecordedBy = caller.Id, RecordedAt = now };
             db.DoseEntries.Add(entry);
-            audit.Append(caller.AsActor(id), "dose.recorded", $"patient/{id}", AuditData.Of(new { entry.Id, entry.Date, entry.Status, entry.Capsules }));
+            audit.Append(caller.AsActor(id), "dose.recorded", $"patient/{id}", audit.Data(new { entry.Id, entry.Date, entry.Status, entry.Capsules }));
         }
         else
         {
@@ -636,7 +636,7 @@ public static class TherapyEndpoints
             entry.Capsules = capsules;
             entry.RecordedBy = caller.Id;
             entry.RecordedAt = now;
-            audit.Append(caller.AsActor(id), "dose.corrected", $"patient/{id}", AuditData.Of(new { entry.Id, entry.Date, entry.Status, entry.Capsules, was = before }));
+            audit.Append(caller.AsActor(id), "dose.corrected", $"patient/{id}", audit.Data(new { entry.Id, entry.Date, entry.Status, entry.Capsules, was = before }));
         }
 
         var takenBefore = before?.Status == "taken";
@@ -802,7 +802,7 @@ public static class TherapyEndpoints
             RecordedBy = caller.Id, RecordedAt = now,
         };
         db.LabResults.Add(lab);
-        audit.Append(caller.AsActor(patient.PrescriberId), "lab.recorded", $"patient/{id}", AuditData.Of(new { lab.Id, lab.TakenOn, lab.Anc, lab.Platelets, advice = advice.Action, advice.DoseMg }));
+        audit.Append(caller.AsActor(patient.PrescriberId), "lab.recorded", $"patient/{id}", audit.Data(new { lab.Id, lab.TakenOn, lab.Anc, lab.Platelets, advice = advice.Action, advice.DoseMg }));
         return Reply.Created(new LabReply(lab.Id, lab.TakenOn, advice, grades));
     }
 
@@ -883,7 +883,7 @@ public static class TherapyEndpoints
 
         var grant = new CaregiverGrant { Id = Ids.New("grant"), PatientId = id, CaregiverUserId = caregiver.Id, GrantedAt = now };
         db.CaregiverGrants.Add(grant);
-        audit.Append(caller.AsActor(), "caregiver.granted", $"patient/{id}", AuditData.Of(new { grant.Id, caregiver = caregiver.Id }));
+        audit.Append(caller.AsActor(), "caregiver.granted", $"patient/{id}", audit.Data(new { grant.Id, caregiver = caregiver.Id }));
         return Reply.Created(new { grantId = grant.Id, caregiver = caregiver.DisplayName, grant.GrantedAt });
     }
 
@@ -917,7 +917,7 @@ public static class TherapyEndpoints
             f.RevokedAt = now;
         }
 
-        audit.Append(caller.AsActor(), "caregiver.revoked", $"patient/{id}", AuditData.Of(new { grant.Id, caregiver = grant.CaregiverUserId, calendarFeedsEnded = feeds.Count, calendarFeeds = feeds.Select(f => f.Id) }));
+        audit.Append(caller.AsActor(), "caregiver.revoked", $"patient/{id}", audit.Data(new { grant.Id, caregiver = grant.CaregiverUserId, calendarFeedsEnded = feeds.Count, calendarFeeds = feeds.Select(f => f.Id) }));
         return Reply.Ok(new { grantId = grant.Id, grant.RevokedAt, calendarFeedsEnded = feeds.Count });
     }
 

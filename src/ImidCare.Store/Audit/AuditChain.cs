@@ -38,6 +38,23 @@ public static class AuditChain
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
 
+    /// <summary>
+    /// The action of a record that holds a text other records refer to by its id (<see cref="AuditWriter.Reference"/>).
+    /// </summary>
+    public const string ReferenceAction = "audit.reference";
+
+    private const string ReferencePrefix = "reference/";
+
+    /// <summary>The subject of the record holding the text with id <paramref name="id"/>.</summary>
+    public static string ReferenceSubject(string id) => ReferencePrefix + id;
+
+    /// <summary>
+    /// The id of a referenced text: its kind, '_', and the first 128 bits of the SHA-256 of the
+    /// text, so the text cannot be changed without its id (and every record naming it) changing.
+    /// </summary>
+    public static string ReferenceId(string kind, string dataJson) =>
+        kind + "_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(dataJson)))[..32];
+
     /// <summary>Recomputes the chain in order and names the first record that does not fit.</summary>
     public static async Task<AuditVerification> VerifyAsync(ImidCareDb db, CancellationToken ct = default)
     {
@@ -61,6 +78,10 @@ public static class AuditChain
             {
                 problem = "its content does not match its hash (the record was altered)";
             }
+            else if (r.Action == ReferenceAction && !HoldsItsOwnText(r))
+            {
+                problem = "it holds a referenced text whose id is not the text's hash";
+            }
 
             if (problem is not null)
             {
@@ -74,6 +95,48 @@ public static class AuditChain
 
         return new AuditVerification(true, count, null, null);
     }
+
+    // The chain proves the record unaltered since it was written; this proves it was written right.
+    private static bool HoldsItsOwnText(AuditRecord r)
+    {
+        var id = r.Subject.StartsWith(ReferencePrefix, StringComparison.Ordinal) ? r.Subject[ReferencePrefix.Length..] : string.Empty;
+        var kind = id.IndexOf('_', StringComparison.Ordinal);
+        return kind > 0 && ReferenceId(id[..kind], r.DataJson) == id;
+    }
+
+    /// <summary>The ids of the referenced texts in one database's trail.</summary>
+    internal static async Task<HashSet<string>> ReferencesAsync(SqlSession session, CancellationToken ct)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        await using var r = await session.Command(ReferencesSql).ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            ids.Add(r.GetString(0)[ReferencePrefix.Length..]);
+        }
+
+        return ids;
+    }
+
+    // A range on the subject index: every subject of a reference starts with "reference/", and '0' follows '/'.
+    private const string ReferencesSql = """
+        SELECT "Subject" FROM audit WHERE "Subject" >= 'reference/' AND "Subject" < 'reference0';
+        """;
+}
+
+/// <summary>
+/// The ids of referenced texts (<see cref="AuditWriter.Reference"/>) committed to one database's
+/// trail: one set per write gate, read from the trail by its first batch and added to after each
+/// commit, so a text is recorded the first time it is referred to and not again.
+/// </summary>
+public sealed class AuditReferences
+{
+    private HashSet<string>? known;
+
+    internal bool Contains(string id) => known!.Contains(id);
+
+    internal async Task LoadAsync(SqlSession session, CancellationToken ct) => known ??= await AuditChain.ReferencesAsync(session, ct);
+
+    internal void Committed(List<string> ids) => known!.UnionWith(ids);
 }
 
 public sealed record AuditVerification(bool Intact, long RecordsVerified, long? FirstBrokenSeq, string? Problem);
@@ -92,14 +155,19 @@ public sealed class AuditWriter
 
     private readonly ImidCareDb db;
     private readonly List<AuditRecord> pending = [];
+    private readonly AuditReferences references;
+
+    // Texts first referred to in this transaction: known to its later requests, to everyone once committed.
+    private readonly List<string> newReferences = [];
     private Instant now;
     private long lastSeq;
     private string lastHash;
 
     // The time is set per request (At) before anything is appended.
-    private AuditWriter(ImidCareDb db, long lastSeq, string lastHash)
+    private AuditWriter(ImidCareDb db, AuditReferences references, long lastSeq, string lastHash)
     {
         this.db = db;
+        this.references = references;
         this.lastSeq = lastSeq;
         this.lastHash = lastHash;
     }
@@ -111,7 +179,14 @@ public sealed class AuditWriter
     /// gate's lock on PostgreSQL): sent in the same round trip, as a statement of its own so that
     /// the read that follows it sees what was committed before the lock was granted.
     /// </param>
-    internal static async Task<AuditWriter> OpenAsync(SqlSession session, string? lockFirst, CancellationToken ct)
+    internal static async Task<AuditWriter> OpenAsync(SqlSession session, AuditReferences references, string? lockFirst, CancellationToken ct)
+    {
+        var writer = await OpenChainAsync(session, references, lockFirst, ct);
+        await references.LoadAsync(session, ct);
+        return writer;
+    }
+
+    private static async Task<AuditWriter> OpenChainAsync(SqlSession session, AuditReferences references, string? lockFirst, CancellationToken ct)
     {
         var cmd = session.Command(lockFirst is null ? HeadSql : lockFirst + "; " + HeadSql);
         await using var r = await cmd.ExecuteReaderAsync(ct);
@@ -121,20 +196,46 @@ public sealed class AuditWriter
         }
 
         return await r.ReadAsync(ct)
-            ? new AuditWriter(session.Db, r.GetInt64(0), r.GetString(1))
-            : new AuditWriter(session.Db, 0, AuditChain.Genesis);
+            ? new AuditWriter(session.Db, references, r.GetInt64(0), r.GetString(1))
+            : new AuditWriter(session.Db, references, 0, AuditChain.Genesis);
     }
 
     /// <summary>The time of the request now being written (the gate writes several per transaction).</summary>
     internal void At(Instant instant) => now = instant;
 
-    internal (long Seq, string Hash, int Pending) Mark() => (lastSeq, lastHash, pending.Count);
+    internal (long Seq, string Hash, int Pending, int References) Mark() => (lastSeq, lastHash, pending.Count, newReferences.Count);
 
     /// <summary>Forget the records of a request rolled back to its savepoint; those of the requests before it stay.</summary>
-    internal void Reset((long Seq, string Hash, int Pending) mark)
+    internal void Reset((long Seq, string Hash, int Pending, int References) mark)
     {
         (lastSeq, lastHash) = (mark.Seq, mark.Hash);
         pending.RemoveRange(mark.Pending, pending.Count - mark.Pending);
+        newReferences.RemoveRange(mark.References, newReferences.Count - mark.References);
+    }
+
+    /// <summary>After the commit: the texts first recorded in it are known to every later transaction.</summary>
+    internal void Committed()
+    {
+        references.Committed(newReferences);
+        newReferences.Clear();
+    }
+
+    /// <summary>
+    /// Refers to a text that many records would otherwise each repeat (a rule's source): the first
+    /// time in this database's trail it is appended as a record of its own
+    /// (<see cref="AuditChain.ReferenceAction"/>, subject reference/{id}), before the record that
+    /// refers to it; after that records hold the id alone. <paramref name="id"/> is
+    /// <see cref="AuditChain.ReferenceId"/> of <paramref name="dataJson"/>, which the caller keeps.
+    /// </summary>
+    public void Reference(string id, string dataJson)
+    {
+        if (references.Contains(id) || newReferences.Contains(id))
+        {
+            return;
+        }
+
+        Append(Actor.System, AuditChain.ReferenceAction, AuditChain.ReferenceSubject(id), dataJson);
+        newReferences.Add(id);
     }
 
     /// <summary>

@@ -1,5 +1,7 @@
 using ImidCare.Rules.Programs;
 using ImidCare.Server.Hosting;
+using ImidCare.Server.Infrastructure;
+using ImidCare.Store;
 using ImidCare.Server.Rems;
 using ImidCare.Store.Entities;
 using Microsoft.EntityFrameworkCore;
@@ -119,6 +121,29 @@ public static class Scenario
     }
 
     /// <summary>The codes of a decision's reasons, allowed or not.</summary>
+    /// <summary>
+    /// An audit record's data as the trail's readers see it (AuditJson.ExpandAsync: rule sources
+    /// put back in place of their references), and as stored: each stored reason holds only its
+    /// code, message and a reference to its source.
+    /// </summary>
+    public static async Task<System.Text.Json.JsonElement> AuditDataAsync(ImidCareDb db, Store.Entities.AuditRecord record)
+    {
+        using (var stored = System.Text.Json.JsonDocument.Parse(record.DataJson))
+        {
+            if (stored.RootElement.TryGetProperty("decision", out var decision))
+            {
+                foreach (var reason in decision.GetProperty("reasons").EnumerateArray())
+                {
+                    reason.EnumerateObject().Select(p => p.Name).ShouldBe(["code", "message", "source"]);
+                    reason.GetProperty("source").GetString()!.ShouldStartWith(AuditJson.SourceKind + "_");
+                }
+            }
+        }
+
+        var expanded = (await AuditJson.ExpandAsync(db, [record.DataJson], TestContext.Current.CancellationToken))[0]!;
+        return System.Text.Json.JsonDocument.Parse(expanded.ToJsonString(Json.Options)).RootElement.Clone();
+    }
+
     public static IReadOnlyList<string> ReasonCodes(System.Text.Json.JsonElement decision) =>
         [.. decision.GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("code").GetString()!)];
 

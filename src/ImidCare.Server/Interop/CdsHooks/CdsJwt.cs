@@ -1,3 +1,4 @@
+using ImidCare.Server.Infrastructure;
 using System.Text.Json;
 using ImidCare.Server.Rems;
 using ImidCare.Server.Security;
@@ -218,13 +219,13 @@ public sealed class CdsJwt(IConfiguration config, IClock clock, IHttpClientFacto
             {
                 if (await db.SeenJwtIds.AnyAsync(s => s.Issuer == issuer && s.Jti == jti, ct))
                 {
-                    audit.Append(actor, "cds-hooks.token-replayed", $"cds-client/{issuer}", AuditData.Of(new { jti }));
+                    audit.Append(actor, "cds-hooks.token-replayed", $"cds-client/{issuer}", audit.Data(new { jti }));
                     return false;
                 }
 
                 await db.SeenJwtIds.Where(s => s.Issuer == issuer && s.ExpiresAt < cutoff).ExecuteDeleteAsync(ct);
                 db.SeenJwtIds.Add(new SeenJwtId { Issuer = issuer, Jti = jti, ExpiresAt = expiresAt });
-                audit.Append(actor, "cds-hooks.token-accepted", $"cds-client/{issuer}", AuditData.Of(new { jti, expiresAt }));
+                audit.Append(actor, "cds-hooks.token-accepted", $"cds-client/{issuer}", audit.Data(new { jti, expiresAt }));
                 return true;
             }, ct, scoped: true);
         }

@@ -192,7 +192,7 @@ public static class FhirSubmit
 
         audit.Append(caller.AsActor(caller.PharmacyId ?? caller.PrescriberId ?? caller.PatientId), "interop.form-received",
             patientId is not null ? $"patient/{patientId}" : "interop/unmatched",
-            AuditData.Of(new { questionnaire = form.Questionnaire, status = form.Status, items = answers.Count, drug, matched = match.How, caseNumber = outcome?.CaseNumber, recorded }));
+            audit.Data(new { questionnaire = form.Questionnaire, status = form.Status, items = answers.Count, drug, matched = match.How, caseNumber = outcome?.CaseNumber, recorded }));
 
         var outcomeResource = outcome is null
             ? Outcomes.Error("not-found", match.Ambiguous

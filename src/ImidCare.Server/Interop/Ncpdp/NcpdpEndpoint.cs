@@ -289,7 +289,7 @@ public static class NcpdpEndpoint
                 var prescribing = RemsStatus.Prescribing(facts, drug!, now, facts.Program.MaxDaysSupply.Value, 0);
                 var missing = new Reason("REMS.AUTHORIZATION_MISSING", "There is no prescription authorization: the prescriber must complete the prescriber survey first.", Source);
                 var denial = Decision.Combine([Decision.Deny(missing), prescribing]);
-                audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.denied", $"patient/{p.Id}", AuditData.Of(new { channel = "ncpdp", decision = DecisionDto.From(denial) }));
+                audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.denied", $"patient/{p.Id}", audit.Data(new { channel = "ncpdp", decision = DecisionDto.From(denial) }));
                 notices.Queue(db, audit, caller, facts, null, denial, now);
                 return new RequestAnswer(p, caseNumber, denial, null, null, facts.Program.Zone, now);
             }
@@ -305,7 +305,7 @@ public static class NcpdpEndpoint
             var dto = DecisionDto.From(decision.Decision);
             if (!decision.Decision.IsAllowed)
             {
-                audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.denied", $"authorization/{a.Number}", AuditData.Of(new { channel = "ncpdp", decision = dto }));
+                audit.Append(caller.AsActor(caller.PharmacyId), "confirmation.denied", $"authorization/{a.Number}", audit.Data(new { channel = "ncpdp", decision = dto }));
                 notices.Queue(db, audit, caller, facts, a, decision.Decision, now);
                 return new RequestAnswer(p, caseNumber, decision.Decision, null, null, facts.Program.Zone, now);
             }
@@ -410,7 +410,7 @@ public static class NcpdpEndpoint
                     $"No counseling checklist is recorded for confirmation {c.Number}; an RxFill carries none. Record it (POST /api/v1/confirmations/{c.Number}/counseling) and resend the RxFill.",
                     CounselingSource));
                 audit.Append(caller.AsActor(caller.PharmacyId), "dispense.refused", $"authorization/{c.AuthorizationNumber}",
-                    AuditData.Of(new { confirmation = c.Number, channel = "ncpdp", decision = DecisionDto.From(missing) }));
+                    audit.Data(new { confirmation = c.Number, channel = "ncpdp", decision = DecisionDto.From(missing) }));
                 return new FillAnswer(false, NcpdpMapping.PrimaryCode(missing), NcpdpMapping.Note(missing));
             }
 
