@@ -17,6 +17,22 @@ public abstract class ConfirmationNumberTests(ImidCareApp app)
 {
     internal static long Payload(string number) => long.Parse(number.AsSpan(1, 9), NumberStyles.None, CultureInfo.InvariantCulture);
 
+    /// <summary>Confirmation rows written around the write gate (reversed, so they stand for nothing), as no part of ImidCare writes them.</summary>
+    internal static async Task AddConfirmationRowsAsync(ImidCareApp app, string authorization, params string[] numbers)
+    {
+        await using var db = await app.DbAsync();
+        foreach (var number in numbers)
+        {
+            db.Confirmations.Add(new ConfirmationRecord
+            {
+                Number = number, AuthorizationNumber = authorization, PharmacyId = "phy_demo_main", IssuedAt = app.Clock.Now,
+                ExpiresAt = app.Clock.Now + Duration.FromHours(24), State = "reversed", Version = 1,
+            });
+        }
+
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+    }
+
     [Fact]
     public async Task ConfirmationNumbers_CountUp_InIssueOrder_OnBothPaths()
     {
@@ -58,15 +74,7 @@ public abstract class ConfirmationNumberTests(ImidCareApp app)
         var next = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, "Tia Taken"));
 
         var squatted = RemsNumber.Create('C', Payload(before) + 1).Value;
-        await using (var db = await app.DbAsync())
-        {
-            db.Confirmations.Add(new ConfirmationRecord
-            {
-                Number = squatted, AuthorizationNumber = other, PharmacyId = "phy_demo_main", IssuedAt = app.Clock.Now,
-                ExpiresAt = app.Clock.Now + Duration.FromHours(24), State = "reversed", Version = 1,
-            });
-            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
-        }
+        await AddConfirmationRowsAsync(app, other, squatted);
 
         var issued = await pharmacy.PostAsync($"/api/v1/authorizations/{next}/confirmations");
         issued.Code.ShouldBe(201, issued.ToString());
@@ -95,20 +103,9 @@ public abstract class ConfirmationNumberEndTests(ImidCareApp app)
         using var park = await app.ParkAsync();
         using var pharmacy = app.Pharmacy();
         var holder = await Scenario.AuthorizedAsync(park, await Scenario.ReadyFrpAsync(app, park, "Lena Last"));
-        await using (var db = await app.DbAsync())
-        {
-            // The sequence's last number, and the lowest a random draw ever gave, which counting on would meet.
-            foreach (var payload in new[] { ConfirmationNumbers.SequenceEnd - 1, ConfirmationNumbers.SequenceEnd })
-            {
-                db.Confirmations.Add(new ConfirmationRecord
-                {
-                    Number = RemsNumber.Create('C', payload).Value, AuthorizationNumber = holder, PharmacyId = "phy_demo_main",
-                    IssuedAt = app.Clock.Now, ExpiresAt = app.Clock.Now + Duration.FromHours(24), State = "reversed", Version = 1,
-                });
-            }
-
-            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
-        }
+        // The sequence's last number, and the lowest a random draw ever gave, which counting on would meet.
+        await ConfirmationNumberTests.AddConfirmationRowsAsync(
+            app, holder, RemsNumber.Create('C', ConfirmationNumbers.SequenceEnd - 1).Value, RemsNumber.Create('C', ConfirmationNumbers.SequenceEnd).Value);
 
         var numbers = new List<string>();
         foreach (var name in new[] { "Liam Last", "Lola Last" })

@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using ImidCare.Store;
 using ImidCare.Store.Audit;
 using Microsoft.EntityFrameworkCore;
+using Names = ImidCare.Server.Infrastructure.Json.DecisionDtoConverter;
 
 namespace ImidCare.Server.Infrastructure;
 
@@ -149,17 +150,17 @@ public static class AuditJson
         {
             var audit = Writer ?? throw new InvalidOperationException("Audit data is written through AuditJson.Data, with its audit writer.");
             writer.WriteStartObject();
-            writer.WriteString(Outcome, value.Outcome);
-            writer.WriteBoolean(UsesUnverifiedRules, value.UsesUnverifiedRules);
-            writer.WriteStartArray(Reasons);
+            writer.WriteString(Names.Outcome, value.Outcome);
+            writer.WriteBoolean(Names.UsesUnverifiedRules, value.UsesUnverifiedRules);
+            writer.WriteStartArray(Names.Reasons);
             foreach (var r in value.Reasons)
             {
                 var source = ReferenceOf(r);
                 audit.Reference(source.Id, source.Json);
                 writer.WriteStartObject();
-                writer.WriteString(Code, Json.DecisionDtoConverter.Encoded(r.Code));
-                writer.WriteString(Message, r.Message);
-                writer.WriteString(Source, source.Id);
+                writer.WriteString(Names.Code, Names.Encoded(r.Code));
+                writer.WriteString(Names.Message, r.Message);
+                writer.WriteString(Names.Source, source.Id);
                 writer.WriteEndObject();
             }
 
@@ -186,12 +187,5 @@ public static class AuditJson
         }
 
         private sealed record SourceReference(string Id, string Json);
-
-        private static readonly JsonEncodedText Outcome = JsonEncodedText.Encode("outcome");
-        private static readonly JsonEncodedText UsesUnverifiedRules = JsonEncodedText.Encode("usesUnverifiedRules");
-        private static readonly JsonEncodedText Reasons = JsonEncodedText.Encode("reasons");
-        private static readonly JsonEncodedText Code = JsonEncodedText.Encode("code");
-        private static readonly JsonEncodedText Message = JsonEncodedText.Encode("message");
-        private static readonly JsonEncodedText Source = JsonEncodedText.Encode("source");
     }
 }

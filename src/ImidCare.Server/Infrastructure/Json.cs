@@ -168,12 +168,12 @@ public static class Json
             return encoded;
         }
 
-        private static readonly JsonEncodedText Outcome = JsonEncodedText.Encode("outcome");
-        private static readonly JsonEncodedText UsesUnverifiedRules = JsonEncodedText.Encode("usesUnverifiedRules");
-        private static readonly JsonEncodedText Reasons = JsonEncodedText.Encode("reasons");
-        private static readonly JsonEncodedText Code = JsonEncodedText.Encode("code");
-        private static readonly JsonEncodedText Message = JsonEncodedText.Encode("message");
-        private static readonly JsonEncodedText Source = JsonEncodedText.Encode("source");
+        internal static readonly JsonEncodedText Outcome = JsonEncodedText.Encode("outcome");
+        internal static readonly JsonEncodedText UsesUnverifiedRules = JsonEncodedText.Encode("usesUnverifiedRules");
+        internal static readonly JsonEncodedText Reasons = JsonEncodedText.Encode("reasons");
+        internal static readonly JsonEncodedText Code = JsonEncodedText.Encode("code");
+        internal static readonly JsonEncodedText Message = JsonEncodedText.Encode("message");
+        internal static readonly JsonEncodedText Source = JsonEncodedText.Encode("source");
         private static readonly JsonEncodedText Evidence = JsonEncodedText.Encode("evidence");
         private static readonly JsonEncodedText Unverified = JsonEncodedText.Encode("unverified");
     }
