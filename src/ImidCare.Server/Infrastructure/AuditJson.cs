@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using ImidCare.Rules;
 using ImidCare.Store;
 using ImidCare.Store.Audit;
 using Microsoft.EntityFrameworkCore;
@@ -79,7 +80,7 @@ public static class AuditJson
             .Where(a => a.Action == AuditChain.ReferenceAction && subjects.Contains(a.Subject))
             .Select(a => new { a.Subject, a.DataJson })
             .ToListAsync(ct);
-        var sources = texts.GroupBy(t => t.Subject).ToDictionary(g => g.Key, g => JsonSerializer.Deserialize<SourceText>(g.First().DataJson, Json.Options)!);
+        var sources = texts.GroupBy(t => t.Subject).ToDictionary(g => g.Key, g => JsonSerializer.Deserialize<RuleSource>(g.First().DataJson, Json.Options)!);
         foreach (var reason in reasons)
         {
             // A reference with no record behind it stays as it is: `audit verify` is what reports a trail that lost one.
@@ -123,9 +124,6 @@ public static class AuditJson
         s.Length == SourceKind.Length + 33 && s.StartsWith(SourceKind + "_", StringComparison.Ordinal) && s.AsSpan(SourceKind.Length + 1).ContainsOnlyHexLower();
 
     private static bool ContainsOnlyHexLower(this ReadOnlySpan<char> s) => !s.ContainsAnyExcept("0123456789abcdef");
-
-    /// <summary>A rule source as its reference record holds it.</summary>
-    internal sealed record SourceText(string Document, string Evidence, bool Unverified);
 
     /// <summary>
     /// A decision as the trail stores it: outcome, the unverified flag, and each reason's code,
@@ -176,7 +174,8 @@ public static class AuditJson
                 return found;
             }
 
-            var json = JsonSerializer.Serialize(new SourceText(r.Source, r.Evidence, r.Unverified), Json.Options);
+            // A reference record holds the rule data's own RuleSource, as the API's options write it.
+            var json = JsonSerializer.Serialize(new RuleSource(r.Source, r.Evidence, r.Unverified), Json.Options);
             var made = new SourceReference(AuditChain.ReferenceId(SourceKind, json), json);
             if (Interlocked.Increment(ref kept) <= MaxKept)
             {
