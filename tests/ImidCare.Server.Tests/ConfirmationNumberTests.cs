@@ -1,4 +1,3 @@
-using System.Globalization;
 using ImidCare.Rules.Rems;
 using ImidCare.Server.Rems;
 using ImidCare.Server.Tests.Support;
@@ -15,7 +14,7 @@ namespace ImidCare.Server.Tests;
 /// </summary>
 public abstract class ConfirmationNumberTests(ImidCareApp app)
 {
-    internal static long Payload(string number) => long.Parse(number.AsSpan(1, 9), NumberStyles.None, CultureInfo.InvariantCulture);
+    internal static long Payload(string number) => RemsNumber.TryParse(number, 'C', out var n, out var error) ? n.Value.Payload : throw new ShouldAssertException(error);
 
     /// <summary>Confirmation rows written around the write gate (reversed, so they stand for nothing), as no part of ImidCare writes them.</summary>
     internal static async Task AddConfirmationRowsAsync(ImidCareApp app, string authorization, params string[] numbers)

@@ -178,6 +178,9 @@ public readonly record struct RemsNumber
 
     public char Kind => Value[0];
 
+    /// <summary>The nine digits between the kind and the check digit, as <see cref="Create"/> was given them.</summary>
+    public long Payload => long.Parse(Value.AsSpan(1, 9), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture);
+
     public static RemsNumber Create(char kind, long nineDigits)
     {
         var payload = nineDigits.ToString("D9", System.Globalization.CultureInfo.InvariantCulture);

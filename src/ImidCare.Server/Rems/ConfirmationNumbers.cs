@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using ImidCare.Rules.Rems;
@@ -68,9 +67,12 @@ internal static class ConfirmationNumbers
 
     /// <summary>The payload of the last number of the sequence, or 0 before the first.</summary>
     private static Task<long> LastIssuedAsync(ImidCareDb db, CancellationToken ct) =>
-        FactsQuery.WithCommandAsync(db, LastIssuedSql, async cmd => await cmd.ExecuteScalarAsync(ct) is string last
-            ? long.Parse(last.AsSpan(1, 9), NumberStyles.None, CultureInfo.InvariantCulture)
-            : 0L);
+        FactsQuery.WithCommandAsync(db, LastIssuedSql, async cmd => await cmd.ExecuteScalarAsync(ct) switch
+        {
+            null or DBNull => 0L,
+            var last when RemsNumber.TryParse(last as string, 'C', out var number, out _) => number.Value.Payload,
+            var last => throw new InvalidOperationException($"The confirmations table holds '{last}', which is not a confirmation number."),
+        });
 
     private sealed class Next(long value)
     {

@@ -120,7 +120,8 @@ public class IdentifierTests
             return number.Value.Length == 11
                 && RemsNumber.TryParse(number.Value, 'A', out var parsed, out _)
                 && parsed!.Value == number
-                && parsed.Value.Kind == 'A';
+                && parsed.Value.Kind == 'A'
+                && parsed.Value.Payload == n;
         }).QuickCheckThrowOnFailure();
     }
 
