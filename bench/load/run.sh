@@ -21,7 +21,9 @@
 # fast as 16 connections go, and confirm+dispense offered at SOAK_RATE dispenses/s, default 1,000,
 # on SOAK x SOAK_RATE numbers seeded for it, so the writes run for the whole soak; the 10-minute
 # soak is SOAK=600, not part of CI), SHUFFLE (1: every pass takes its numbers in a random order, the
-# same each run, instead of the order the patients were seeded in; see below).
+# same each run, instead of the order the patients were seeded in; see below), REFILLS (1: every
+# seeded patient has had an earlier fill, so each dispense is a refill, as most at a real counter
+# are, instead of a first fill; `bench-seed --refills`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${N:-100000}; DUR=${DUR:-15s}; DISPENSE_N=${DISPENSE_N:-$(( ${DUR%s} * 6000 ))}; PACED_N=${PACED_N:-$(( ${DUR%s} * 5000 ))}
@@ -62,7 +64,8 @@ dotnet build -c Release src/ImidCare.Server -v q -nologo >/dev/null
 bin=src/ImidCare.Server/bin/Release/net10.0/imidcare
 export AUTHS="$dir/auths.txt"
 if [ $fresh = yes ]; then "$bin" seed --provider $provider --connection "$conn" >/dev/null; fi
-"$bin" bench-seed --provider $provider --connection "$conn" --authorizations "$((N + DISPENSE_N + PACED_N + ONE_N + ONE_PACED_N + 60000))" --out "$dir/seeded.txt"
+refills=""; if [ "${REFILLS:-0}" = 1 ]; then refills=--refills; fi
+"$bin" bench-seed --provider $provider --connection "$conn" --authorizations "$((N + DISPENSE_N + PACED_N + ONE_N + ONE_PACED_N + 60000))" $refills --out "$dir/seeded.txt"
 # In seeded order, consecutive dispenses write neighbouring authorization and enrollment rows and
 # index leaves, which a batch then shares; a real counter serves patients in no order. SHUFFLE=1
 # measures that (a fixed random source, so two runs dispense in the same order).

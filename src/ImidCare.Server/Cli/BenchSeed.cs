@@ -26,7 +26,11 @@ public static class BenchSeed
         var count = new Option<int>("--authorizations") { Description = "How many patients with a live authorization.", DefaultValueFactory = _ => 10_000 };
         var output = new Option<FileInfo?>("--out") { Description = "File to write the authorization numbers to, one a line." };
         var history = new Option<int>("--patients") { Description = "Also load this many enrolled patients with a year of history each (scale data for the compliance sweep).", DefaultValueFactory = _ => 0 };
-        var command = new Command("bench-seed", "Seed load-test patients with live authorizations (after `seed`).") { provider, connection, count, output, history };
+        var refills = new Option<bool>("--refills")
+        {
+            Description = "Give each patient an earlier fill, so the live authorization is for a refill (therapy started, 2 days of it left) rather than a first fill.",
+        };
+        var command = new Command("bench-seed", "Seed load-test patients with live authorizations (after `seed`).") { provider, connection, count, output, history, refills };
         command.SetAction(async (r, ct) =>
         {
             await using var sp = Commands.Open(r.GetValue(provider)!, r.GetValue(connection));
@@ -45,7 +49,7 @@ public static class BenchSeed
             for (var start = offset; start < offset + total; start += 2_000)
             {
                 var batch = Math.Min(2_000, offset + total - start);
-                numbers.AddRange(await gate.RunAsync((db, audit, now) => Task.FromResult(Batch(db, audit, now, start, batch)), ct));
+                numbers.AddRange(await gate.RunAsync((db, audit, now) => Task.FromResult(Batch(db, audit, now, start, batch, r.GetValue(refills))), ct));
             }
 
             if (r.GetValue(output) is { } file)
@@ -66,7 +70,10 @@ public static class BenchSeed
         return command;
     }
 
-    private static List<string> Batch(ImidCareDb db, AuditWriter audit, Instant now, int start, int count)
+    // An earlier fill's age: a 28-day supply dispensed this many days ago leaves 2 days, inside every program's refill window.
+    private const int EarlierFillDaysAgo = 26;
+
+    private static List<string> Batch(ImidCareDb db, AuditWriter audit, Instant now, int start, int count, bool refills)
     {
         var program = ProgramCatalog.Lenalidomide;
         var numbers = new List<string>(count);
@@ -82,7 +89,13 @@ public static class BenchSeed
             var id = $"pat_bench_{i:D7}";
             var number = RemsNumber.Create('A', 500_000_000 + i).Value;
             db.Patients.Add(new Patient { Id = id, Name = $"Bench Patient {i}", DateOfBirth = new LocalDate(1960, 1, 1), Sex = "Male", PrescriberId = "prs_demo_park", MenstrualPattern = "None", CreatedAt = now });
-            db.Enrollments.Add(new Enrollment { Id = $"enr_{id}", PatientId = id, ProgramId = program.Id, Category = nameof(RiskCategory.AdultMale), Status = nameof(EnrollmentStatus.Enrolled), EnrolledAt = now, FactsJson = "{}" });
+            var enrollment = new Enrollment { Id = $"enr_{id}", PatientId = id, ProgramId = program.Id, Category = nameof(RiskCategory.AdultMale), Status = nameof(EnrollmentStatus.Enrolled), EnrolledAt = now, FactsJson = "{}" };
+            db.Enrollments.Add(enrollment);
+            if (refills)
+            {
+                EarlierFill(db, program, enrollment, now, i);
+            }
+
             db.Agreements.Add(new Agreement { Id = $"agr_{id}", EnrollmentId = $"enr_{id}", SignedBy = $"Bench Patient {i}", SignerRole = "patient", SignedAt = now, TextVersion = program.AgreementTextVersion, TextSha256 = AgreementTexts.Sha256(program), WitnessedBy = "prs_demo_park" });
             db.Authorizations.Add(new AuthorizationRecord
             {
@@ -93,7 +106,48 @@ public static class BenchSeed
             numbers.Add(number);
         }
 
-        audit.Append(seed, "bench.seeded", "system/bench", audit.Data(new { from = start, count }));
+        audit.Append(seed, "bench.seeded", "system/bench", audit.Data(new { from = start, count, refills }));
         return numbers;
+    }
+
+    // A real counter mostly refills: the therapy has started (a dispense leaves the enrollment's
+    // row alone) and the early-fill rule reads a previous dispense. Numbers of their own ranges
+    // (700,000,000 up): the live authorizations use 500,000,000 up, and confirmations issued
+    // under load count up from below 100,000,000 (docs/rems-rules.md "Numbers").
+    private static void EarlierFill(ImidCareDb db, ProgramRules program, Enrollment enrollment, Instant now, int i)
+    {
+        var issued = now - Duration.FromDays(EarlierFillDaysAgo + 1);
+        var window = program.AuthorizationFromIssue.Value;
+        var issuedOn = issued.InZone(program.Zone).Date;
+        var filledAt = now - Duration.FromDays(EarlierFillDaysAgo);
+        var filledOn = filledAt.InZone(program.Zone).Date;
+        var authorization = RemsNumber.Create('A', 700_000_000 + i).Value;
+        var confirmation = RemsNumber.Create('C', 700_000_000 + i).Value;
+        enrollment.EnrolledAt = issued - Duration.FromDays(1);
+        enrollment.TherapyStart = filledOn;
+        db.Authorizations.Add(new AuthorizationRecord
+        {
+            Number = authorization, PatientId = enrollment.PatientId, PrescriberId = "prs_demo_park", ProgramId = program.Id, Drug = "lenalidomide", Category = enrollment.Category,
+            DaysSupply = 28, IssuedAt = issued, ValidThrough = window.LastDay(issuedOn), ExpiresAt = window.ClosesAt(issuedOn, program.Zone),
+            State = nameof(AuthorizationState.Dispensed), Version = 3,
+        });
+        db.Confirmations.Add(new ConfirmationRecord
+        {
+            Number = confirmation, AuthorizationNumber = authorization, PharmacyId = "phy_demo_main", IssuedAt = filledAt, ExpiresAt = filledAt + program.ConfirmationValidity.Value,
+            State = "dispensed", Version = 2,
+        });
+        db.Dispenses.Add(new DispenseRecord
+        {
+            Id = $"dsp_{enrollment.PatientId}_0", ConfirmationNumber = confirmation, AuthorizationNumber = authorization, PatientId = enrollment.PatientId, PharmacyId = "phy_demo_main",
+            Ndc = "59572041028", Quantity = 28, DaysSupply = 28, DispensedOn = filledOn, At = filledAt, ChecklistJson = "{}",
+        });
+
+        // A refill needs the month's mandatory survey, done before the confirmation: this morning's.
+        var surveyed = now - Duration.FromHours(1);
+        db.Surveys.Add(new SurveyRecord
+        {
+            Id = $"srv_{enrollment.PatientId}_1", PatientId = enrollment.PatientId, ProgramId = program.Id, CompletedAt = surveyed,
+            CompletedOn = surveyed.InZone(program.Zone).Date, AnswersJson = "{}", Outcome = nameof(ImidCare.Rules.Outcome.Allowed),
+        });
     }
 }
