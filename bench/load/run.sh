@@ -88,7 +88,9 @@ port=5091
 ImidCare__Reminders__Enabled=false ImidCare__RateLimit__PerCallerPerSecond=10000000 "$bin" serve --provider $provider --connection "$conn" --urls "http://127.0.0.1:$port" --no-demo >"$dir/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
-rss() { awk '/VmRSS/ {print $2/1024 " MiB"}' /proc/$server/status; }
+# SQLite's pages are read through a memory map (session 22): they count in RSS as file pages, the
+# kernel's page cache, which it can drop; the anonymous part is the server's own memory.
+rss() { awk '/VmRSS/ {t=$2} /RssAnon/ {a=$2} END {printf "%.0f MiB (anonymous %.0f MiB)\n", t/1024, a/1024}' /proc/$server/status; }
 writes() { curl -s "http://127.0.0.1:$port/health"; }
 # The server's own CPU (user + system, from /proc) and its storage writes over one wrk run, per
 # request: steadier than throughput on a machine whose speed drifts, so an A/B of two builds can be

@@ -80,6 +80,33 @@ public abstract class SqlSessionTests(ImidCareApp app)
 
 public sealed class SqliteSqlSessionTests(SqliteApp app) : SqlSessionTests(app), IClassFixture<SqliteApp>
 {
+    /// <summary>Every connection, pooled reader or the writer, commits durably and reads the file through its map.</summary>
+    [Fact]
+    public async Task EveryConnection_SyncsFully_AndReadsThroughTheMap()
+    {
+        var pool = app.Services.GetRequiredService<SqlSessionPool>();
+        var session = await pool.RentAsync(CancellationToken.None);
+        try
+        {
+            Convert.ToInt64(await session.Command("PRAGMA synchronous").ExecuteScalarAsync()).ShouldBe(2);
+            Convert.ToInt64(await session.Command("PRAGMA mmap_size").ExecuteScalarAsync()).ShouldBe(0x7fff0000);
+        }
+        finally
+        {
+            await pool.ReturnAsync(session);
+        }
+
+        var writer = await app.Services.GetRequiredService<WriteGate>().RunAsync(async (db, audit, now) =>
+        {
+            var cmd = db.Database.GetDbConnection().CreateCommand();
+            cmd.CommandText = "PRAGMA synchronous";
+            var sync = Convert.ToInt64(await cmd.ExecuteScalarAsync());
+            cmd.CommandText = "PRAGMA mmap_size";
+            return (sync, map: Convert.ToInt64(await cmd.ExecuteScalarAsync()));
+        });
+        writer.ShouldBe((2L, 0x7fff0000L));
+    }
+
     /// <summary>
     /// SQLite runs without its per-connection mutex (SqliteProcess): sound only while no connection
     /// is used by two threads at once. Readers on pooled sessions, on many threads, beside the
