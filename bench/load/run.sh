@@ -40,6 +40,8 @@ cleanup() {
     su postgres -c "$(ls -d /usr/lib/postgresql/*/bin | tail -1)/pg_ctl -D $pg_dir -m fast -w stop" >/dev/null 2>&1 || true
     rm -rf "$pg_dir"
   fi
+  # The seeded database is gigabytes (2.4-2.7 GB at the default N with refills); KEEP=1 leaves it to inspect.
+  if [ "${KEEP:-0}" != 1 ]; then rm -rf "$dir"; else echo "== kept: $dir"; fi
 }
 trap cleanup EXIT
 fresh=yes
