@@ -15,10 +15,7 @@ public sealed class BackupTests
     {
         await using var database = await TestDatabase.CreateAsync(StorageProvider.Sqlite);
         var cs = database.Options.ConnectionString;
-        var auths = Path.GetTempFileName();
-        (await ServerProcess.RunAsync("seed", "--connection", cs)).Exit.ShouldBe(0);
-        (await ServerProcess.RunAsync("bench-seed", "--connection", cs, "--authorizations", "200", "--out", auths)).Exit.ShouldBe(0);
-        var numbers = await File.ReadAllLinesAsync(auths);
+        var numbers = await ServerProcess.SeedForLoadAsync(database.Options, 200);
         var backup = Path.Combine(Path.GetTempPath(), $"imidcare-backup-{Guid.NewGuid():N}.db");
 
         await using (var server = await ServerProcess.StartAsync("sqlite", cs))

@@ -22,11 +22,7 @@ public sealed class BenchSeedTests
     {
         await using var database = await TestDatabase.CreateAsync(StorageProvider.Sqlite);
         var cs = database.Options.ConnectionString;
-        var auths = Path.GetTempFileName();
-        (await ServerProcess.RunAsync("seed", "--connection", cs)).Exit.ShouldBe(0);
-        var seeded = await ServerProcess.RunAsync("bench-seed", "--connection", cs, "--authorizations", "2", "--refills", "--out", auths);
-        seeded.Exit.ShouldBe(0, seeded.Output);
-        var numbers = await File.ReadAllLinesAsync(auths);
+        var numbers = await ServerProcess.SeedForLoadAsync(database.Options, 2, "--refills");
         numbers.Length.ShouldBe(2);
 
         var options = new DbContextOptionsBuilder<ImidCareDb>();

@@ -23,11 +23,7 @@ public sealed class CrashSafetyTests
     {
         await using var database = await TestDatabase.CreateAsync(StorageProvider.Sqlite);
         var cs = database.Options.ConnectionString;
-        var auths = Path.GetTempFileName();
-        (await ServerProcess.RunAsync("seed", "--connection", cs)).Exit.ShouldBe(0);
-        var seeded = await ServerProcess.RunAsync("bench-seed", "--connection", cs, "--authorizations", "400", "--out", auths);
-        seeded.Exit.ShouldBe(0, seeded.Output);
-        var numbers = new ConcurrentQueue<string>(await File.ReadAllLinesAsync(auths));
+        var numbers = new ConcurrentQueue<string>(await ServerProcess.SeedForLoadAsync(database.Options, 400));
 
         var acknowledged = new ConcurrentBag<string>();
         await using (var server = await ServerProcess.StartAsync("sqlite", cs))

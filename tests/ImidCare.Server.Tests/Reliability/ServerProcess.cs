@@ -47,6 +47,35 @@ public sealed class ServerProcess : IAsyncDisposable
         return (p.ExitCode, await stdout + await stderr);
     }
 
+    /// <summary>
+    /// `seed`, then `bench-seed` of <paramref name="authorizations"/> live authorizations (plus
+    /// <paramref name="benchArgs"/>), as bench/load/run.sh makes its data: the numbers, in seeded order.
+    /// </summary>
+    public static async Task<string[]> SeedForLoadAsync(ImidCare.Store.StorageOptions storage, int authorizations, params string[] benchArgs)
+    {
+        var provider = storage.Provider == ImidCare.Store.StorageProvider.Postgres ? "postgres" : "sqlite";
+        string[] on = ["--provider", provider, "--connection", storage.ConnectionString];
+        var file = Path.GetTempFileName();
+        try
+        {
+            string[][] commands = [["seed", .. on], ["bench-seed", .. on, "--authorizations", authorizations.ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", file, .. benchArgs]];
+            foreach (var command in commands)
+            {
+                var (exit, output) = await RunAsync(command);
+                if (exit != 0)
+                {
+                    throw new InvalidOperationException($"imidcare {command[0]} exited {exit}: {output}");
+                }
+            }
+
+            return await File.ReadAllLinesAsync(file);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     /// <summary>Starts `imidcare serve`; configuration through <paramref name="settings"/> (environment, e.g. ImidCare__Reminders__Interval). The reminder job is off unless a test turns it on.</summary>
     public static async Task<ServerProcess> StartAsync(string provider, string connection, IReadOnlyDictionary<string, string>? settings = null)
     {

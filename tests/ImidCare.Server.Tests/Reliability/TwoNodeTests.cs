@@ -20,11 +20,7 @@ public sealed class TwoNodeTests
     {
         await using var database = await TestDatabase.CreateAsync(StorageProvider.Postgres);
         var cs = database.Options.ConnectionString;
-        var auths = Path.GetTempFileName();
-        (await ServerProcess.RunAsync("seed", "--provider", "postgres", "--connection", cs)).Exit.ShouldBe(0);
-        var seeded = await ServerProcess.RunAsync("bench-seed", "--provider", "postgres", "--connection", cs, "--authorizations", "40", "--out", auths);
-        seeded.Exit.ShouldBe(0, seeded.Output);
-        var numbers = await File.ReadAllLinesAsync(auths);
+        var numbers = await ServerProcess.SeedForLoadAsync(database.Options, 40);
 
         await using var a = await ServerProcess.StartAsync("postgres", cs);
         await using var b = await ServerProcess.StartAsync("postgres", cs);
