@@ -1,4 +1,5 @@
 using ImidCare.Server.Tests.Support;
+using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using Shouldly;
 
@@ -141,6 +142,12 @@ public abstract class ScaleDataTests(ImidCareApp app)
         var overdue = sweep.Body.GetProperty("overdueSurveys").EnumerateArray().Select(x => x.GetProperty("patientId").GetString()).ToList();
         overdue.ShouldContain("pat_hist_0000009");
         overdue.ShouldNotContain("pat_hist_0000008");
+
+        // Its surveys read as the API's own do (the FHIR QuestionnaireResponse shows the outcome).
+        await using (var db = await app.DbAsync())
+        {
+            (await db.Surveys.Where(s => s.PatientId.StartsWith("pat_hist_")).Select(s => s.Outcome).Distinct().ToListAsync()).ShouldBe(["Allowed"]);
+        }
 
         // The pharmacy counter reads a seeded authorization through the one-round-trip facts query.
         using var pharmacy = app.Pharmacy();

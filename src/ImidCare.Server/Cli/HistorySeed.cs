@@ -117,7 +117,7 @@ internal static class HistorySeed
             var dayStart = zone.AtStartOfDay(fillDay).ToInstant();
             if (!(last && skipLastSurvey) && k > 0)
             {
-                w.Exec(w.Survey, $"srv_{id}_{k}", id, program.Id, Ticks(dayStart + Duration.FromHours(9)), fillDay.ToDateOnly(), "{}", "Passed");
+                w.Exec(w.Survey, $"srv_{id}_{k}", id, program.Id, Ticks(dayStart + Duration.FromHours(9)), fillDay.ToDateOnly(), "{}", nameof(ImidCare.Rules.Outcome.Allowed));
                 rows++;
             }
 
