@@ -1,8 +1,8 @@
-using ImidCare.Server.Infrastructure;
 using System.Data.Common;
 using System.Diagnostics;
 using ImidCare.Rules.Programs;
 using ImidCare.Rules.Rems;
+using ImidCare.Server.Infrastructure;
 using ImidCare.Server.Rems;
 using ImidCare.Store;
 using ImidCare.Store.Audit;

@@ -1,5 +1,5 @@
-using ImidCare.Server.Infrastructure;
 using System.Xml.Linq;
+using ImidCare.Server.Infrastructure;
 using ImidCare.Server.Rems;
 using ImidCare.Store;
 using ImidCare.Store.Audit;

@@ -1,6 +1,6 @@
-using ImidCare.Server.Infrastructure;
 using ImidCare.Rules.Programs;
 using ImidCare.Rules.Rems;
+using ImidCare.Server.Infrastructure;
 using ImidCare.Server.Rems;
 using ImidCare.Server.Security;
 using ImidCare.Store;

@@ -38,7 +38,7 @@ internal static class ConfirmationNumbers
     internal const long SequenceEnd = 100_000_000;
 
     // Keyed by the transaction, so the count lives only as long as the batch that read it.
-    private static readonly ConditionalWeakTable<DbTransaction, Next> Counters = new();
+    private static readonly ConditionalWeakTable<DbTransaction, StrongBox<long>> Counters = new();
 
     // Numbers of the sequence start with C0 (its payload is below 100000000) and random ones with C1–C9:
     // with every number eleven characters, the greatest below 'C1' is the last of the sequence.
@@ -57,7 +57,7 @@ internal static class ConfirmationNumbers
             ?? throw new InvalidOperationException("Confirmation numbers are drawn inside the write gate's transaction.");
         if (taken || !Counters.TryGetValue(tx, out var next))
         {
-            next = new Next(await LastIssuedAsync(db, ct) + 1);
+            next = new StrongBox<long>(await LastIssuedAsync(db, ct) + 1);
             Counters.AddOrUpdate(tx, next);
         }
 
@@ -73,9 +73,4 @@ internal static class ConfirmationNumbers
             var last when RemsNumber.TryParse(last as string, 'C', out var number, out _) => number.Value.Payload,
             var last => throw new InvalidOperationException($"The confirmations table holds '{last}', which is not a confirmation number."),
         });
-
-    private sealed class Next(long value)
-    {
-        public long Value = value;
-    }
 }

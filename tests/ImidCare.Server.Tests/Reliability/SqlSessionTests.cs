@@ -89,7 +89,7 @@ public sealed class SqliteSqlSessionTests(SqliteApp app) : SqlSessionTests(app),
         try
         {
             Convert.ToInt64(await session.Command("PRAGMA synchronous").ExecuteScalarAsync()).ShouldBe(2);
-            Convert.ToInt64(await session.Command("PRAGMA mmap_size").ExecuteScalarAsync()).ShouldBe(0x7fff0000);
+            Convert.ToInt64(await session.Command("PRAGMA mmap_size").ExecuteScalarAsync()).ShouldBe(SqlitePragmas.MapBytes);
         }
         finally
         {
@@ -104,7 +104,7 @@ public sealed class SqliteSqlSessionTests(SqliteApp app) : SqlSessionTests(app),
             cmd.CommandText = "PRAGMA mmap_size";
             return (sync, map: Convert.ToInt64(await cmd.ExecuteScalarAsync()));
         });
-        writer.ShouldBe((2L, 0x7fff0000L));
+        writer.ShouldBe((2L, SqlitePragmas.MapBytes));
     }
 
     /// <summary>

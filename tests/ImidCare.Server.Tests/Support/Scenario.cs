@@ -1,8 +1,8 @@
 using ImidCare.Rules.Programs;
 using ImidCare.Server.Hosting;
 using ImidCare.Server.Infrastructure;
-using ImidCare.Store;
 using ImidCare.Server.Rems;
+using ImidCare.Store;
 using ImidCare.Store.Entities;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
@@ -120,7 +120,6 @@ public static class Scenario
         return number;
     }
 
-    /// <summary>The codes of a decision's reasons, allowed or not.</summary>
     /// <summary>
     /// An audit record's data as the trail's readers see it (AuditJson.ExpandAsync: rule sources
     /// put back in place of their references), and as stored: each stored reason holds only its
@@ -144,6 +143,7 @@ public static class Scenario
         return System.Text.Json.JsonDocument.Parse(expanded.ToJsonString(Json.Options)).RootElement.Clone();
     }
 
+    /// <summary>The codes of a decision's reasons, allowed or not.</summary>
     public static IReadOnlyList<string> ReasonCodes(System.Text.Json.JsonElement decision) =>
         [.. decision.GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("code").GetString()!)];
 

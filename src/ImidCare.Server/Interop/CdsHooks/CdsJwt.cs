@@ -1,5 +1,5 @@
-using ImidCare.Server.Infrastructure;
 using System.Text.Json;
+using ImidCare.Server.Infrastructure;
 using ImidCare.Server.Rems;
 using ImidCare.Server.Security;
 using ImidCare.Store;
