@@ -14,6 +14,15 @@ public sealed class ImidCareDb(DbContextOptions<ImidCareDb> options) : DbContext
     /// <summary>The kept-open session this context belongs to, whose commands stay prepared; null for a pooled context.</summary>
     public SqlSession? Session { get; internal set; }
 
+    private bool? postgres;
+
+    /// <summary>
+    /// Whether this context is on PostgreSQL, asked once: EF's IsNpgsql() compares the provider's
+    /// assembly name, made afresh on each call, and the counter's writes ask on the single writer's
+    /// path (1.5 % of its time in a profile, docs/benchmarks.md "Session 23").
+    /// </summary>
+    public bool IsPostgres => postgres ??= Database.IsNpgsql();
+
     /// <summary>Whether the save under way changes a row of a cached table (<see cref="DataGeneration.CachedTables"/>); set as each save begins.</summary>
     internal bool SavingCachedRows { get; set; } = true;
 

@@ -122,7 +122,7 @@ internal static class CounterSql
         ImidCareDb db, string number, string authorizationNumber, int authorizationVersion, string pharmacyId, Instant issuedAt, Instant expiresAt, CancellationToken ct)
     {
         const string state = nameof(AuthorizationState.Confirmed);
-        var postgres = db.Database.IsNpgsql();
+        var postgres = db.IsPostgres;
         return FactsQuery.WithCommandAsync(db, postgres ? ConfirmSqlPostgres : InsertConfirmationSql, async cmd =>
         {
             FactsQuery.Add(cmd, "n", number);
@@ -198,7 +198,7 @@ internal static class CounterSql
     /// </summary>
     internal static Task<bool> RecordConfirmedDispenseAsync(ImidCareDb db, DispenseRecord d, Instant expiresAt, int authorizationVersion, string programId, CancellationToken ct)
     {
-        var postgres = db.Database.IsNpgsql();
+        var postgres = db.IsPostgres;
         return FactsQuery.WithCommandAsync(db, postgres ? ConfirmedDispenseSqlPostgres : InsertConfirmationSql, async cmd =>
         {
             FactsQuery.Add(cmd, "n", d.ConfirmationNumber);
