@@ -9,7 +9,7 @@ namespace ImidCare.Server.Tests;
 /// <summary>A server given a certificate for its Data Protection keys (a self-signed one made for the test).</summary>
 public sealed class EncryptedKeyRingApp : SqliteApp
 {
-    private static readonly Lazy<string> Pfx = new(() =>
+    private readonly Lazy<string> pfx = new(() =>
     {
         using var rsa = RSA.Create(2048);
         var request = new CertificateRequest("CN=ImidCare key ring (test)", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -21,9 +21,19 @@ public sealed class EncryptedKeyRingApp : SqliteApp
 
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>(base.Settings)
     {
-        ["ImidCare:DataProtection:Certificate"] = Pfx.Value,
+        ["ImidCare:DataProtection:Certificate"] = pfx.Value,
         ["ImidCare:DataProtection:CertificatePassword"] = "test-password",
     };
+
+    // The certificate's folder goes with the server that used it (every run left one in /tmp).
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (pfx.IsValueCreated)
+        {
+            Directory.Delete(Path.GetDirectoryName(pfx.Value)!, true);
+        }
+    }
 }
 
 public sealed class KeyRingEncryptionTests(EncryptedKeyRingApp app) : IClassFixture<EncryptedKeyRingApp>
