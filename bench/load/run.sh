@@ -9,13 +9,17 @@
 # Environment: N (authorizations for the status passes, default 100000; the first WARM_SHARE
 # percent, default 60, are used by the write warm-up), DISPENSE_N (more authorizations, used only by
 # the measured confirm+dispense pass; default 6,000 per second of DUR, so the pass cannot run out of
-# numbers below 6,000 dispenses/s), DUR (per run, default 15s), WARM (write warm-up, default
+# numbers below 8,000 dispenses/s), DUR (per run, default 15s), WARM (write warm-up, default
 # 45s: the runtime's tiered JIT takes that long under load to settle the write path, and before
-# it does the figure is a third of the steady one), CONN (connections, default 32), PACED_SHARE
+# it does the figure is a third of the steady one), CONN (connections of the read passes, default
+# 32), WRITE_CONN (connections of the write passes and their warm-ups, default CONN: the writer
+# commits what is waiting when it turns, so a write pass's rate grows with how many requests can
+# wait, and so does the p99 at 80 % of it; WRITE_CONN=128 is the highest rate measured, 32 the
+# p99 target; docs/benchmarks.md "Session 23"), PACED_SHARE
 # (default 80: after the measured write pass, the same load offered at that percentage of the rate
-# it reached, on PACED_N more numbers, default 5,000 per second of DUR), ONE_N and ONE_PACED_N (the
+# it reached, on PACED_N more numbers, default 7,000 per second of DUR), ONE_N and ONE_PACED_N (the
 # same two passes again in one step, POST /authorizations/{number}/dispense, one request per
-# dispense, on numbers of their own: default 9,000 and 7,000 per second of DUR, after a 10-s warm-up
+# dispense, on numbers of their own: default 13,000 and 11,000 per second of DUR, after a 10-s warm-up
 # of that path on 60,000 more), SOAK (seconds; when set, a
 # mixed read+write soak of that length with the server's RSS sampled every minute: status checks as
 # fast as 16 connections go, and confirm+dispense offered at SOAK_RATE dispenses/s, default 1,000,
@@ -26,8 +30,8 @@
 # are, instead of a first fill; `bench-seed --refills`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-N=${N:-100000}; DUR=${DUR:-15s}; DISPENSE_N=${DISPENSE_N:-$(( ${DUR%s} * 6000 ))}; PACED_N=${PACED_N:-$(( ${DUR%s} * 5000 ))}
-ONE_N=${ONE_N:-$(( ${DUR%s} * 9000 ))}; ONE_PACED_N=${ONE_PACED_N:-$(( ${DUR%s} * 7000 ))}; WARM=${WARM:-45s}; WARM_SHARE=${WARM_SHARE:-60}; CONN=${CONN:-32}; export THREADS=2
+N=${N:-100000}; DUR=${DUR:-15s}; DISPENSE_N=${DISPENSE_N:-$(( ${DUR%s} * 8000 ))}; PACED_N=${PACED_N:-$(( ${DUR%s} * 7000 ))}
+ONE_N=${ONE_N:-$(( ${DUR%s} * 13000 ))}; ONE_PACED_N=${ONE_PACED_N:-$(( ${DUR%s} * 11000 ))}; WARM=${WARM:-45s}; WARM_SHARE=${WARM_SHARE:-60}; CONN=${CONN:-32}; WRITE_CONN=${WRITE_CONN:-$CONN}; export THREADS=2
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
 provider=sqlite
@@ -120,7 +124,7 @@ measured() {
     printf "\n" }'
 }
 
-echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); storage: $provider; wrk -t$THREADS -c$CONN -d$DUR; server RSS before: $(rss)"
+echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); storage: $provider; wrk -t$THREADS -c$CONN -d$DUR (writes -c$WRITE_CONN); server RSS before: $(rss)"
 # Warm-up, so JIT and pools are not measured.
 wrk -t2 -c8 -d3s "http://127.0.0.1:$port/api/v1/ping" >/dev/null
 warm_n=$(( $(wc -l < "$AUTHS") * WARM_SHARE / 100 ))
@@ -128,7 +132,7 @@ head -n "$warm_n" "$AUTHS" > "$dir/warm.txt"
 # Only numbers the write warm-up then writes to: their cached status goes stale with those writes
 # (the cache is kept per patient), so the first read pass below finds nothing cached.
 AUTHS="$dir/warm.txt" wrk -t2 -c8 -d10s -s bench/load/status.lua "http://127.0.0.1:$port" >/dev/null
-AUTHS="$dir/warm.txt" wrk -t$THREADS -c$CONN -d$WARM -s bench/load/dispense.lua "http://127.0.0.1:$port" | grep -E "dispenses|lower bound" | sed 's/^ */   write warm-up: /'
+AUTHS="$dir/warm.txt" wrk -t$THREADS -c$WRITE_CONN -d$WARM -s bench/load/dispense.lua "http://127.0.0.1:$port" | grep -E "dispenses|lower bound" | sed 's/^ */   write warm-up: /'
 echo "== no-op: GET /api/v1/ping"
 measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/noop.lua "http://127.0.0.1:$port"
 echo "== read path: GET /api/v1/authorizations/{number} (pharmacy key), each number's first lookup since the writes above (status cache before: $(writes | sed 's/.*"statusCache"://; s/}}$/}/'))"
@@ -174,18 +178,18 @@ fi
 write_passes() {
   local name=$1 what=$2 numbers=$3 paced=$4 out="$dir/$(basename "$3" .txt)-out.txt" rate paced_rate
   echo "== write path$name: $what   (gate before: $(writes))"
-  AUTHS="$numbers" measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port" | tee "$out"
+  AUTHS="$numbers" measured wrk -t$THREADS -c$WRITE_CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port" | tee "$out"
   rate=$(sed -n 's/.*(\([0-9]*\) durable dispenses\/s).*/\1/p' "$out")
   if [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
     paced_rate=$(( rate * ${PACED_SHARE:-80} / 100 ))
     echo "== write path$name at ${PACED_SHARE:-80} % of that rate: $paced_rate dispenses/s offered"
-    AUTHS="$paced" RATE=$paced_rate measured wrk -t$THREADS -c$CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port"
+    AUTHS="$paced" RATE=$paced_rate measured wrk -t$THREADS -c$WRITE_CONN -d$DUR --latency -s bench/load/dispense.lua "http://127.0.0.1:$port"
   fi
 }
 write_passes "" "POST confirmations, then POST dispense" "$dir/dispense.txt" "$dir/paced.txt"
 # The same two passes with both steps in one request (POST /authorizations/{number}/dispense): one
 # HTTP request and one turn of the writer per dispense instead of two (docs/benchmarks.md, "Session 20").
-AUTHS="$dir/one-warm.txt" ONE_STEP=1 wrk -t$THREADS -c$CONN -d10s -s bench/load/dispense.lua "http://127.0.0.1:$port" | grep -E "dispenses" | sed 's/^ */   one-step warm-up: /'
+AUTHS="$dir/one-warm.txt" ONE_STEP=1 wrk -t$THREADS -c$WRITE_CONN -d10s -s bench/load/dispense.lua "http://127.0.0.1:$port" | grep -E "dispenses" | sed 's/^ */   one-step warm-up: /'
 ONE_STEP=1 write_passes " in one step" "POST /authorizations/{number}/dispense" "$dir/one.txt" "$dir/one-paced.txt"
 echo "== gate after: $(writes)"
 echo "== server RSS after: $(rss)"
