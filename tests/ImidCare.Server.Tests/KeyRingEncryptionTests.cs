@@ -9,30 +9,28 @@ namespace ImidCare.Server.Tests;
 /// <summary>A server given a certificate for its Data Protection keys (a self-signed one made for the test).</summary>
 public sealed class EncryptedKeyRingApp : SqliteApp
 {
-    private readonly Lazy<string> pfx = new(() =>
-    {
-        using var rsa = RSA.Create(2048);
-        var request = new CertificateRequest("CN=ImidCare key ring (test)", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
-        var path = Path.Combine(Directory.CreateTempSubdirectory("imidcare-keyring-").FullName, "keyring.pfx");
-        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx, "test-password"));
-        return path;
-    });
+    // The certificate's folder goes with the server that used it (every run left one in /tmp).
+    private readonly TempFolder folder = TempFolder.Create("imidcare-keyring-");
+    private string? pfx;
 
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>(base.Settings)
     {
-        ["ImidCare:DataProtection:Certificate"] = pfx.Value,
+        ["ImidCare:DataProtection:Certificate"] = LazyInitializer.EnsureInitialized(ref pfx, () =>
+        {
+            using var rsa = RSA.Create(2048);
+            var request = new CertificateRequest("CN=ImidCare key ring (test)", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+            var path = folder.File("keyring.pfx");
+            File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx, "test-password"));
+            return path;
+        }),
         ["ImidCare:DataProtection:CertificatePassword"] = "test-password",
     };
 
-    // The certificate's folder goes with the server that used it (every run left one in /tmp).
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        if (pfx.IsValueCreated)
-        {
-            Directory.Delete(Path.GetDirectoryName(pfx.Value)!, true);
-        }
+        folder.Dispose();
     }
 }
 

@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using ImidCare.Server.Hosting;
 using ImidCare.Server.Tests.Support;
 using ImidCare.Store;
-using Microsoft.Data.Sqlite;
 using Npgsql;
 using Shouldly;
 
@@ -12,12 +11,13 @@ namespace ImidCare.Server.Tests.Reliability;
 public sealed class BackupTests
 {
     [Fact]
-    public Task Sqlite_BackupWhileDispensing_RestoresIntact() => InTempFolderAsync(async folder =>
+    public async Task Sqlite_BackupWhileDispensing_RestoresIntact()
     {
+        using var folder = TempFolder.Create("imidcare-backup-test-");
         await using var database = await TestDatabase.CreateAsync(StorageProvider.Sqlite);
         var cs = database.Options.ConnectionString;
         var numbers = await ServerProcess.SeedForLoadAsync(database.Options, 200);
-        var backup = Path.Combine(folder, "backup.db");
+        var backup = folder.File("backup.db");
 
         await using (var server = await ServerProcess.StartAsync("sqlite", cs))
         {
@@ -37,7 +37,7 @@ public sealed class BackupTests
             await load;
         }
 
-        var restoredPath = Path.Combine(folder, "restored.db");
+        var restoredPath = folder.File("restored.db");
         var restored = await ServerProcess.RunAsync("restore", "--connection", $"Data Source={restoredPath}", "--from", backup);
         restored.Exit.ShouldBe(0, restored.Output);
         restored.Output.ShouldContain("audit chain intact");
@@ -51,15 +51,16 @@ public sealed class BackupTests
         admin.DefaultRequestHeaders.Authorization = new("Bearer", (await login.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("token").GetString());
         var verify = await admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/audit/verify");
         verify.GetProperty("intact").GetBoolean().ShouldBeTrue();
-    });
+    }
 
     [Fact]
-    public Task Postgres_BackupAndRestore_VerifiesTheChain() => InTempFolderAsync(async folder =>
+    public async Task Postgres_BackupAndRestore_VerifiesTheChain()
     {
+        using var folder = TempFolder.Create("imidcare-backup-test-");
         await using var source = await TestDatabase.CreateAsync(StorageProvider.Postgres);
         await using var target = await TestDatabase.CreateAsync(StorageProvider.Postgres);
         (await ServerProcess.RunAsync("seed", "--provider", "postgres", "--connection", source.Options.ConnectionString)).Exit.ShouldBe(0);
-        var file = Path.Combine(folder, "backup.dump");
+        var file = folder.File("backup.dump");
         var made = await ServerProcess.RunAsync("backup", "--provider", "postgres", "--connection", source.Options.ConnectionString, "--out", file);
         made.Exit.ShouldBe(0, made.Output);
         var restored = await ServerProcess.RunAsync("restore", "--provider", "postgres", "--connection", target.Options.ConnectionString, "--from", file);
@@ -69,27 +70,5 @@ public sealed class BackupTests
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand("select count(*) from users", conn);
         ((long)(await cmd.ExecuteScalarAsync())!).ShouldBeGreaterThan(5);
-    });
-
-    /// <summary>Runs the test with a folder of its own for the backup and the restored copy, deleted after (each run left five files in /tmp).</summary>
-    private static async Task InTempFolderAsync(Func<string, Task> test)
-    {
-        var folder = Directory.CreateTempSubdirectory("imidcare-backup-test-").FullName;
-        try
-        {
-            await test(folder);
-        }
-        finally
-        {
-            SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(folder, true);
-            }
-            catch (IOException)
-            {
-                // A file still held open only leaves a temp folder behind.
-            }
-        }
     }
 }

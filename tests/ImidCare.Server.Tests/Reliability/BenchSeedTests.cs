@@ -25,11 +25,9 @@ public sealed class BenchSeedTests
         var numbers = await ServerProcess.SeedForLoadAsync(database.Options, 2, "--refills");
         numbers.Length.ShouldBe(2);
 
-        var options = new DbContextOptionsBuilder<ImidCareDb>();
-        database.Options.Configure(options);
         var patient = "pat_bench_0000000";
         NodaTime.LocalDate? therapyStart;
-        await using (var db = new ImidCareDb(options.Options))
+        await using (var db = database.Context())
         {
             therapyStart = (await db.Enrollments.SingleAsync(e => e.PatientId == patient)).TherapyStart;
             therapyStart.ShouldNotBeNull();
@@ -48,7 +46,7 @@ public sealed class BenchSeedTests
             codes.ShouldContain("REMS.SURVEY_CURRENT");
         }
 
-        await using (var db = new ImidCareDb(options.Options))
+        await using (var db = database.Context())
         {
             (await db.Enrollments.SingleAsync(e => e.PatientId == patient)).TherapyStart.ShouldBe(therapyStart);
             (await db.Dispenses.CountAsync(d => d.PatientId == patient)).ShouldBe(2);

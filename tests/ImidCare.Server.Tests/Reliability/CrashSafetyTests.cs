@@ -77,9 +77,7 @@ public sealed class CrashSafetyTests
             (await http.GetAsync("/api/v1/ping")).IsSuccessStatusCode.ShouldBeTrue();
         }
 
-        var options = new DbContextOptionsBuilder<ImidCareDb>();
-        database.Options.Configure(options);
-        await using var db = new ImidCareDb(options.Options);
+        await using var db = database.Context();
         var dispensed = await db.Dispenses.Select(d => d.ConfirmationNumber).ToListAsync();
         dispensed.ShouldBeSubsetOf(await db.Confirmations.Where(c => c.State == "dispensed").Select(c => c.Number).ToListAsync());
         foreach (var conf in acknowledged)

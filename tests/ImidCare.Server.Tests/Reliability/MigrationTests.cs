@@ -206,9 +206,7 @@ public sealed class MigrationTests
     /// <summary>A context on <paramref name="store"/> whose schema is as <paramref name="migration"/> left it: what an earlier release made.</summary>
     private static async Task<ImidCareDb> AtAsync(TestDatabase store, string migration)
     {
-        var builder = new DbContextOptionsBuilder<ImidCareDb>();
-        store.Options.Configure(builder);
-        var db = new ImidCareDb(builder.Options);
+        var db = store.Context();
         await db.GetService<IMigrator>().MigrateAsync(migration);
         return db;
     }

@@ -98,7 +98,7 @@ public sealed class SqliteSqlSessionTests(SqliteApp app) : SqlSessionTests(app),
 
         var writer = await app.Services.GetRequiredService<WriteGate>().RunAsync(async (db, audit, now) =>
         {
-            var cmd = db.Database.GetDbConnection().CreateCommand();
+            await using var cmd = db.Database.GetDbConnection().CreateCommand();
             cmd.CommandText = "PRAGMA synchronous";
             var sync = Convert.ToInt64(await cmd.ExecuteScalarAsync());
             cmd.CommandText = "PRAGMA mmap_size";

@@ -22,9 +22,7 @@ public sealed partial class TwoNodeReminderTests
         await using var database = await TestDatabase.CreateAsync(StorageProvider.Postgres);
         var cs = database.Options.ConnectionString;
         (await ServerProcess.RunAsync("seed", "--provider", "postgres", "--connection", cs)).Exit.ShouldBe(0);
-        var options = new DbContextOptionsBuilder<ImidCareDb>();
-        database.Options.Configure(options);
-        await using (var db = new ImidCareDb(options.Options))
+        await using (var db = database.Context())
         {
             // The seed made today's reminders already; without them the nodes have the work to do.
             (await db.Reminders.CountAsync()).ShouldBeGreaterThan(0);
@@ -60,7 +58,7 @@ public sealed partial class TwoNodeReminderTests
         // Both nodes poll every half second for 2-second slots; wait for several runs (a loaded machine is slower).
         for (var i = 0; i < 240; i++)
         {
-            await using var db = new ImidCareDb(options.Options);
+            await using var db = database.Context();
             if (await db.JobRuns.CountAsync(r => r.Job == ReminderJob.Name && r.FinishedAt != null) >= 4)
             {
                 break;
@@ -72,7 +70,7 @@ public sealed partial class TwoNodeReminderTests
         await a.DisposeAsync();
         await b.DisposeAsync();
 
-        await using var check = new ImidCareDb(options.Options);
+        await using var check = database.Context();
         var runs = await check.JobRuns.Where(r => r.Job == ReminderJob.Name).ToListAsync();
         runs.Count.ShouldBeGreaterThanOrEqualTo(3);
         runs.GroupBy(r => r.Slot).ShouldAllBe(g => g.Count() == 1);

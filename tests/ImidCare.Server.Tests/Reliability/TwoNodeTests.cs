@@ -37,9 +37,7 @@ public sealed class TwoNodeTests
         results.Count(r => (int)r.StatusCode == 201).ShouldBe(numbers.Length);
         results.Where(r => (int)r.StatusCode != 201).ShouldAllBe(r => (int)r.StatusCode == 409);
 
-        var options = new DbContextOptionsBuilder<ImidCareDb>();
-        database.Options.Configure(options);
-        await using var db = new ImidCareDb(options.Options);
+        await using var db = database.Context();
         foreach (var n in numbers)
         {
             (await db.Confirmations.CountAsync(c => c.AuthorizationNumber == n)).ShouldBe(1);

@@ -1,5 +1,5 @@
 using ImidCare.Store;
-using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace ImidCare.Server.Tests.Support;
@@ -11,26 +11,34 @@ namespace ImidCare.Server.Tests.Support;
 /// </summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
-    private readonly string? sqliteDir;
+    private readonly TempFolder? sqliteFolder;
     private readonly string? pgName;
     private readonly string? pgAdmin;
 
-    private TestDatabase(StorageOptions options, string? sqliteDir, string? pgName, string? pgAdmin)
+    private TestDatabase(StorageOptions options, TempFolder? sqliteFolder, string? pgName, string? pgAdmin)
     {
         Options = options;
-        this.sqliteDir = sqliteDir;
+        this.sqliteFolder = sqliteFolder;
         this.pgName = pgName;
         this.pgAdmin = pgAdmin;
     }
 
     public StorageOptions Options { get; }
 
+    /// <summary>A new context on this database, for a test to read or prepare rows directly.</summary>
+    public ImidCareDb Context()
+    {
+        var builder = new DbContextOptionsBuilder<ImidCareDb>();
+        Options.Configure(builder);
+        return new ImidCareDb(builder.Options);
+    }
+
     public static async Task<TestDatabase> CreateAsync(StorageProvider provider)
     {
         if (provider == StorageProvider.Sqlite)
         {
-            var dir = Directory.CreateTempSubdirectory("imidcare-test-").FullName;
-            return new TestDatabase(StorageOptions.DefaultSqlite(Path.Combine(dir, "imidcare.db")), dir, null, null);
+            var folder = TempFolder.Create("imidcare-test-");
+            return new TestDatabase(StorageOptions.DefaultSqlite(folder.File("imidcare.db")), folder, null, null);
         }
 
         var admin = Environment.GetEnvironmentVariable("IMIDCARE_TEST_PG")
@@ -49,18 +57,7 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (sqliteDir is not null)
-        {
-            SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(sqliteDir, true);
-            }
-            catch (IOException)
-            {
-                // A file still held open only leaves a temp folder behind.
-            }
-        }
+        sqliteFolder?.Dispose();
 
         if (pgName is not null)
         {
