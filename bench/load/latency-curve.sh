@@ -47,9 +47,8 @@ for r in $RATES; do
 done
 
 port=5092
-ImidCare__Reminders__Enabled=false ImidCare__RateLimit__PerCallerPerSecond=10000000 "$bin" serve --provider sqlite --connection "$conn" --urls "http://127.0.0.1:$port" --no-demo >"$dir/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
+source bench/load/server.sh
+start_server "$bin" $port "$dir/server.log" --provider sqlite --connection "$conn"
 
 echo "== machine: $(nproc) cores; SQLite; one step; wrk -t$THREADS -c$CONN -d$DUR per rate; order: $([ "${SHUFFLE:-0}" = 1 ] && echo random || echo seeded); $([ -n "$refills" ] && echo refills || echo 'first fills')"
 AUTHS="$dir/warm.txt" ONE_STEP=1 wrk -t$THREADS -c$CONN -d$WARM -s bench/load/dispense.lua "http://127.0.0.1:$port" | grep -E "dispenses" | sed 's/^ */   warm-up (unpaced): /'

@@ -91,11 +91,8 @@ echo "== storage: raw durable commits on this machine ($provider)"
 "$bin" storage-probe --provider $provider --connection "$conn" --seconds 5
 
 port=5091
-# The reminder job is off: its first run at start-up plans every seeded patient's reminders and
-# would overlap the measurement (see docs/benchmarks.md, "What the figures leave out").
-ImidCare__Reminders__Enabled=false ImidCare__RateLimit__PerCallerPerSecond=10000000 "$bin" serve --provider $provider --connection "$conn" --urls "http://127.0.0.1:$port" --no-demo >"$dir/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
+source bench/load/server.sh
+start_server "$bin" $port "$dir/server.log" --provider $provider --connection "$conn"
 # SQLite's pages are read through a memory map (session 22): they count in RSS as file pages, the
 # kernel's page cache, which it can drop; the anonymous part is the server's own memory.
 rss() { awk '/VmRSS/ {t=$2} /RssAnon/ {a=$2} END {printf "%.0f MiB (anonymous %.0f MiB)\n", t/1024, a/1024}' /proc/$server/status; }

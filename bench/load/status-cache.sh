@@ -23,13 +23,11 @@ trap cleanup EXIT
 "$bin" bench-seed --connection "Data Source=$dir/template.db;Pooling=true" --authorizations "$N" --out "$dir/auths.txt" >/dev/null
 head -n 5000 "$dir/auths.txt" > "$dir/warm.txt"; tail -n +5001 "$dir/auths.txt" > "$dir/fresh.txt"
 port=5093
+source bench/load/server.sh
 
 run() { # label binary cache-enabled
   rm -f "$dir"/run.db*; cp "$dir/template.db" "$dir/run.db"
-  ImidCare__StatusCache__Enabled=$3 ImidCare__Reminders__Enabled=false ImidCare__RateLimit__PerCallerPerSecond=10000000 \
-    "$2" serve --connection "Data Source=$dir/run.db;Pooling=true" --urls "http://127.0.0.1:$port" --no-demo >"$dir/server.log" 2>&1 &
-  server=$!
-  for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
+  ImidCare__StatusCache__Enabled=$3 start_server "$2" $port "$dir/server.log" --connection "Data Source=$dir/run.db;Pooling=true"
   wrk -t2 -c8 -d3s "http://127.0.0.1:$port/api/v1/ping" >/dev/null
   for _ in 1 2 3; do AUTHS="$dir/warm.txt" wrk -t2 -c32 -d4s -s bench/load/status.lua "http://127.0.0.1:$port" >/dev/null; done
   SPLIT=2 pass "$1 first lookups" 5 "$dir/fresh.txt" bench/load/status.lua
